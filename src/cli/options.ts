@@ -1,0 +1,30 @@
+// Options shared by every command: where the state lives and which config to read.
+import type { Command } from 'commander';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+
+export interface GlobalOptions {
+  config?: string;
+  root?: string;
+  runRoot?: string;
+  socket?: string;
+  logLevel?: string;
+}
+
+export function addGlobalOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'config file (default /etc/rktlet/rktlet.toml when it exists; conf.d/*.toml beside it)')
+    .option('--root <dir>', 'persistent state root (default /var/lib/rktlet)')
+    .option('--run-root <dir>', 'volatile state root (default /run/rktlet)')
+    .option('--socket <path>', 'CRI gRPC socket (default <run-root>/rktlet.sock)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace');
+}
+
+/** Flags override files: they become the last config layer. */
+export function effectiveConfig(opts: GlobalOptions): LoadedConfig {
+  const overrides: Record<string, unknown> = {};
+  if (opts.root) overrides.root = opts.root;
+  if (opts.runRoot) overrides.run_root = opts.runRoot;
+  if (opts.socket) overrides.grpc = { socket: opts.socket };
+  if (opts.logLevel) overrides.log = { level: opts.logLevel };
+  return loadConfig({ file: opts.config, overrides });
+}

@@ -1,0 +1,58 @@
+// `rktlet serve`: the CRI daemon. Pods and containers do not depend on it: stopping it (or
+// killing it) leaves them running, and the next start finds them again from disk.
+import type { Command } from 'commander';
+import { effectiveConfig, type GlobalOptions } from './options.js';
+import { createLogger } from '../log/logger.js';
+import { Engine } from '../engine.js';
+import { CriServer } from '../server/grpc-server.js';
+import { DaemonLock } from '../store/daemon-lock.js';
+import { mkdir } from 'node:fs/promises';
+import { packageVersion } from '../util/package-info.js';
+
+export async function serve(opts: GlobalOptions): Promise<void> {
+  const { config, sources } = effectiveConfig(opts);
+  const log = createLogger(config.log.level);
+  await mkdir(config.root, { recursive: true, mode: 0o711 });
+  const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
+  let server: CriServer | undefined;
+  let engine: Engine | undefined;
+  try {
+    const t0 = performance.now();
+    engine = await Engine.open({ config, log });
+    server = new CriServer({ config, log });
+    await server.listen();
+    server.setEngine(engine);
+    log.info(
+      { version: packageVersion, socket: config.grpc.socket, root: config.root, config_files: sources, ready_ms: Math.round(performance.now() - t0) },
+      'rktlet is serving',
+    );
+  } catch (err) {
+    await engine?.close();
+    await lock.release();
+    throw err;
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing calls in flight; pods and containers keep running');
+    void (async () => {
+      await server?.shutdown();
+      await engine?.close();
+      await lock.release();
+      log.info('stopped');
+      log.flush();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the CRI daemon on its unix socket')
+    .action(async (_o, cmd: Command) => serve(cmd.optsWithGlobals<GlobalOptions>()));
+}

@@ -1,0 +1,147 @@
+// The complete configuration with its defaults: the daemon runs with no file at all.
+// TOML keys are snake_case (as CRI-O and containerd); the same names are used in code so that
+// a key in an error message is the key the operator types.
+import { z } from 'zod';
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, 'must be an octal file mode such as "0660"');
+const absPath = z.string().regex(/^\//, 'must be an absolute path');
+const optionalAbsPath = z.union([z.literal(''), absPath]);
+
+/** One isolation level a RuntimeClass can select. */
+export const runtimeHandlerSchema = z.strictObject({
+  /** oci: runc/crun containers; vm: an OCI runtime that boots a VM (kata-style). */
+  type: z.enum(['oci', 'vm']).default('oci'),
+  /** Path of the OCI runtime binary. */
+  path: absPath,
+  /** The runtime's own state dir (`--root`); empty: <run_root>/<handler>. */
+  root: optionalAbsPath.default(''),
+  /** Extra arguments placed before the runtime's subcommand. */
+  args: z.array(z.string()).default([]),
+  /** Unmount /sys/fs/cgroup/unified in the runtime's mount namespace (crun on hybrid v1 hosts). */
+  hide_unified_cgroup: z.boolean().default(false),
+});
+
+export const configSchema = z.strictObject({
+  /** Persistent state: pods, containers, images, layers. */
+  root: absPath.default('/var/lib/rktlet'),
+  /** Volatile state: sockets, exit files, netns mounts, locks. */
+  run_root: absPath.default('/run/rktlet'),
+
+  grpc: z
+    .strictObject({
+      /** Empty: <run_root>/rktlet.sock. */
+      socket: optionalAbsPath.default(''),
+      socket_mode: octalMode.default('0660'),
+      /** Group owning the socket; empty keeps root's group. */
+      socket_group: z.string().default(''),
+      max_message_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+    })
+    .prefault({}),
+
+  log: z
+    .strictObject({
+      level: logLevel.default('info'),
+    })
+    .prefault({}),
+
+  runtime: z
+    .strictObject({
+      /** Handler used when a pod names none (RuntimeClass unset). */
+      default_handler: z.string().min(1).default('runc'),
+      handlers: z
+        .record(z.string().min(1), runtimeHandlerSchema)
+        .default({
+          runc: { type: 'oci', path: '/usr/sbin/runc', root: '', args: [], hide_unified_cgroup: false },
+          crun: { type: 'oci', path: '/usr/bin/crun', root: '', args: [], hide_unified_cgroup: true },
+        }),
+      cgroup_driver: z.enum(['cgroupfs', 'systemd']).default('cgroupfs'),
+      conmon: absPath.default('/usr/bin/conmon'),
+      /** Clamp oom_score_adj to the daemon's own, as containerd's restrict_oom_score_adj. */
+      restrict_oom_score_adj: z.boolean().default(true),
+      /** Empty: the built-in RuntimeDefault seccomp profile. */
+      seccomp_profile: optionalAbsPath.default(''),
+      default_capabilities: z
+        .array(z.string().regex(/^CAP_[A-Z_]+$/, 'must be a capability name such as CAP_CHOWN'))
+        .default([
+          'CAP_CHOWN',
+          'CAP_DAC_OVERRIDE',
+          'CAP_FSETID',
+          'CAP_FOWNER',
+          'CAP_MKNOD',
+          'CAP_NET_RAW',
+          'CAP_SETGID',
+          'CAP_SETUID',
+          'CAP_SETFCAP',
+          'CAP_SETPCAP',
+          'CAP_NET_BIND_SERVICE',
+          'CAP_SYS_CHROOT',
+          'CAP_KILL',
+          'CAP_AUDIT_WRITE',
+        ]),
+      /** Seconds a stop waits for conmon to report the exit after SIGKILL. */
+      stop_kill_grace_seconds: z.number().positive().default(10),
+      /** Largest ExecSync output kept per stream, in bytes. */
+      exec_sync_max_output_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+    })
+    .prefault({}),
+
+  pod: z
+    .strictObject({
+      /** Tiny init bind-mounted from the host as the infra process: no pause image needed. */
+      infra_init: absPath.default('/usr/bin/catatonit'),
+      /** When set, this image runs as the infra container instead of infra_init. */
+      pause_image: z.string().default(''),
+      shm_size_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+      /** cgroup parent when the pod names none. */
+      default_cgroup_parent: z.string().default('/rktlet'),
+    })
+    .prefault({}),
+
+  network: z
+    .strictObject({
+      conf_dir: absPath.default('/etc/cni/net.d'),
+      plugin_dirs: z.array(absPath).default(['/usr/lib/cni', '/opt/cni/bin']),
+      /** Write a bridge network to conf_dir when it holds no config. */
+      write_default_config: z.boolean().default(true),
+      default_bridge: z.string().min(1).max(15).default('rktlet0'),
+      default_subnet: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be an IPv4 CIDR').default('10.88.0.0/16'),
+      /** Where network namespaces are bind-mounted; empty: <run_root>/netns. */
+      netns_dir: optionalAbsPath.default(''),
+    })
+    .prefault({}),
+
+  image: z
+    .strictObject({
+      /** Registry host → mirror endpoints tried in order before the registry itself. */
+      mirrors: z.record(z.string().min(1), z.array(z.url())).default({}),
+      /** Registries reached over plain HTTP (and without TLS verification). Never by default. */
+      insecure_registries: z.array(z.string().min(1)).default([]),
+      max_concurrent_downloads: z.number().int().min(1).max(64).default(3),
+      /** Platform to pick from manifest lists; empty: the host's. */
+      platform: z.string().default(''),
+    })
+    .prefault({}),
+
+  streaming: z
+    .strictObject({
+      address: z.string().min(1).default('127.0.0.1'),
+      /** 0: a free port chosen at start. */
+      port: z.number().int().min(0).max(65535).default(0),
+      token_ttl_seconds: z.number().int().positive().default(60),
+      tls_cert: optionalAbsPath.default(''),
+      tls_key: optionalAbsPath.default(''),
+    })
+    .prefault({}),
+
+  metrics: z
+    .strictObject({
+      /** host:port for the Prometheus endpoint; empty disables it. */
+      address: z.string().default(''),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type RuntimeHandlerConfig = z.output<typeof runtimeHandlerSchema>;

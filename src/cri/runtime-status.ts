@@ -1,0 +1,20 @@
+// Status: the RuntimeReady and NetworkReady conditions the kubelet gates the node on.
+import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
+
+export const RUNTIME_READY = 'RuntimeReady';
+export const NETWORK_READY = 'NetworkReady';
+
+export async function status(ctx: CallContext, req: RuntimeReq<'Status'>): Promise<RuntimeRes<'Status'>> {
+  const health = await ctx.engine.health();
+  const res: RuntimeRes<'Status'> = {
+    status: {
+      conditions: [
+        { type: RUNTIME_READY, status: health.runtime.ok, reason: health.runtime.reason, message: health.runtime.message },
+        { type: NETWORK_READY, status: health.network.ok, reason: health.network.reason, message: health.network.message },
+      ],
+    },
+    runtime_handlers: ctx.engine.runtimeHandlerInfo(),
+  };
+  if (req.verbose) res.info = { config: JSON.stringify(ctx.engine.config) };
+  return res;
+}

@@ -1,0 +1,4 @@
+// Exec, Attach and PortForward: they hand out URLs on the streaming server.
+import type { RuntimeHandlers } from './handler.js';
+
+export const streamingHandlers: RuntimeHandlers = {};

@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
+import { toGrpcStatus } from './grpc-status.js';
+import { NotFoundError, OciRuntimeError, InvalidArgumentError, ConfigError } from './catalog.js';
+
+test('catalog errors map to their gRPC codes', () => {
+  assert.deepEqual(toGrpcStatus(new NotFoundError('pod "x" not found')), {
+    code: status.NOT_FOUND,
+    details: 'pod "x" not found',
+  });
+  assert.equal(toGrpcStatus(new InvalidArgumentError('bad')).code, status.INVALID_ARGUMENT);
+  assert.equal(toGrpcStatus(new ConfigError('a.b', 'bad')).details, 'config key "a.b": bad');
+});
+
+test('OCI runtime errors keep stderr in the message', () => {
+  const s = toGrpcStatus(new OciRuntimeError('runc create failed', 1, 'no such file\n'));
+  assert.equal(s.code, status.UNKNOWN);
+  assert.equal(s.details, 'runc create failed: no such file');
+});
+
+test('foreign errors become INTERNAL and keep their text', () => {
+  const s = toGrpcStatus(new TypeError('boom'));
+  assert.equal(s.code, status.INTERNAL);
+  assert.equal(s.details, 'boom');
+});
