@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # TypeScript types for the CRI proto (types only: the proto itself is loaded at run time).
+# Regenerated only when the proto is newer, so parallel builds do not pull the files away.
 # The generator writes extension-less relative imports; ESM (NodeNext) needs ".js".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf src/gen
+proto=proto/runtime/v1/api.proto
+stamp=src/gen/.stamp
+if [ -f "$stamp" ] && [ "$stamp" -nt "$proto" ] && [ "$stamp" -nt "$0" ]; then exit 0; fi
+tmp=$(mktemp -d src/.gen-XXXXXX)
 proto-loader-gen-types --longs=String --enums=String --defaults --oneofs --keepCase \
-  --grpcLib=@grpc/grpc-js --outDir=src/gen proto/runtime/v1/api.proto
-find src/gen -name '*.ts' -exec sed -i -E -e "s#(from '\.{1,2}/[^']*)';#\1.js';#" -e "s#\.js\.js';#.js';#" {} +
+  --grpcLib=@grpc/grpc-js --outDir="$tmp" "$proto"
+find "$tmp" -name '*.ts' -exec sed -i -E -e "s#(from '\.{1,2}/[^']*)';#\1.js';#" -e "s#\.js\.js';#.js';#" {} +
+touch "$tmp/.stamp"
+rm -rf src/gen && mv "$tmp" src/gen

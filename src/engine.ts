@@ -4,6 +4,7 @@ import { mkdir, access, constants } from 'node:fs/promises';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import { loadNetworkConfig } from './network/cni-config.js';
+import { EventBus } from './events/bus.js';
 
 export interface HealthCondition {
   ok: boolean;
@@ -35,6 +36,8 @@ async function isExecutable(path: string): Promise<boolean> {
 export class Engine {
   readonly config: Config;
   readonly log: Logger;
+  /** Container lifecycle events (GetContainerEvents, metrics). */
+  readonly events = new EventBus();
 
   private constructor(opts: EngineOptions) {
     this.config = opts.config;

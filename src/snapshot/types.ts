@@ -1,0 +1,23 @@
+// Contract for root filesystems: unpacked layers (by chain ID) stacked with overlayfs under a
+// writable upper dir per container.
+
+export interface RootfsMount {
+  /** Where the merged root filesystem is mounted (the OCI bundle's rootfs). */
+  target: string;
+  lowerDirs: string[];
+  upperDir: string;
+  workDir: string;
+}
+
+export interface Snapshotter {
+  /** Creates upper/work dirs for `key` (a container ID) over the image's layers; does not mount. */
+  prepare(key: string, chainIds: string[]): Promise<RootfsMount>;
+  /** Mounts the overlay at target (idempotent: an existing mount is kept). */
+  mount(key: string): Promise<RootfsMount>;
+  /** Unmounts (idempotent). */
+  unmount(key: string): Promise<void>;
+  /** Unmounts and deletes the writable layer (idempotent). */
+  remove(key: string): Promise<void>;
+  /** Bytes and inodes used by the writable layer. */
+  usage(key: string): Promise<{ bytes: number; inodes: number }>;
+}
