@@ -9,6 +9,7 @@ PACKAGES=(
   iproute2 util-linux procps            # ip netns, nsenter/unshare, ps
   busybox-static                        # test images are built from it
   docker-registry apache2-utils         # a local OCI registry for tests; htpasswd for its auth
+  attr                                  # setfattr: xattrs and overlay opaque markers when unpacking layers
   ca-certificates
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")
