@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup-host.sh
+# Host parts, plus Debian's Go toolchain, protoc and grpc-go for the Go wire-compatibility client.
+bash scripts/setup-host.sh golang-go golang-goprotobuf-dev golang-google-grpc-dev protobuf-compiler
 npm ci --no-audit --no-fund
 npm run build
 npm run lint
+bash scripts/build-go-client.sh
 # One file at a time: integration tests start daemons, registries and bridges of their own.
 node --test --test-concurrency=1 --test-reporter=spec dist/src dist/test
