@@ -1,0 +1,102 @@
+// A container's config.json from plain inputs: every host fact (pod paths, devices, the image's
+// users, profile files) is looked up by the caller, so this is pure and golden-tested.
+import type { OciImageConfig } from '../../image/types.js';
+import { baseSpec } from './defaults.js';
+import { withAnnotations, type CriMetadata } from './annotations.js';
+import { withDevices, type HostDevice } from './devices.js';
+import { withMounts, type BindMount, type PodFiles } from './mounts.js';
+import { withCgroupNamespace, withNamespaces, type NamespaceInput } from './namespaces.js';
+import { mergeArgs, withCwd, withEnv, withProcessArgs, withTerminal } from './process.js';
+import { withCgroupsPath, withResources, type ResourceRequest } from './resources.js';
+import { withSeccomp, type SeccompChoice } from './seccomp.js';
+import {
+  computeCapabilities,
+  withCapabilities,
+  withMaskedPaths,
+  withNoNewPrivileges,
+  withPrivileged,
+  withReadonlyRootfs,
+  withSysctls,
+} from './security.js';
+import { withUser, type ResolvedUser } from './user.js';
+import { applyOpts, type OciSeccomp, type OciSpec, type SpecOpt } from './types.js';
+
+export interface ContainerSpecInput {
+  rootfs: string;
+  image: OciImageConfig;
+  command: string[];
+  args: string[];
+  workingDir: string;
+  envs: { key: string; value: string }[];
+  tty: boolean;
+  hostname: string;
+  user: ResolvedUser;
+  podFiles: PodFiles;
+  mounts: BindMount[];
+  devices: HostDevice[];
+  resources: ResourceRequest;
+  cgroupsPath: string;
+  namespaces: NamespaceInput;
+  sysctls: Record<string, string>;
+  security: {
+    privileged: boolean;
+    capAdd: string[];
+    capDrop: string[];
+    noNewPrivs: boolean;
+    readonlyRootfs: boolean;
+    maskedPaths: string[];
+    readonlyPaths: string[];
+    seccomp: SeccompChoice;
+    /** Localhost profile or configured RuntimeDefault file, already parsed. */
+    seccompProfile?: OciSeccomp;
+  };
+  /** Every host device (privileged containers get them all). */
+  hostDevices: HostDevice[];
+  host: {
+    defaultCapabilities: string[];
+    daemonOomScoreAdj: number;
+    restrictOomScoreAdj: boolean;
+    swapAccounting: boolean;
+    cgroupV2: boolean;
+    arch?: string;
+  };
+  annotations: Record<string, string>;
+  metadata: CriMetadata;
+}
+
+export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
+  const sec = i.security;
+  const caps = sec.privileged ? [] : computeCapabilities(i.host.defaultCapabilities, sec.capAdd, sec.capDrop);
+  const opts: SpecOpt[] = [
+    withProcessArgs(mergeArgs(i.image, i.command, i.args)),
+    withEnv(i.image.Env ?? [], i.envs, i.hostname),
+    withCwd(i.workingDir, i.image.WorkingDir),
+    withTerminal(i.tty),
+    withUser(i.user),
+    withMounts(i.podFiles, i.mounts, sec.readonlyRootfs),
+    withNamespaces(i.namespaces),
+    withCgroupNamespace(i.host.cgroupV2),
+    withResources(i.resources, i.host),
+    withCgroupsPath(i.cgroupsPath),
+    withSysctls(i.sysctls, i.namespaces.networkMode === 'NODE', i.namespaces.ipcMode === 'NODE'),
+    withNoNewPrivileges(sec.noNewPrivs),
+    withReadonlyRootfs(sec.readonlyRootfs),
+    withAnnotations(i.annotations, i.metadata),
+  ];
+  if (sec.privileged) {
+    // Privileged: all capabilities and devices, writable /sys; no seccomp, no masked paths.
+    opts.push(withPrivileged(i.hostDevices), withDevices(i.devices), withSeccomp({ type: 'Unconfined' }, []));
+  } else {
+    opts.push(
+      withCapabilities(caps),
+      withDevices(i.devices),
+      withMaskedPaths(sec.maskedPaths, sec.readonlyPaths),
+      withSeccomp(sec.seccomp, caps, sec.seccompProfile, i.host.arch),
+    );
+  }
+  return opts;
+}
+
+export function generateContainerSpec(i: ContainerSpecInput): OciSpec {
+  return applyOpts(baseSpec(i.rootfs), containerSpecOpts(i));
+}

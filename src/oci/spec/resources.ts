@@ -1,0 +1,128 @@
+// Resource limits from the CRI's LinuxContainerResources (int64 fields arrive as decimal strings).
+import { InvalidArgumentError } from '../../errors/catalog.js';
+import type { OciResources, SpecOpt } from './types.js';
+
+export interface ResourceRequest {
+  cpuPeriod: number;
+  cpuQuota: number;
+  cpuShares: number;
+  memoryLimit: number;
+  memorySwapLimit: number;
+  cpusetCpus: string;
+  cpusetMems: string;
+  hugepageLimits: { pageSize: string; limit: number }[];
+  unified: Record<string, string>;
+  oomScoreAdj: number;
+  pidsLimit?: number;
+}
+
+function int(name: string, v: string | undefined): number {
+  if (v === undefined || v === '') return 0;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} "${v}" is not an integer`);
+  return n;
+}
+
+/** From the wire type (all fields present, int64 as strings). */
+export function resourcesFromCri(r: {
+  cpu_period: string;
+  cpu_quota: string;
+  cpu_shares: string;
+  memory_limit_in_bytes: string;
+  oom_score_adj: string;
+  cpuset_cpus: string;
+  cpuset_mems: string;
+  hugepage_limits: { page_size: string; limit: string }[];
+  unified: Record<string, string>;
+  memory_swap_limit_in_bytes: string;
+} | null): ResourceRequest {
+  if (!r) return emptyResources();
+  const out: ResourceRequest = {
+    cpuPeriod: int('cpu_period', r.cpu_period),
+    cpuQuota: int('cpu_quota', r.cpu_quota),
+    cpuShares: int('cpu_shares', r.cpu_shares),
+    memoryLimit: int('memory_limit_in_bytes', r.memory_limit_in_bytes),
+    memorySwapLimit: int('memory_swap_limit_in_bytes', r.memory_swap_limit_in_bytes),
+    cpusetCpus: r.cpuset_cpus,
+    cpusetMems: r.cpuset_mems,
+    hugepageLimits: r.hugepage_limits.map((h) => ({ pageSize: h.page_size, limit: int('hugepage limit', h.limit) })),
+    unified: { ...r.unified },
+    oomScoreAdj: int('oom_score_adj', r.oom_score_adj),
+  };
+  if (out.memoryLimit < 0 || out.cpuShares < 0 || out.cpuPeriod < 0) throw new InvalidArgumentError('resource limits must not be negative');
+  if (out.oomScoreAdj < -1000 || out.oomScoreAdj > 1000) throw new InvalidArgumentError(`oom_score_adj ${out.oomScoreAdj} is outside -1000..1000`);
+  return out;
+}
+
+export function emptyResources(): ResourceRequest {
+  return {
+    cpuPeriod: 0,
+    cpuQuota: 0,
+    cpuShares: 0,
+    memoryLimit: 0,
+    memorySwapLimit: 0,
+    cpusetCpus: '',
+    cpusetMems: '',
+    hugepageLimits: [],
+    unified: {},
+    oomScoreAdj: 0,
+  };
+}
+
+/** Back to the wire type, for ContainerStatus.resources. */
+export function resourcesToCri(r: ResourceRequest) {
+  return {
+    cpu_period: String(r.cpuPeriod),
+    cpu_quota: String(r.cpuQuota),
+    cpu_shares: String(r.cpuShares),
+    memory_limit_in_bytes: String(r.memoryLimit),
+    memory_swap_limit_in_bytes: String(r.memorySwapLimit),
+    oom_score_adj: String(r.oomScoreAdj),
+    cpuset_cpus: r.cpusetCpus,
+    cpuset_mems: r.cpusetMems,
+    hugepage_limits: r.hugepageLimits.map((h) => ({ page_size: h.pageSize, limit: String(h.limit) })),
+    unified: { ...r.unified },
+  };
+}
+
+/**
+ * An oom_score_adj below the daemon's own cannot be set without CAP_SYS_RESOURCE: clamp it
+ * (containerd's restrict_oom_score_adj) instead of letting the runtime fail.
+ */
+export function clampOomScoreAdj(value: number, daemonOwn: number, restrict: boolean): number {
+  return restrict && value < daemonOwn ? daemonOwn : value;
+}
+
+/** The linux.resources limits (without devices), also used for `runc update`. */
+export function linuxResources(r: ResourceRequest, opts: { swapAccounting: boolean }): OciResources {
+  const out: OciResources = {};
+  const cpu: NonNullable<OciResources['cpu']> = {};
+  if (r.cpuShares) cpu.shares = r.cpuShares;
+  if (r.cpuQuota) cpu.quota = r.cpuQuota;
+  if (r.cpuPeriod) cpu.period = r.cpuPeriod;
+  if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
+  if (r.cpusetMems) cpu.mems = r.cpusetMems;
+  if (Object.keys(cpu).length) out.cpu = cpu;
+  if (r.memoryLimit) {
+    out.memory = { limit: r.memoryLimit };
+    // No swap beyond the limit unless asked (the kubelet's NoSwap), where the kernel accounts swap.
+    if (opts.swapAccounting) out.memory.swap = r.memorySwapLimit > 0 ? r.memorySwapLimit : r.memoryLimit;
+  }
+  if (r.hugepageLimits.length) out.hugepageLimits = r.hugepageLimits.map((h) => ({ ...h }));
+  if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pids = { limit: r.pidsLimit };
+  if (Object.keys(r.unified).length) out.unified = { ...r.unified };
+  return out;
+}
+
+export function withResources(r: ResourceRequest, opts: { swapAccounting: boolean; daemonOomScoreAdj: number; restrictOomScoreAdj: boolean }): SpecOpt {
+  return (s) => {
+    s.linux.resources = { devices: s.linux.resources?.devices ?? [], ...linuxResources(r, opts) };
+    s.process.oomScoreAdj = clampOomScoreAdj(r.oomScoreAdj, opts.daemonOomScoreAdj, opts.restrictOomScoreAdj);
+  };
+}
+
+export function withCgroupsPath(path: string): SpecOpt {
+  return (s) => {
+    if (path) s.linux.cgroupsPath = path;
+  };
+}

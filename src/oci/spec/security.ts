@@ -1,0 +1,90 @@
+// Privilege: capabilities, privileged mode, no_new_privs, read-only root, masked and read-only paths.
+import { InvalidArgumentError } from '../../errors/catalog.js';
+import { ALL_CAPABILITIES } from './defaults.js';
+import type { HostDevice } from './devices.js';
+import { withDevices } from './devices.js';
+import type { SpecOpt } from './types.js';
+
+/** "chown", "CAP_CHOWN", "cap_chown" → "CAP_CHOWN"; "ALL" stays "ALL". */
+export function normalizeCapability(c: string): string {
+  const up = c.trim().toUpperCase();
+  if (up === 'ALL') return 'ALL';
+  const name = up.startsWith('CAP_') ? up : `CAP_${up}`;
+  if (!/^CAP_[A-Z_]+$/.test(name)) throw new InvalidArgumentError(`invalid capability "${c}"`);
+  return name;
+}
+
+/**
+ * The capability set (containerd's order): start from the defaults; `ALL` in add gives every
+ * capability, `ALL` in drop removes every one; then single adds, then single drops.
+ */
+export function computeCapabilities(defaults: string[], add: string[], drop: string[]): string[] {
+  const a = add.map(normalizeCapability);
+  const d = drop.map(normalizeCapability);
+  let caps = defaults.map(normalizeCapability);
+  if (a.includes('ALL')) caps = [...ALL_CAPABILITIES];
+  if (d.includes('ALL')) caps = [];
+  for (const c of a) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
+  caps = caps.filter((c) => !d.includes(c));
+  return caps;
+}
+
+export function withCapabilities(caps: string[]): SpecOpt {
+  return (s) => {
+    // Inheritable and ambient stay empty: an exec'd setcap binary must not gain more (CVE-2022-24769).
+    s.process.capabilities = { bounding: [...caps], effective: [...caps], permitted: [...caps] };
+  };
+}
+
+/**
+ * Privileged: every capability, every host device, writable /sys and cgroup tree, no masked or
+ * read-only paths. Seccomp is left off by the caller.
+ */
+export function withPrivileged(hostDevices: HostDevice[]): SpecOpt {
+  return (s) => {
+    withCapabilities([...ALL_CAPABILITIES])(s);
+    s.linux.maskedPaths = [];
+    s.linux.readonlyPaths = [];
+    for (const m of s.mounts) {
+      if (m.type === 'sysfs' || m.type === 'cgroup') m.options = (m.options ?? []).map((o) => (o === 'ro' ? 'rw' : o));
+    }
+    s.linux.resources = { ...s.linux.resources, devices: [{ allow: true, access: 'rwm' }] };
+    withDevices(hostDevices)(s);
+    s.linux.resources.devices = [{ allow: true, access: 'rwm' }];
+  };
+}
+
+export function withNoNewPrivileges(on: boolean): SpecOpt {
+  return (s) => {
+    s.process.noNewPrivileges = on;
+  };
+}
+
+export function withReadonlyRootfs(on: boolean): SpecOpt {
+  return (s) => {
+    s.root.readonly = on;
+  };
+}
+
+/** The CRI lists replace the defaults when given (an empty list keeps the defaults, as the kubelet means). */
+export function withMaskedPaths(masked: string[], readonly: string[]): SpecOpt {
+  return (s) => {
+    if (masked.length) s.linux.maskedPaths = [...masked];
+    if (readonly.length) s.linux.readonlyPaths = [...readonly];
+  };
+}
+
+/** Namespaced sysctls from the pod (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*). */
+export function withSysctls(sysctls: Record<string, string>, hostNetwork: boolean, hostIpc: boolean): SpecOpt {
+  return (s) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(sysctls)) {
+      const ipc = /^(kernel\.(shm|msg|sem)|fs\.mqueue\.)/.test(k);
+      const net = k.startsWith('net.');
+      if (!ipc && !net) throw new InvalidArgumentError(`sysctl "${k}" is not namespaced`);
+      if ((net && hostNetwork) || (ipc && hostIpc)) throw new InvalidArgumentError(`sysctl "${k}" cannot be set in the host's namespace`);
+      out[k] = v;
+    }
+    if (Object.keys(out).length) s.linux.sysctl = out;
+  };
+}
