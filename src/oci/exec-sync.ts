@@ -1,0 +1,118 @@
+// ExecSync: `<runtime> exec` of a command in a running container's namespaces and cgroup, with the
+// container's own process settings (user, env, capabilities: the runtime reads them from the
+// bundle), a deadline and capped output. Short-lived, so it is our child: nothing to survive.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CancelledError, DeadlineExceededError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import type { RuntimeHandlerConfig } from '../config/schema.js';
+
+export interface ExecSyncOptions {
+  handler: RuntimeHandlerConfig;
+  /** The runtime's state dir (`--root`). */
+  root: string;
+  id: string;
+  cmd: string[];
+  /** 0: no deadline. */
+  timeoutMs: number;
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecSyncResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number;
+}
+
+/** Where a handler keeps its state: its `root`, else <run_root>/<handler name> (config contract). */
+export function runtimeRoot(handler: RuntimeHandlerConfig, name: string, runRoot: string): string {
+  return handler.root || join(runRoot, name);
+}
+
+/** Keeps the first `max` bytes of a stream and drops the rest (still draining it). */
+class CappedBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+  push(b: Buffer): void {
+    if (this.size >= this.max) return;
+    const take = b.subarray(0, this.max - this.size);
+    this.chunks.push(take);
+    this.size += take.length;
+  }
+  get value(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** The command line: the runtime directly, or inside a mount namespace without cgroup2's hybrid mount. */
+export function execArgv(o: { handler: RuntimeHandlerConfig; root: string; id: string; cmd: string[]; pidFile: string }): string[] {
+  const rt = [o.handler.path, '--root', o.root, ...o.handler.args, 'exec', '--pid-file', o.pidFile, o.id, ...o.cmd];
+  if (!o.handler.hide_unified_cgroup) return rt;
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', ...rt];
+}
+
+async function readPid(file: string): Promise<number> {
+  try {
+    return Number((await readFile(file, 'utf8')).trim()) || 0;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return 0;
+    throw err;
+  }
+}
+
+export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
+  const tmp = await mkdtemp(join(tmpdir(), 'rktlet-exec-'));
+  const pidFile = join(tmp, 'pid');
+  try {
+    const argv = execArgv({ ...o, pidFile });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = new CappedBuffer(o.maxOutputBytes);
+    const err = new CappedBuffer(o.maxOutputBytes);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+
+    let why: 'timeout' | 'cancel' | undefined;
+    // Kill the command itself (runc forwards signals, but not SIGKILL), then the runtime.
+    const kill = async (reason: 'timeout' | 'cancel'): Promise<void> => {
+      why ??= reason;
+      const pid = await readPid(pidFile);
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      child.kill('SIGKILL');
+    };
+    const timer = o.timeoutMs > 0 ? setTimeout(() => void kill('timeout'), o.timeoutMs) : undefined;
+    const onAbort = (): void => void kill('cancel');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const { code, sig, spawnError } = await new Promise<{ code: number | null; sig: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+      child.once('error', (e) => resolve({ code: null, sig: null, spawnError: e }));
+      child.once('close', (c, s) => resolve({ code: c, sig: s }));
+    });
+    if (timer) clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+
+    if (why === 'timeout') throw new DeadlineExceededError(`command ${JSON.stringify(o.cmd)} timed out after ${o.timeoutMs} ms`);
+    if (why === 'cancel') throw new CancelledError('exec cancelled');
+    if (spawnError) throw new OciRuntimeError(`cannot run ${argv[0]}`, null, '', { cause: spawnError });
+    const stderr = err.value;
+    // The runtime itself failed (no such container, no pid written): not the command's exit code.
+    if ((await readPid(pidFile)) === 0) {
+      throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, code, stderr.toString());
+    }
+    return { stdout: out.value, stderr, exitCode: code ?? 128 + (sig ? signalNumber(sig) : 0) };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  return (constants.signals as Record<string, number>)[sig] ?? 0;
+}
