@@ -1,10 +1,14 @@
 // The runtime engine shared by the daemon and the CLI: configuration, state directories and the
 // parts of the runtime (images, pods, containers, …), each recovered from disk when opened.
-import { mkdir, access, constants } from 'node:fs/promises';
+import { mkdir, access, constants, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import { loadNetworkConfig } from './network/cni-config.js';
 import { EventBus } from './events/bus.js';
+import { ImageService } from './image/image-service.js';
+import { OverlaySnapshotter } from './snapshot/overlay-snapshotter.js';
+import { join } from 'node:path';
 
 export interface HealthCondition {
   ok: boolean;
@@ -33,11 +37,41 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
+// `<binary> --version` results by path, size and mtime: Status is polled every few seconds and
+// the binaries rarely change, so each one is run again only when it was replaced.
+const versionProbes = new Map<string, { key: string; error: string }>();
+
+/** Whether the binary is there and runs: error is '' when `--version` succeeds. */
+async function probeBinary(path: string): Promise<{ missing: boolean; error: string }> {
+  if (!(await isExecutable(path))) return { missing: true, error: 'not found or not executable' };
+  let key: string;
+  try {
+    const st = await stat(path);
+    key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return { missing: true, error: 'not found' };
+  }
+  const cached = versionProbes.get(path);
+  if (cached?.key === key) return { missing: false, error: cached.error };
+  const error = await new Promise<string>((resolve) => {
+    execFile(path, ['--version'], { timeout: 5000, maxBuffer: 64 * 1024 }, (err, _stdout, stderr) => {
+      if (!err) resolve('');
+      else resolve(`"${path} --version" failed: ${(String(stderr).trim() || err.message).slice(0, 300)}`);
+    });
+  });
+  versionProbes.set(path, { key, error });
+  return { missing: false, error };
+}
+
 export class Engine {
   readonly config: Config;
   readonly log: Logger;
   /** Container lifecycle events (GetContainerEvents, metrics). */
   readonly events = new EventBus();
+  /** Unpacked layers (by chain ID) and per-container overlay root filesystems. */
+  snapshots!: OverlaySnapshotter;
+  /** Image store, registry pulls (implements ImageLookup: `images.resolve(ref)`). */
+  images!: ImageService;
 
   private constructor(opts: EngineOptions) {
     this.config = opts.config;
@@ -49,6 +83,9 @@ export class Engine {
     const e = new Engine(opts);
     await mkdir(e.config.root, { recursive: true, mode: 0o711 });
     await mkdir(e.config.run_root, { recursive: true, mode: 0o711 });
+    e.snapshots = new OverlaySnapshotter(join(e.config.root, 'snapshots'));
+    await e.snapshots.open();
+    e.images = await ImageService.open(e.config, e.log, e.snapshots);
     return e;
   }
 
@@ -56,11 +93,20 @@ export class Engine {
     const rt = this.config.runtime;
     const handler = rt.handlers[rt.default_handler];
     const missing: string[] = [];
-    if (!handler || !(await isExecutable(handler.path))) missing.push(`OCI runtime ${handler?.path ?? rt.default_handler}`);
-    if (!(await isExecutable(rt.conmon))) missing.push(`conmon ${rt.conmon}`);
-    const runtime: HealthCondition = missing.length
-      ? { ok: false, reason: 'RuntimeBinaryMissing', message: `not found or not executable: ${missing.join(', ')}` }
-      : READY;
+    const broken: string[] = [];
+    if (!handler) missing.push(`OCI runtime ${rt.default_handler} (no such handler)`);
+    for (const [what, path] of [
+      ['OCI runtime', handler?.path],
+      ['conmon', rt.conmon],
+    ] as const) {
+      if (!path) continue;
+      const p = await probeBinary(path);
+      if (p.missing) missing.push(`${what} ${path}`);
+      else if (p.error) broken.push(`${what}: ${p.error}`);
+    }
+    let runtime: HealthCondition = READY;
+    if (missing.length) runtime = { ok: false, reason: 'RuntimeBinaryMissing', message: `not found or not executable: ${missing.join(', ')}` };
+    else if (broken.length) runtime = { ok: false, reason: 'RuntimeBinaryBroken', message: broken.join('; ') };
     const net = await loadNetworkConfig(this.config.network.conf_dir, this.config.network.plugin_dirs);
     const network: HealthCondition = net.ok ? READY : { ok: false, reason: net.reason, message: net.message };
     return { runtime, network };
@@ -74,5 +120,8 @@ export class Engine {
   }
 
   /** Releases in-memory resources; pods and containers keep running. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.images?.close();
+    await this.snapshots?.close();
+  }
 }

@@ -1,0 +1,112 @@
+// The image service: pulls into the content store and the snapshotter, keeps image metadata,
+// removes images with their unshared blobs and layers. Shared by the daemon and the CLI verbs.
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
+import { ContentStore } from './content-store.js';
+import { ImageStore, type StoredImage } from './image-store.js';
+import { Puller, type PullOptions } from './pull.js';
+import { RegistryClient } from './registry-client.js';
+import { StoreLock } from './store-lock.js';
+import type { ImageLookup } from './types.js';
+
+export interface FsUsage {
+  bytes: number;
+  inodes: number;
+}
+
+export class ImageService implements ImageLookup {
+  readonly content: ContentStore;
+  readonly store: ImageStore;
+  readonly lock: StoreLock;
+  readonly client: RegistryClient;
+  readonly puller: Puller;
+  /** Blobs and chain IDs that pulls in flight in this process are writing (GC keeps them). */
+  readonly leases = new Map<string, number>();
+
+  private constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    readonly snapshots: OverlaySnapshotter,
+  ) {
+    const root = config.root;
+    this.content = new ContentStore(join(root, 'content'));
+    this.store = new ImageStore(join(root, 'images'));
+    this.lock = new StoreLock(join(root, 'images', 'lock'));
+    this.client = new RegistryClient(config.image, log);
+    this.puller = new Puller(this);
+  }
+
+  static async open(config: Config, log: Logger, snapshots: OverlaySnapshotter): Promise<ImageService> {
+    const s = new ImageService(config, log, snapshots);
+    await s.content.open();
+    await s.store.open();
+    return s;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+    await this.content.close();
+  }
+
+  resolve(ref: string): StoredImage | undefined {
+    return this.store.resolve(ref);
+  }
+
+  list(): StoredImage[] {
+    return this.store.list();
+  }
+
+  pull(ref: string, o: PullOptions = {}): Promise<StoredImage> {
+    return this.puller.pull(ref, o);
+  }
+
+  lease(keys: string[]): () => void {
+    for (const k of keys) this.leases.set(k, (this.leases.get(k) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const k of keys) {
+        const n = (this.leases.get(k) ?? 1) - 1;
+        if (n <= 0) this.leases.delete(k);
+        else this.leases.set(k, n);
+      }
+    };
+  }
+
+  /**
+   * Removes the image `ref` names (ID, tag or digest) with all its tags and digests, then the
+   * blobs and layers no other image or container uses. False when there was no such image.
+   */
+  async remove(ref: string): Promise<boolean> {
+    return this.lock.with(async () => {
+      this.store.reload();
+      const img = this.store.resolve(ref);
+      if (!img) return false;
+      await this.store.delete(img.id);
+      await this.collectGarbage(img.blobs, img.chainIds);
+      return true;
+    });
+  }
+
+  /** Deletes candidates nothing refers to any more (caller holds the lock). */
+  async collectGarbage(blobs: string[], chainIds: string[]): Promise<void> {
+    const ref = this.store.referenced();
+    const inUse = await this.snapshots.layersInUse();
+    for (const b of blobs) {
+      if (!ref.blobs.has(b) && !this.leases.has(b)) await this.content.delete(b);
+    }
+    for (const c of chainIds) {
+      if (!ref.chainIds.has(c) && !inUse.has(c) && !this.leases.has(c)) await this.snapshots.removeLayer(c);
+    }
+  }
+
+  /** Image filesystem usage: stored blobs plus unpacked layers. */
+  async imageFsUsage(): Promise<FsUsage> {
+    const c = await this.content.usage();
+    const l = await this.snapshots.layersUsage();
+    return { bytes: c.bytes + l.bytes, inodes: c.inodes + l.inodes };
+  }
+}

@@ -1,0 +1,69 @@
+// One layer from a compressed stream to an unpacked snapshot, in a single pass: the bytes are
+// hashed and written to the content store while being decompressed, hashed again (diff ID) and
+// untarred. Nothing becomes visible unless both digests check out.
+import { createHash } from 'node:crypto';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { InvalidArgumentError, UnimplementedError } from '../errors/catalog.js';
+import { unpackLayer, type UnpackStats } from '../snapshot/unpack.js';
+import type { BlobWriter } from './content-store.js';
+import { DigestMismatchError } from './content-store.js';
+import { layerCompression } from './manifest.js';
+
+export interface ApplyLayerOptions {
+  source: Readable;
+  mediaType: string;
+  /** Expected digest of the uncompressed tar. */
+  diffId: string;
+  /** Where the unpacked files go (an empty dir). */
+  dir: string;
+  /** When set, the compressed bytes are stored and verified through it. */
+  writer?: BlobWriter;
+  expectedSize?: number;
+}
+
+function decompressor(mediaType: string): Transform {
+  const c = layerCompression(mediaType);
+  if (c === 'zstd') throw new UnimplementedError(`zstd-compressed layers (${mediaType}) are not supported`);
+  return c === 'gzip' ? createGunzip() : new PassThrough();
+}
+
+export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
+  const diffHash = createHash('sha256');
+  const writer = o.writer;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (!writer) return cb(null, chunk);
+      writer.write(chunk).then(
+        () => cb(null, chunk),
+        (err: Error) => cb(err),
+      );
+    },
+  });
+  const diffTap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      diffHash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const decomp = decompressor(o.mediaType);
+  const flowing = pipeline(o.source, tap, decomp, diffTap);
+  const unpacking = unpackLayer(diffTap, o.dir);
+  const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);
+  if (flow.status === 'rejected') {
+    const err = flow.reason as Error;
+    if ((err as { code?: string }).code?.startsWith('Z_')) {
+      throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${err.message}`, { cause: err });
+    }
+    // The unpacker's refusal (e.g. an escaping path) is the real story when there is one.
+    if (unpack.status === 'rejected') throw unpack.reason;
+    throw err;
+  }
+  if (unpack.status === 'rejected') throw unpack.reason;
+  // The tar reader may stop at the end-of-archive marker: drain trailing bytes into the hashes.
+  if (writer) await writer.commit(o.expectedSize);
+  const diffId = 'sha256:' + diffHash.digest('hex');
+  if (diffId !== o.diffId) throw new DigestMismatchError(`layer ${writer?.digest ?? ''} unpacks to ${diffId}, but the image config expects ${o.diffId}`);
+  return unpack.value;
+}

@@ -1,0 +1,174 @@
+// PullImage: manifest (index → the host's platform), config, then layers in parallel (bounded),
+// each streamed once through hash, store, decompress and unpack. Concurrent pulls of one blob or
+// layer share the work. A failed pull removes what only it had written.
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../errors/catalog.js';
+import { nowNs } from '../util/time.js';
+import type { Credentials } from './auth.js';
+import { chainIds as computeChainIds } from './chain-id.js';
+import type { ImageService } from './image-service.js';
+import type { LayerInfo, StoredImage } from './image-store.js';
+import { applyLayer } from './layer-apply.js';
+import { parseConfig, parseManifest, parsePlatform, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
+import { mapLimit } from './pool.js';
+import { digestRef, parseReference, tagRef, type ImageReference } from './reference.js';
+import type { Endpoint } from './registry-client.js';
+import { SingleFlight } from './single-flight.js';
+
+export interface PullOptions {
+  credentials?: Credentials;
+  signal?: AbortSignal;
+}
+
+interface PullState {
+  ref: ImageReference;
+  creds: Credentials | undefined;
+  endpoint: Endpoint;
+  /** What this pull wrote (rolled back on failure when nothing else uses it). */
+  createdBlobs: string[];
+  createdLayers: string[];
+}
+
+export class Puller {
+  private readonly blobs = new SingleFlight<boolean>();
+  private readonly layers = new SingleFlight<boolean>();
+
+  constructor(private readonly svc: ImageService) {}
+
+  async pull(input: string, o: PullOptions = {}): Promise<StoredImage> {
+    const ref = parseReference(input);
+    const svc = this.svc;
+    const top = await svc.client.fetchManifest(ref, ref.digest ?? ref.tag ?? 'latest', o.credentials, o.signal);
+    const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [] };
+    const keys: string[] = [top.digest];
+    let release = svc.lease(keys);
+    try {
+      await this.storeSmall(st, top.digest, top.bytes);
+      let parsed = parseManifest(top.bytes, top.mediaType);
+      const blobList = [top.digest];
+      if (parsed.kind === 'index') {
+        const want = parsePlatform(svc.config.image.platform);
+        const desc = selectPlatform(parsed, want);
+        const m = await svc.client.fetchManifest(ref, desc.digest, o.credentials, o.signal, st.endpoint);
+        release();
+        release = svc.lease([...keys, m.digest]);
+        await this.storeSmall(st, m.digest, m.bytes);
+        blobList.push(m.digest);
+        parsed = parseManifest(m.bytes, m.mediaType);
+        if (parsed.kind !== 'manifest') throw new InvalidArgumentError(`manifest list ${top.digest} points at another list`);
+      }
+      const manifest: ImageManifest = parsed;
+      const manifestDigest = blobList[blobList.length - 1]!;
+      const configBytes = await this.fetchSmall(st, manifest.config);
+      const config = parseConfig(configBytes);
+      if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+        throw new InvalidArgumentError(
+          `image config lists ${config.rootfs.diff_ids.length} layers but the manifest ${manifest.layers.length}`,
+        );
+      }
+      const chain = computeChainIds(config.rootfs.diff_ids);
+      const layerInfo: LayerInfo[] = manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: config.rootfs.diff_ids[i]! }));
+      release();
+      release = svc.lease([...blobList, manifest.config.digest, ...layerInfo.map((l) => l.digest), ...chain]);
+      await mapLimit(layerInfo, svc.config.image.max_concurrent_downloads, (l, i) => this.ensureLayer(st, l, chain[i]!));
+
+      const size = manifest.layers.reduce((n, l) => n + l.size, 0) + manifest.config.size + top.bytes.length;
+      const rec: StoredImage = {
+        id: manifest.config.digest,
+        repoTags: [],
+        repoDigests: [],
+        size,
+        config: config.config ?? {},
+        chainIds: chain,
+        createdAt: nowNs().toString(),
+        manifestDigest,
+        layers: layerInfo,
+        blobs: [...blobList, manifest.config.digest, ...layerInfo.map((l) => l.digest)],
+      };
+      return await svc.lock.with(async () => {
+        // A concurrent removal elsewhere may have collected a shared layer meanwhile.
+        for (const c of chain) {
+          if (!(await svc.snapshots.hasLayer(c))) throw new UnavailableError(`layer ${c} was removed while pulling ${input}; pull again`);
+        }
+        return svc.store.put(rec, tagRef(ref), digestRef(ref, top.digest));
+      });
+    } catch (err) {
+      release();
+      await this.rollback(st).catch((e: unknown) => svc.log.warn({ err: e }, 'pull rollback incomplete'));
+      throw err;
+    } finally {
+      release();
+    }
+  }
+
+  private async rollback(st: PullState): Promise<void> {
+    if (!st.createdBlobs.length && !st.createdLayers.length) return;
+    await this.svc.lock.with(async () => {
+      this.svc.store.reload();
+      await this.svc.collectGarbage(st.createdBlobs, st.createdLayers);
+    });
+  }
+
+  /** Stores a manifest already verified by the registry client. */
+  private async storeSmall(st: PullState, digest: string, bytes: Buffer): Promise<void> {
+    if (await this.svc.content.has(digest)) return;
+    await this.svc.content.put(digest, bytes);
+    st.createdBlobs.push(digest);
+  }
+
+  /** A small blob (the config): from the store, or downloaded once and verified. */
+  private async fetchSmall(st: PullState, d: Descriptor): Promise<Buffer> {
+    const content = this.svc.content;
+    if (d.size > 8 * 1024 * 1024) throw new InvalidArgumentError(`image config ${d.digest} is too large (${d.size} bytes)`);
+    const created = await this.blobs.run(d.digest, async () => {
+      if (await content.has(d.digest)) return false;
+      const res = await this.svc.client.fetchBlob(st.ref, d.digest, st.creds, st.endpoint);
+      const w = await content.writer(d.digest);
+      try {
+        for await (const chunk of res.body) await w.write(chunk as Buffer);
+        await w.commit(d.size);
+      } catch (err) {
+        await w.abort();
+        throw err;
+      }
+      return true;
+    });
+    if (created) st.createdBlobs.push(d.digest);
+    return content.read(d.digest);
+  }
+
+  /** Makes sure the layer is unpacked at its chain ID: reuse, unpack a stored blob, or download. */
+  private async ensureLayer(st: PullState, l: LayerInfo, chainId: string): Promise<void> {
+    const svc = this.svc;
+    const created = await this.layers.run(chainId, async () => {
+      if (await svc.snapshots.hasLayer(chainId)) return false;
+      const t0 = performance.now();
+      const stored = await svc.content.has(l.digest);
+      let wroteBlob = false;
+      await svc.snapshots.commitLayer(chainId, async (dir) => {
+        if (stored) {
+          return applyLayer({ source: svc.content.createReadStream(l.digest), mediaType: l.mediaType, diffId: l.diffId, dir });
+        }
+        const res = await svc.client.fetchBlob(st.ref, l.digest, st.creds, st.endpoint);
+        if (res.size !== undefined && res.size !== l.size) {
+          res.body.destroy();
+          throw new InvalidArgumentError(`layer ${l.digest} is ${res.size} bytes at the registry, the manifest says ${l.size}`);
+        }
+        const writer = await svc.content.writer(l.digest);
+        try {
+          const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer, expectedSize: l.size });
+          wroteBlob = true;
+          return usage;
+        } catch (err) {
+          res.body.destroy();
+          await writer.abort();
+          throw err;
+        }
+      });
+      svc.log.debug({ layer: l.digest, chainId, ms: Math.round(performance.now() - t0), downloaded: !stored }, 'layer ready');
+      if (wroteBlob) st.createdBlobs.push(l.digest);
+      return true;
+    });
+    if (created) st.createdLayers.push(chainId);
+    else if (!(await svc.snapshots.hasLayer(chainId))) throw new FailedPreconditionError(`layer ${chainId} vanished while pulling`);
+  }
+}

@@ -1,0 +1,233 @@
+// A client for OCI distribution registries (Registry HTTP API v2): endpoints (mirrors first, then
+// the origin), HTTPS by default with plain HTTP only for configured insecure registries, auth
+// challenges, redirects, and digest checks on manifests.
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import {
+  NotFoundError,
+  PermissionDeniedError,
+  RktletError,
+  UnauthenticatedError,
+  UnavailableError,
+  InvalidArgumentError,
+} from '../errors/catalog.js';
+import type { Logger } from '../log/logger.js';
+import { basicHeader, parseChallenge, TokenCache, type Credentials } from './auth.js';
+import { digestOf } from './content-store.js';
+import { MANIFEST_ACCEPT } from './manifest.js';
+import type { ImageReference } from './reference.js';
+
+export interface RegistryConfig {
+  mirrors: Record<string, string[]>;
+  insecure_registries: string[];
+}
+
+export interface Endpoint {
+  /** "https://registry-1.docker.io", "http://127.0.0.1:5000" */
+  base: string;
+  mirror: boolean;
+  /** TLS without verification, falling back to plain HTTP (insecure registries only). */
+  insecure: boolean;
+}
+
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** Where docker.io's API lives. */
+function originHost(domain: string): string {
+  return domain === 'docker.io' ? 'registry-1.docker.io' : domain;
+}
+
+export function endpointsFor(domain: string, cfg: RegistryConfig): Endpoint[] {
+  const insecureHosts = new Set(cfg.insecure_registries);
+  const out: Endpoint[] = [];
+  for (const m of cfg.mirrors[domain] ?? []) {
+    const u = new URL(m);
+    const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/v2$/, '')}`;
+    out.push({ base, mirror: true, insecure: u.protocol === 'https:' && insecureHosts.has(u.host) });
+  }
+  const insecure = insecureHosts.has(domain);
+  out.push({ base: `https://${originHost(domain)}`, mirror: false, insecure });
+  return out;
+}
+
+export interface Manifest {
+  bytes: Buffer;
+  mediaType: string;
+  digest: string;
+  endpoint: Endpoint;
+}
+
+export interface BlobResponse {
+  body: Readable;
+  size: number | undefined;
+  endpoint: Endpoint;
+}
+
+function isRedirect(code: number): boolean {
+  return code === 301 || code === 302 || code === 303 || code === 307 || code === 308;
+}
+
+export class RegistryClient {
+  private readonly tokens = new TokenCache();
+  private readonly insecureAgent = new Agent({ connect: { rejectUnauthorized: false } });
+  /** Insecure registries found to speak plain HTTP only. */
+  private readonly plainHttp = new Set<string>();
+
+  constructor(
+    private readonly cfg: RegistryConfig,
+    private readonly log: Logger,
+  ) {}
+
+  async close(): Promise<void> {
+    await this.insecureAgent.close();
+  }
+
+  private baseFor(ep: Endpoint): string {
+    return ep.insecure && this.plainHttp.has(ep.base) ? ep.base.replace(/^https:/, 'http:') : ep.base;
+  }
+
+  /** One GET with auth challenges and redirects handled; never returns 401. */
+  private async get(
+    ep: Endpoint,
+    repo: string,
+    path: string,
+    creds: Credentials | undefined,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
+    // Credentials go to the registry they were given for, never to a mirror.
+    const useCreds = ep.mirror ? undefined : creds;
+    const scope = `repository:${repo}:pull`;
+    let auth: string | undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await this.send(ep, `/v2/${repo}/${path}`, { ...headers, ...(auth ? { authorization: auth } : {}) }, signal);
+      if (res.statusCode !== 401) return res;
+      await res.body.dump();
+      if (attempt === 1) break;
+      const ch = parseChallenge(res.headers['www-authenticate']);
+      if (ch?.scheme === 'bearer') {
+        const realm = ch.params.realm ? new URL(ch.params.realm) : undefined;
+        if (realm?.protocol === 'http:' && !this.baseFor(ep).startsWith('http:') && !ep.insecure) {
+          throw new PermissionDeniedError(`registry ${ep.base} names a plain-HTTP token realm ${realm.origin}; refused`);
+        }
+        auth = 'Bearer ' + (await this.tokens.token(ch, scope, useCreds, ep.insecure ? this.insecureAgent : undefined));
+      } else if (ch?.scheme === 'basic') {
+        auth = useCreds ? basicHeader(useCreds) : undefined;
+        if (!auth) break;
+      } else {
+        break;
+      }
+    }
+    throw new UnauthenticatedError(
+      `registry ${ep.base} requires authentication for ${repo}` + (useCreds ? ' and refused the credentials' : ' (no credentials given)'),
+    );
+  }
+
+  /** Sends a GET, following redirects (without our Authorization when the host changes). */
+  private async send(ep: Endpoint, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+    let url = new URL(this.baseFor(ep) + path);
+    const origin = url.host;
+    for (let hops = 0; hops < 6; hops++) {
+      const h = url.host === origin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'authorization'));
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, {
+          method: 'GET',
+          headers: h,
+          ...(ep.insecure ? { dispatcher: this.insecureAgent } : {}),
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        // An insecure registry that does not speak TLS: remember and use plain HTTP.
+        if (ep.insecure && url.protocol === 'https:' && hops === 0 && !(signal?.aborted ?? false)) {
+          this.log.debug({ endpoint: ep.base, err: (err as Error).message }, 'insecure registry: falling back to plain HTTP');
+          this.plainHttp.add(ep.base);
+          url = new URL(this.baseFor(ep) + path);
+          continue;
+        }
+        throw err;
+      }
+      if (!isRedirect(res.statusCode)) return res;
+      await res.body.dump();
+      const loc = res.headers.location;
+      if (!loc) throw new UnavailableError(`registry ${ep.base} redirected without a location`);
+      const next = new URL(String(loc), url);
+      if (next.protocol !== 'https:' && url.protocol === 'https:') throw new PermissionDeniedError(`registry ${ep.base} redirected to plain HTTP`);
+      url = next;
+    }
+    throw new UnavailableError(`registry ${ep.base}: too many redirects`);
+  }
+
+  /** Tries each endpoint in order; the first that answers wins. Errors are kept for the message. */
+  private async tryEndpoints<T>(domain: string, prefer: Endpoint | undefined, fn: (ep: Endpoint) => Promise<T>): Promise<T> {
+    const eps = endpointsFor(domain, this.cfg);
+    if (prefer) eps.sort((a, b) => (a.base === prefer.base ? -1 : b.base === prefer.base ? 1 : 0));
+    const errors: RktletError[] = [];
+    let lastErr: unknown;
+    for (const ep of eps) {
+      try {
+        return await fn(ep);
+      } catch (err) {
+        lastErr = err;
+        const name = ep.mirror ? `mirror ${ep.base}` : ep.base;
+        this.log.debug({ endpoint: name, err: (err as Error).message }, 'registry endpoint failed');
+        if (!ep.mirror) {
+          // The origin's own answer decides the error class (not found, unauthorised, …).
+          if (err instanceof RktletError) throw err;
+          throw new UnavailableError(`registry ${ep.base} unreachable: ${(err as Error).message}`, { cause: err });
+        }
+        errors.push(err instanceof RktletError ? err : new UnavailableError((err as Error).message));
+      }
+    }
+    throw lastErr;
+  }
+
+  async fetchManifest(ref: ImageReference, reference: string, creds: Credentials | undefined, signal?: AbortSignal, prefer?: Endpoint): Promise<Manifest> {
+    return this.tryEndpoints(ref.domain, prefer, async (ep) => {
+      const res = await this.get(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, signal);
+      if (res.statusCode === 404) {
+        await res.body.dump();
+        throw new NotFoundError(`image ${ref.domain}/${ref.path}:${reference} not found at ${ep.base}`);
+      }
+      if (res.statusCode === 403) {
+        await res.body.dump();
+        throw new PermissionDeniedError(`registry ${ep.base} denied access to ${ref.path}`);
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw new UnavailableError(`registry ${ep.base} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
+      }
+      const len = Number(res.headers['content-length'] ?? 0);
+      if (len > MAX_MANIFEST_BYTES) {
+        await res.body.dump();
+        throw new InvalidArgumentError(`manifest of ${ref.path} is too large (${len} bytes)`);
+      }
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      if (bytes.length > MAX_MANIFEST_BYTES) throw new InvalidArgumentError(`manifest of ${ref.path} is too large`);
+      const digest = digestOf(bytes);
+      if (reference.startsWith('sha256:') && digest !== reference) {
+        throw new InvalidArgumentError(`manifest from ${ep.base} does not match its digest ${reference} (got ${digest})`);
+      }
+      const claimed = res.headers['docker-content-digest'];
+      if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
+        throw new InvalidArgumentError(`manifest from ${ep.base} does not match the digest the registry claims (${claimed}, got ${digest})`);
+      }
+      return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
+    });
+  }
+
+  /** Opens a blob for streaming; the caller must consume or destroy the body and verify it. */
+  async fetchBlob(ref: ImageReference, digest: string, creds: Credentials | undefined, prefer?: Endpoint, signal?: AbortSignal): Promise<BlobResponse> {
+    return this.tryEndpoints(ref.domain, prefer, async (ep) => {
+      const res = await this.get(ep, ref.path, `blobs/${digest}`, creds, {}, signal);
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${ep.base}`);
+        if (res.statusCode === 403) throw new PermissionDeniedError(`registry ${ep.base} denied access to blob ${digest}`);
+        throw new UnavailableError(`registry ${ep.base} answered HTTP ${res.statusCode} for blob ${digest}`);
+      }
+      const len = res.headers['content-length'];
+      return { body: res.body, size: len !== undefined ? Number(len) : undefined, endpoint: ep };
+    });
+  }
+}

@@ -1,0 +1,241 @@
+// Root filesystems from unpacked layers: each layer is unpacked once into
+// <root>/snapshots/layers/<chainID hex> (shared by every image using it), and each container gets
+// <root>/snapshots/active/<key>/{upper,work,rootfs} mounted as overlayfs over its image's layers.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
+import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
+import { diskUsage } from './disk-usage.js';
+import { processTempDir } from './process-temp.js';
+import type { RootfsMount, Snapshotter } from './types.js';
+
+const run = promisify(execFile);
+
+interface ActiveMeta {
+  key: string;
+  chainIds: string[];
+  created: string;
+}
+
+interface LayerMeta {
+  chainId: string;
+  bytes: number;
+  inodes: number;
+}
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function chainHex(chainId: string): string {
+  if (!/^sha256:[a-f0-9]{64}$/.test(chainId)) throw new InvalidArgumentError(`invalid chain ID ${chainId}`);
+  return chainId.slice(7);
+}
+
+/** Mount points in our mount namespace (octal escapes decoded). */
+export async function mountPoints(): Promise<Set<string>> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[4]) out.add(f[4].replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
+}
+
+export class OverlaySnapshotter implements Snapshotter {
+  readonly layersDir: string;
+  readonly metaDir: string;
+  readonly activeDir: string;
+  /** This process's own scratch dir for unpacks in progress. */
+  tmpDir = '';
+  private readonly layerUsage = new Map<string, LayerMeta>();
+
+  constructor(readonly root: string) {
+    this.layersDir = join(root, 'layers');
+    this.metaDir = join(root, 'layer-meta');
+    this.activeDir = join(root, 'active');
+  }
+
+  /** Creates the directories, drops unfinished unpacks, and loads layer usage. */
+  async open(): Promise<void> {
+    for (const d of [this.layersDir, this.metaDir, this.activeDir]) await mkdir(d, { recursive: true, mode: 0o711 });
+    this.tmpDir = await processTempDir(join(this.root, 'tmp'));
+    for (const name of await readdir(this.metaDir)) {
+      if (!name.endsWith('.json')) continue;
+      const m = await readJsonIfExists<LayerMeta>(join(this.metaDir, name)).catch(() => undefined);
+      if (m && (await this.hasLayer(m.chainId))) this.layerUsage.set(m.chainId, m);
+    }
+  }
+
+  layerPath(chainId: string): string {
+    return join(this.layersDir, chainHex(chainId));
+  }
+
+  async hasLayer(chainId: string): Promise<boolean> {
+    try {
+      return (await stat(this.layerPath(chainId))).isDirectory();
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  async listLayers(): Promise<string[]> {
+    return (await readdir(this.layersDir)).filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => 'sha256:' + n);
+  }
+
+  /**
+   * Unpacks a layer with `fill(dir)` into a temp dir and renames it into place, so a layer is
+   * either complete or absent. Returns false when another writer got there first (ours is dropped).
+   */
+  async commitLayer(chainId: string, fill: (dir: string) => Promise<{ bytes: number; inodes: number }>): Promise<boolean> {
+    const tmp = join(this.tmpDir, `${chainHex(chainId).slice(0, 16)}-${randomBytes(6).toString('hex')}`);
+    await mkdir(tmp, { mode: 0o755 });
+    try {
+      const usage = await fill(tmp);
+      const meta: LayerMeta = { chainId, ...usage };
+      await writeJsonAtomic(join(this.metaDir, `${chainHex(chainId)}.json`), meta);
+      try {
+        await rename(tmp, this.layerPath(chainId));
+      } catch (err) {
+        if (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) {
+          await rm(tmp, { recursive: true, force: true });
+          return false;
+        }
+        throw err;
+      }
+      this.layerUsage.set(chainId, meta);
+      return true;
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Layers referenced by prepared container snapshots (they must outlive their images). */
+  async layersInUse(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const key of await readdir(this.activeDir)) {
+      const m = await readJsonIfExists<ActiveMeta>(join(this.activeDir, key, 'meta.json')).catch(() => undefined);
+      for (const c of m?.chainIds ?? []) used.add(c);
+    }
+    return used;
+  }
+
+  async removeLayer(chainId: string): Promise<void> {
+    const dead = join(this.tmpDir, `rm-${chainHex(chainId).slice(0, 16)}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(this.layerPath(chainId), dead);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    await rm(join(this.metaDir, `${chainHex(chainId)}.json`), { force: true });
+    this.layerUsage.delete(chainId);
+    await rm(dead, { recursive: true, force: true });
+  }
+
+  /** Bytes and inodes of all unpacked layers (recorded once at unpack time). */
+  async layersUsage(): Promise<{ bytes: number; inodes: number }> {
+    let bytes = 0;
+    let inodes = 0;
+    for (const id of await this.listLayers()) {
+      let m = this.layerUsage.get(id);
+      if (!m) {
+        m = { chainId: id, ...(await diskUsage(this.layerPath(id))) };
+        this.layerUsage.set(id, m);
+      }
+      bytes += m.bytes;
+      inodes += m.inodes;
+    }
+    return { bytes, inodes };
+  }
+
+  private activePath(key: string): string {
+    if (!KEY.test(key)) throw new InvalidArgumentError(`invalid snapshot key "${key}"`);
+    return join(this.activeDir, key);
+  }
+
+  private mountFor(key: string, meta: ActiveMeta): RootfsMount {
+    const dir = this.activePath(key);
+    // Overlay wants the topmost layer first.
+    const lowerDirs = meta.chainIds.length ? [...meta.chainIds].reverse().map((c) => this.layerPath(c)) : [join(dir, 'empty')];
+    return { target: join(dir, 'rootfs'), lowerDirs, upperDir: join(dir, 'upper'), workDir: join(dir, 'work') };
+  }
+
+  private async meta(key: string): Promise<ActiveMeta> {
+    const m = await readJsonIfExists<ActiveMeta>(join(this.activePath(key), 'meta.json'));
+    if (!m) throw new NotFoundError(`no prepared root filesystem for ${key}`);
+    return m;
+  }
+
+  async prepare(key: string, chainIds: string[]): Promise<RootfsMount> {
+    const dir = this.activePath(key);
+    for (const c of chainIds) {
+      if (!(await this.hasLayer(c))) throw new FailedPreconditionError(`layer ${c} is not unpacked; pull the image again`);
+    }
+    const existing = await readJsonIfExists<ActiveMeta>(join(dir, 'meta.json'));
+    if (existing) return this.mountFor(key, existing);
+    await mkdir(dir, { recursive: true, mode: 0o711 });
+    for (const d of ['upper', 'work', 'rootfs']) await mkdir(join(dir, d), { recursive: true, mode: 0o755 });
+    if (!chainIds.length) await mkdir(join(dir, 'empty'), { recursive: true });
+    const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString() };
+    await writeJsonAtomic(join(dir, 'meta.json'), meta);
+    return this.mountFor(key, meta);
+  }
+
+  async mount(key: string): Promise<RootfsMount> {
+    const m = this.mountFor(key, await this.meta(key));
+    if ((await mountPoints()).has(m.target)) return m;
+    // Relative lower dirs with the layers dir as cwd keep the option string short (the kernel
+    // takes one page), so deep images still mount.
+    const lowers = m.lowerDirs.map((d) => (d.startsWith(this.layersDir + '/') ? d.slice(this.layersDir.length + 1) : d));
+    const opts = `lowerdir=${lowers.join(':')},upperdir=${m.upperDir},workdir=${m.workDir}`;
+    if (opts.length > 4000) throw new FailedPreconditionError(`image has too many layers to mount (${m.lowerDirs.length})`);
+    try {
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, m.target], { cwd: this.layersDir });
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr ?? '';
+      throw new InternalError(`mounting the overlay root filesystem of ${key} failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
+    }
+    return m;
+  }
+
+  async unmount(key: string): Promise<void> {
+    const target = join(this.activePath(key), 'rootfs');
+    if (!(await mountPoints()).has(target)) return;
+    try {
+      await run('umount', [target]);
+    } catch (err) {
+      // Busy (a process still inside): detach lazily so removal can go on.
+      await run('umount', ['-l', target]).catch(() => {
+        throw new InternalError(`unmounting ${target} failed: ${(err as { stderr?: string }).stderr ?? ''}`, { cause: err });
+      });
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.unmount(key);
+    await rm(this.activePath(key), { recursive: true, force: true });
+  }
+
+  async usage(key: string): Promise<{ bytes: number; inodes: number }> {
+    try {
+      await stat(join(this.activePath(key), 'upper'));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new NotFoundError(`no writable layer for ${key}`);
+      throw err;
+    }
+    return diskUsage(join(this.activePath(key), 'upper'));
+  }
+
+  async close(): Promise<void> {
+    if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  /** Keys of all prepared snapshots. */
+  async activeKeys(): Promise<string[]> {
+    return readdir(this.activeDir);
+  }
+}
