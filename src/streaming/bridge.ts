@@ -1,0 +1,28 @@
+// Copies bytes both ways between a client stream and a socket (port forwarding). Resolves when the
+// socket is closed (the target hung up, or the client's half-close was passed on and the target
+// finished); rejects when the socket fails before connecting.
+import type { Duplex } from 'node:stream';
+
+export function bridge(client: Duplex, target: Duplex, signal: AbortSignal, connected: Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let up = false;
+    const onAbort = () => target.destroy();
+    signal.addEventListener('abort', onAbort, { once: true });
+    target.once('error', (err) => {
+      if (!up) reject(err);
+    });
+    target.once('close', () => {
+      signal.removeEventListener('abort', onAbort);
+      client.unpipe(target);
+      resolve();
+    });
+    connected.then(
+      () => {
+        up = true;
+        client.pipe(target); // the client's half-close ends the target's write side
+        target.pipe(client, { end: false });
+      },
+      () => undefined,
+    );
+  });
+}

@@ -1,0 +1,400 @@
+// One SPDY/3.1 session over an upgraded socket, either side (the daemon is the server; the test
+// client in test/helpers uses the client role). Streams are Node Duplexes. As moby/spdystream (what
+// kubectl, crictl and the kubelet speak), no flow-control windows are enforced: SETTINGS and
+// WINDOW_UPDATE are accepted and ignored, and backpressure comes from TCP (reading pauses while a
+// stream's reader is behind).
+import { EventEmitter } from 'node:events';
+import { Duplex } from 'node:stream';
+import {
+  encodeFrame,
+  FLAG_FIN,
+  FLAG_UNIDIRECTIONAL,
+  FrameParser,
+  RstStatus,
+  SpdyProtocolError,
+  type SpdyFrame,
+} from './spdy-frames.js';
+import { HeaderCompressor, HeaderDecompressor, type SpdyHeaders } from './spdy-headers.js';
+
+/** Payload size of the data frames we send. */
+const DATA_CHUNK = 32 * 1024;
+/** How long close() waits for the peer to hang up before destroying the socket. */
+const CLOSE_GRACE_MS = 5_000;
+
+export interface SpdySessionOptions {
+  role: 'server' | 'client';
+  /** Largest frame accepted from the peer. */
+  maxFramePayload?: number;
+}
+
+export class SpdyStream extends Duplex {
+  /** The stream's headers as the peer (or we) opened it with. */
+  readonly headers: SpdyHeaders;
+  replied = false;
+  private localFin = false;
+  private remoteFin = false;
+  private wasReset = false;
+  /** Resolves when the peer's SYN_REPLY arrives (streams we open). */
+  readonly replyPromise: Promise<void>;
+  private settleReply!: { resolve: () => void; reject: (e: Error) => void };
+
+  constructor(
+    private readonly session: SpdySession,
+    readonly id: number,
+    headers: SpdyHeaders,
+  ) {
+    super({ allowHalfOpen: true, highWaterMark: 256 * 1024 });
+    this.headers = headers;
+    this.replyPromise = new Promise<void>((resolve, reject) => (this.settleReply = { resolve, reject }));
+    this.replyPromise.catch(() => undefined);
+  }
+
+  /** First value of one of the stream's headers. */
+  header(name: string): string | undefined {
+    return this.headers[name.toLowerCase()]?.[0];
+  }
+
+  get isReset(): boolean {
+    return this.wasReset;
+  }
+
+  /** Accepts a stream the peer opened (SYN_REPLY). */
+  reply(headers: SpdyHeaders = {}, fin = false): Promise<void> {
+    this.replied = true;
+    if (fin) this.localFin = true;
+    const p = this.session.sendHeaders({ type: 'syn_reply', streamId: this.id, flags: fin ? FLAG_FIN : 0 }, headers);
+    if (fin) this.maybeRemove();
+    return p;
+  }
+
+  /** Aborts the stream both ways (RST_STREAM). */
+  reset(status: number = RstStatus.CANCEL): void {
+    if (this.wasReset) return;
+    this.wasReset = true;
+    this.localFin = this.remoteFin = true;
+    void this.session.sendFrame({ type: 'rst_stream', streamId: this.id, status }).catch(() => undefined);
+    this.session.removeStream(this);
+    this.push(null);
+    this.destroy();
+  }
+
+  override _read(): void {
+    this.session.resumeFor(this);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.localFin || this.wasReset || this.session.isClosed) {
+      cb(); // writes after a reset or hang-up are dropped (as spdystream does), never an error
+      return;
+    }
+    let last: Promise<void> = Promise.resolve();
+    for (let o = 0; o < chunk.length; o += DATA_CHUNK) {
+      last = this.session.sendFrame({ type: 'data', streamId: this.id, flags: 0, data: chunk.subarray(o, o + DATA_CHUNK) });
+    }
+    last.then(
+      () => cb(),
+      () => cb(),
+    );
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.localFin || this.wasReset) {
+      cb();
+      return;
+    }
+    this.localFin = true;
+    this.session.sendFrame({ type: 'data', streamId: this.id, flags: FLAG_FIN, data: Buffer.alloc(0) }).then(
+      () => {
+        this.maybeRemove();
+        cb();
+      },
+      () => cb(),
+    );
+  }
+
+  /** @internal data from the peer. */
+  onData(data: Buffer, fin: boolean): void {
+    if (this.remoteFin) return;
+    if (data.length && !this.push(data)) this.session.pauseFor(this);
+    if (fin) this.onRemoteFin();
+  }
+
+  /** @internal */
+  onRemoteFin(): void {
+    if (this.remoteFin) return;
+    this.remoteFin = true;
+    this.push(null);
+    this.maybeRemove();
+  }
+
+  /** @internal */
+  onReply(fin: boolean): void {
+    if (this.replied) return;
+    this.replied = true;
+    this.settleReply.resolve();
+    if (fin) this.onRemoteFin();
+  }
+
+  /** @internal the peer reset the stream or the session ended. */
+  onReset(reason: string): void {
+    if (this.wasReset) return;
+    this.wasReset = true;
+    this.settleReply.reject(new Error(reason));
+    this.localFin = this.remoteFin = true;
+    this.push(null);
+    this.session.removeStream(this);
+    this.emit('reset', reason);
+    this.destroy();
+  }
+
+  /** @internal the connection is gone: readers see the end, writers are dropped. */
+  onSessionEnd(reason: string): void {
+    this.settleReply.reject(new Error(reason));
+    this.localFin = true;
+    if (!this.remoteFin) {
+      this.remoteFin = true;
+      this.push(null);
+    }
+    this.emit('hangup', reason);
+  }
+
+  /** @internal */
+  markLocalFin(): void {
+    this.localFin = true;
+  }
+
+  private maybeRemove(): void {
+    if (this.localFin && this.remoteFin) this.session.removeStream(this);
+  }
+}
+
+/**
+ * Events: 'stream' (SpdyStream opened by the peer: call reply() or reset()), 'ping', 'goaway',
+ * 'close' (socket gone), 'error' (protocol error; the session is torn down after it).
+ */
+export class SpdySession extends EventEmitter {
+  private readonly parser: FrameParser;
+  private readonly compressor = new HeaderCompressor();
+  private readonly decompressor = new HeaderDecompressor();
+  private readonly streams = new Map<number, SpdyStream>();
+  private readonly paused = new Set<number>();
+  private readonly pings = new Map<number, () => void>();
+  private out: Promise<void> = Promise.resolve();
+  private inbound: Promise<void> = Promise.resolve();
+  private nextStreamId: number;
+  private nextPingId: number;
+  private lastRemoteStreamId = 0;
+  private goneAway = false;
+  private closed = false;
+
+  constructor(
+    readonly socket: Duplex,
+    private readonly opts: SpdySessionOptions,
+  ) {
+    super();
+    this.parser = new FrameParser(opts.maxFramePayload);
+    // Clients open odd streams and send odd pings; servers even ones.
+    this.nextStreamId = opts.role === 'client' ? 1 : 2;
+    this.nextPingId = opts.role === 'client' ? 1 : 2;
+    socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    // Frames already read are handled before the end is (inbound is a queue).
+    const later = (reason: string) => {
+      this.inbound = this.inbound.then(() => this.teardown(reason));
+    };
+    socket.on('end', () => later('the peer closed the connection'));
+    socket.on('close', () => later('connection closed'));
+    socket.on('error', () => later('connection error'));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Opens a stream (SYN_STREAM) and waits for the peer's SYN_REPLY. */
+  async openStream(headers: SpdyHeaders, opts: { fin?: boolean } = {}): Promise<SpdyStream> {
+    if (this.goneAway || this.closed) throw new Error('session is closing');
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    const s = new SpdyStream(this, id, headers);
+    if (opts.fin) s.markLocalFin();
+    this.streams.set(id, s);
+    await this.sendHeaders({ type: 'syn_stream', streamId: id, associatedId: 0, priority: 0, slot: 0, flags: opts.fin ? FLAG_FIN : 0 }, headers);
+    await s.replyPromise;
+    return s;
+  }
+
+  /** Round-trips a PING. */
+  ping(): Promise<void> {
+    const id = this.nextPingId;
+    this.nextPingId = (this.nextPingId + 2) % 0x7fffffff;
+    return new Promise<void>((resolve, reject) => {
+      this.pings.set(id, resolve);
+      this.sendFrame({ type: 'ping', id }).catch(reject);
+    });
+  }
+
+  /** @internal queues a frame; resolves once the socket took it. */
+  sendFrame(f: SpdyFrame): Promise<void> {
+    return this.enqueue(async () => encodeFrame(f));
+  }
+
+  /** @internal queues a frame whose header block must be compressed first (in send order). */
+  sendHeaders(
+    f: { type: 'syn_stream'; streamId: number; associatedId: number; priority: number; slot: number; flags: number } | { type: 'syn_reply' | 'headers'; streamId: number; flags: number },
+    headers: SpdyHeaders,
+  ): Promise<void> {
+    // Compression is started now (contexts are ordered by call), the write waits for its turn.
+    const block = this.compressor.compress(headers);
+    return this.enqueue(async () => encodeFrame({ ...f, headerBlock: await block } as SpdyFrame));
+  }
+
+  private enqueue(make: () => Promise<Buffer>): Promise<void> {
+    const p = this.out.then(async () => {
+      if (this.closed || this.socket.destroyed) throw new Error('connection closed');
+      const buf = await make();
+      await new Promise<void>((resolve, reject) => {
+        this.socket.write(buf, (err) => (err ? reject(err) : resolve()));
+      });
+    });
+    this.out = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Sends GOAWAY, then ends the socket once everything queued is written. */
+  async close(status = 0): Promise<void> {
+    if (this.closed) return;
+    if (!this.goneAway) {
+      this.goneAway = true;
+      await this.sendFrame({ type: 'goaway', lastGoodStreamId: this.lastRemoteStreamId, status }).catch(() => undefined);
+    }
+    await this.out;
+    this.socket.end();
+    const t = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    t.unref();
+    this.socket.once('close', () => clearTimeout(t));
+  }
+
+  destroy(reason = 'session destroyed'): void {
+    this.socket.destroy();
+    this.teardown(reason);
+  }
+
+  /** @internal */
+  removeStream(s: SpdyStream): void {
+    if (this.streams.get(s.id) === s) this.streams.delete(s.id);
+    this.paused.delete(s.id);
+    if (this.paused.size === 0 && this.socket.isPaused()) this.socket.resume();
+  }
+
+  /** @internal a stream's reader is behind: stop reading the socket. */
+  pauseFor(s: SpdyStream): void {
+    this.paused.add(s.id);
+    this.socket.pause();
+  }
+
+  /** @internal */
+  resumeFor(s: SpdyStream): void {
+    if (this.paused.delete(s.id) && this.paused.size === 0) this.socket.resume();
+  }
+
+  private onSocketData(chunk: Buffer): void {
+    let frames: SpdyFrame[];
+    try {
+      frames = this.parser.push(chunk);
+    } catch (err) {
+      this.protocolError(err as Error);
+      return;
+    }
+    for (const f of frames) {
+      this.inbound = this.inbound.then(() => this.handle(f)).catch((err: Error) => this.protocolError(err));
+    }
+  }
+
+  private protocolError(err: Error): void {
+    if (this.closed) return;
+    if (this.listenerCount('error')) this.emit('error', err);
+    void this.sendFrame({ type: 'goaway', lastGoodStreamId: this.lastRemoteStreamId, status: 1 }).catch(() => undefined);
+    void this.out.then(() => this.destroy(err.message));
+  }
+
+  private async handle(f: SpdyFrame): Promise<void> {
+    if (this.closed) return;
+    switch (f.type) {
+      case 'syn_stream': {
+        // Decompress first: the shared zlib context must see every block, even refused ones.
+        const headers = await this.decompressor.decompress(f.headerBlock);
+        const ownParity = this.opts.role === 'client' ? 1 : 0;
+        if (f.streamId === 0 || f.streamId % 2 === ownParity || f.streamId <= this.lastRemoteStreamId) {
+          await this.sendFrame({ type: 'rst_stream', streamId: f.streamId, status: RstStatus.PROTOCOL_ERROR }).catch(() => undefined);
+          return;
+        }
+        this.lastRemoteStreamId = f.streamId;
+        if (this.goneAway) {
+          await this.sendFrame({ type: 'rst_stream', streamId: f.streamId, status: RstStatus.REFUSED_STREAM }).catch(() => undefined);
+          return;
+        }
+        const s = new SpdyStream(this, f.streamId, headers);
+        this.streams.set(f.streamId, s);
+        if (f.flags & FLAG_UNIDIRECTIONAL) s.markLocalFin();
+        if (f.flags & FLAG_FIN) s.onRemoteFin();
+        if (this.listenerCount('stream')) this.emit('stream', s);
+        else s.reset(RstStatus.REFUSED_STREAM);
+        return;
+      }
+      case 'syn_reply': {
+        await this.decompressor.decompress(f.headerBlock);
+        this.streams.get(f.streamId)?.onReply((f.flags & FLAG_FIN) !== 0);
+        return;
+      }
+      case 'headers': {
+        await this.decompressor.decompress(f.headerBlock);
+        if (f.flags & FLAG_FIN) this.streams.get(f.streamId)?.onRemoteFin();
+        return;
+      }
+      case 'data': {
+        // Data for unknown (already reset or finished) streams is dropped, as spdystream does.
+        this.streams.get(f.streamId)?.onData(f.data, (f.flags & FLAG_FIN) !== 0);
+        return;
+      }
+      case 'rst_stream':
+        this.streams.get(f.streamId)?.onReset(`stream reset by peer (status ${f.status})`);
+        return;
+      case 'ping': {
+        const ours = f.id % 2 === (this.opts.role === 'client' ? 1 : 0);
+        if (ours) {
+          this.pings.get(f.id)?.();
+          this.pings.delete(f.id);
+        } else {
+          await this.sendFrame({ type: 'ping', id: f.id }).catch(() => undefined);
+        }
+        this.emit('ping', f.id);
+        return;
+      }
+      case 'goaway':
+        this.goneAway = true;
+        this.emit('goaway', f.lastGoodStreamId, f.status);
+        return;
+      case 'settings':
+      case 'window_update':
+      case 'unknown':
+        return;
+    }
+  }
+
+  private teardown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [...this.streams.values()]) s.onSessionEnd(reason);
+    this.streams.clear();
+    this.compressor.close();
+    this.decompressor.close();
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.emit('close', reason);
+  }
+}
+
+export { SpdyProtocolError };

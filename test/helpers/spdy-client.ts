@@ -1,0 +1,148 @@
+// A SPDY/3.1 streaming client that behaves as client-go's remotecommand and portforward do (what
+// kubectl and crictl run): HTTP/1.1 Upgrade with X-Stream-Protocol-Version, then one stream per
+// channel, each opened only after the previous one was replied to.
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { SpdySession, type SpdyStream } from '../../src/streaming/spdy-session.js';
+import type { K8sStatus } from '../../src/streaming/status.js';
+
+export const DEFAULT_REMOTECOMMAND = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+
+export class UpgradeError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly body: string,
+    readonly headers: http.IncomingHttpHeaders,
+  ) {
+    super(`upgrade refused: ${statusCode} ${body.trim()}`);
+  }
+}
+
+export interface SpdyConnection {
+  session: SpdySession;
+  protocol: string;
+}
+
+/** Upgrades url to SPDY/3.1 offering `protocols` (in order). */
+export function spdyConnect(url: string, protocols: string[]): Promise<SpdyConnection> {
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(u, {
+      method: 'POST',
+      headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': protocols },
+      rejectUnauthorized: false,
+    } as https.RequestOptions);
+    req.once('upgrade', (res: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      const session = new SpdySession(socket, { role: 'client' });
+      if (head.length) socket.unshift(head);
+      resolve({ session, protocol: String(res.headers['x-stream-protocol-version'] ?? '') });
+    });
+    req.once('response', (res) => {
+      let body = '';
+      res.on('data', (b: Buffer) => (body += b.toString()));
+      res.once('end', () => reject(new UpgradeError(res.statusCode ?? 0, body, res.headers)));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+export interface ExecOptions {
+  protocols?: string[];
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  tty?: boolean;
+}
+
+/** An interactive exec/attach session. */
+export class SpdyRemoteCommand {
+  private constructor(
+    readonly conn: SpdyConnection,
+    readonly error: SpdyStream,
+    readonly stdin: SpdyStream | undefined,
+    readonly stdout: SpdyStream | undefined,
+    readonly stderr: SpdyStream | undefined,
+    readonly resizeStream: SpdyStream | undefined,
+  ) {}
+
+  static async open(url: string, opts: ExecOptions = {}): Promise<SpdyRemoteCommand> {
+    const conn = await spdyConnect(url, opts.protocols ?? DEFAULT_REMOTECOMMAND);
+    const v = /^v(\d)\./.exec(conn.protocol)?.[1];
+    const version = v ? Number(v) : 1;
+    const s = conn.session;
+    const error = await s.openStream({ streamtype: ['error'] });
+    const stdin = opts.stdin ? await s.openStream({ streamtype: ['stdin'] }) : undefined;
+    const stdout = opts.stdout !== false ? await s.openStream({ streamtype: ['stdout'] }) : undefined;
+    const stderr = opts.stderr !== false && !opts.tty ? await s.openStream({ streamtype: ['stderr'] }) : undefined;
+    const resize = opts.tty && version >= 3 ? await s.openStream({ streamtype: ['resize'] }) : undefined;
+    return new SpdyRemoteCommand(conn, error, stdin, stdout, stderr, resize);
+  }
+
+  resize(width: number, height: number): void {
+    this.resizeStream?.write(JSON.stringify({ Width: width, Height: height }) + '\n');
+  }
+
+  /** Collects stdout/stderr to the end and decodes the error stream (as client-go does). */
+  async wait(): Promise<{ stdout: Buffer; stderr: Buffer; status: K8sStatus | string | undefined; exitCode: number | undefined }> {
+    const [stdout, stderr, err] = await Promise.all([collect(this.stdout), collect(this.stderr), collect(this.error)]);
+    const text = err.toString();
+    let status: K8sStatus | string | undefined;
+    let exitCode: number | undefined;
+    if (/^v[45]\./.test(this.conn.protocol)) {
+      status = JSON.parse(text) as K8sStatus;
+      if (status.status === 'Success') exitCode = 0;
+      else if (status.reason === 'NonZeroExitCode') exitCode = Number(status.details?.causes.find((c) => c.reason === 'ExitCode')?.message);
+    } else {
+      status = text || undefined;
+      if (!text) exitCode = 0;
+    }
+    void this.conn.session.close();
+    return { stdout, stderr, status, exitCode };
+  }
+}
+
+export function collect(s: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (!s) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    s.on('data', (b: Buffer) => chunks.push(b));
+    s.once('end', () => resolve(Buffer.concat(chunks)));
+    s.once('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Runs a non-interactive exec: sends `input` (then closes stdin), returns the output and code. */
+export async function spdyExec(url: string, input?: Buffer | string, opts: ExecOptions = {}) {
+  const rc = await SpdyRemoteCommand.open(url, { ...opts, stdin: input !== undefined || opts.stdin });
+  if (rc.stdin) rc.stdin.end(input ?? '');
+  return rc.wait();
+}
+
+/** A port-forward connection: open one pair of streams per forwarded connection. */
+export class SpdyPortForward {
+  private nextRequest = 0;
+  private constructor(readonly conn: SpdyConnection) {}
+
+  static async open(url: string): Promise<SpdyPortForward> {
+    return new SpdyPortForward(await spdyConnect(url, ['portforward.k8s.io']));
+  }
+
+  /** Opens the error then the data stream for one connection to `port`, as kubectl does. */
+  async connect(port: number | string): Promise<{ data: SpdyStream; error: SpdyStream; errorText: Promise<string> }> {
+    const id = String(this.nextRequest++);
+    const h = { port: [String(port)], requestid: [id] };
+    const error = await this.conn.session.openStream({ ...h, streamtype: ['error'] });
+    // kubectl closes its side of the error stream right away: it only reads from it.
+    error.end();
+    const errorText = collect(error).then((b) => b.toString());
+    const data = await this.conn.session.openStream({ ...h, streamtype: ['data'] });
+    return { data, error, errorText };
+  }
+
+  close(): Promise<void> {
+    return this.conn.session.close();
+  }
+}
