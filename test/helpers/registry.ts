@@ -53,8 +53,10 @@ export interface TokenAuthConfig {
 export interface RegistryOptions {
   auth?: BasicAuth;
   token?: TokenAuthConfig;
-  /** Credentials the push helpers use against a token-protected registry: a bearer token. */
-  pushToken?: () => Promise<string>;
+  /** Credentials the push helpers use against a token-protected registry: a bearer token for a repo. */
+  pushToken?: (repo: string) => Promise<string>;
+  /** Keep the access log, for requests() (e.g. to count blob downloads). */
+  accessLog?: boolean;
 }
 
 export interface Registry {
@@ -62,7 +64,9 @@ export interface Registry {
   url: string;
   storageDir: string;
   auth?: BasicAuth;
-  pushToken?: () => Promise<string>;
+  pushToken?: (repo: string) => Promise<string>;
+  /** "GET /v2/…" lines seen so far (only with accessLog). */
+  requests(): string[];
   stop(): Promise<void>;
 }
 
@@ -85,9 +89,9 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   const lines = [
     'version: 0.1',
     'log:',
-    '  level: warn',
+    `  level: ${opts.accessLog ? 'info' : 'warn'}`,
     '  accesslog:',
-    '    disabled: true',
+    `    disabled: ${opts.accessLog ? 'false' : 'true'}`,
     'storage:',
     '  filesystem:',
     `    rootdirectory: ${storageDir}`,
@@ -120,13 +124,24 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   writeFileSync(configFile, lines.join('\n') + '\n');
   const proc: ChildProcess = spawn(REGISTRY_BIN, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  proc.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
+  if (process.env.REG_DEBUG) proc.stderr?.pipe(process.stderr);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const reg: Registry = {
     host: `127.0.0.1:${port}`,
     url,
     storageDir,
+    requests() {
+      const out: string[] = [];
+      for (const line of stderr.split('\n')) {
+        if (!line.includes('response completed')) continue;
+        const method = /http\.request\.method=(\w+)/.exec(line)?.[1];
+        const uri = /http\.request\.uri="?([^" ]+)/.exec(line)?.[1];
+        if (method && uri) out.push(`${method} ${uri}`);
+      }
+      return out;
+    },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       await exited;
@@ -150,9 +165,9 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   throw new Error(`docker-registry did not start on ${url}:\n${stderr}`);
 }
 
-async function authHeaders(reg: Registry): Promise<Record<string, string>> {
+async function authHeaders(reg: Registry, repo: string): Promise<Record<string, string>> {
   if (reg.auth) return { authorization: 'Basic ' + Buffer.from(`${reg.auth.username}:${reg.auth.password}`).toString('base64') };
-  if (reg.pushToken) return { authorization: 'Bearer ' + (await reg.pushToken()) };
+  if (reg.pushToken) return { authorization: 'Bearer ' + (await reg.pushToken(repo)) };
   return {};
 }
 
@@ -164,7 +179,7 @@ function splitRef(ref: string): { repo: string; tag?: string } {
 
 /** Monolithic blob upload (POST then PUT ?digest=), skipped when the registry has the blob. */
 export async function pushBlob(reg: Registry, repo: string, digest: string, bytes: Buffer): Promise<void> {
-  const h = await authHeaders(reg);
+  const h = await authHeaders(reg, repo);
   const head = await request(`${reg.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD', headers: h });
   await head.body.dump();
   if (head.statusCode === 200) return;
@@ -183,7 +198,7 @@ export async function pushBlob(reg: Registry, repo: string, digest: string, byte
 }
 
 export async function pushManifest(reg: Registry, repo: string, reference: string, m: Blob): Promise<void> {
-  const h = await authHeaders(reg);
+  const h = await authHeaders(reg, repo);
   const put = await request(`${reg.url}/v2/${repo}/manifests/${reference}`, {
     method: 'PUT',
     headers: { ...h, 'content-type': m.mediaType },
