@@ -1,0 +1,140 @@
+// Pulls that must fail, and fail cleanly: corrupt blobs, hostile layers, auth, plain HTTP that
+// was not configured. Each leaves nothing behind and the daemon serving.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestDaemon } from '../helpers/daemon.js';
+import { startRegistry, pushBusybox, pushImage, corruptBlob, imageConfigToml, type Registry } from '../helpers/registry.js';
+import { startTokenServer, type TokenServer } from '../helpers/registry-token.js';
+import { busyboxImage } from '../fixtures/busybox.js';
+import { buildLayer } from '../fixtures/tar-layer.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+let reg: Registry;
+let basicReg: Registry;
+let tokenReg: Registry;
+let tokens: TokenServer;
+let d: TestDaemon;
+
+before(async () => {
+  reg = await startRegistry();
+  cleanups.push(() => reg.stop());
+  basicReg = await startRegistry({ auth: { username: 'tester', password: 's3cret' } });
+  cleanups.push(() => basicReg.stop());
+  tokens = await startTokenServer({ username: 'bob', password: 'hunter2', refreshToken: 'refresh-me' });
+  cleanups.push(() => tokens.stop());
+  tokenReg = await startRegistry({ token: tokens.registryConfig, pushToken: (repo) => tokens.issue(repo, ['pull', 'push']) });
+  cleanups.push(() => tokenReg.stop());
+  const insecure = [reg.host, basicReg.host, tokenReg.host].map((h) => `"${h}"`).join(', ');
+  d = await TestDaemon.start({ configToml: `[image]\ninsecure_registries = [${insecure}]\n` });
+  cleanups.push(() => d.destroy());
+});
+
+const pull = (image: string, auth?: Record<string, string>) => d.client.image('PullImage', { image: { image }, ...(auth ? { auth } : {}) });
+const list = async () => (await d.client.image('ListImages', {})).images;
+
+function storeFiles(): { blobs: string[]; layers: string[]; ingest: string[]; unpacking: string[] } {
+  const root = d.dirs.root;
+  const sub = (p: string) => readdirSync(p).flatMap((n) => readdirSync(join(p, n)));
+  return {
+    blobs: readdirSync(join(root, 'content', 'blobs', 'sha256')),
+    layers: readdirSync(join(root, 'snapshots', 'layers')),
+    ingest: sub(join(root, 'content', 'ingest')),
+    unpacking: sub(join(root, 'snapshots', 'tmp')),
+  };
+}
+
+test('a corrupted layer blob fails the pull and leaves nothing behind', async () => {
+  const layer = await buildLayer([{ name: 'data', content: Buffer.alloc(300_000, 1) }], { compression: 'none' });
+  const img = await busyboxImage({ layers: [layer] });
+  await pushImage(reg, 'library/corrupt:1', img);
+  corruptBlob(reg, layer.digest);
+  const before = storeFiles();
+  await assert.rejects(pull(`${reg.host}/library/corrupt:1`), (err: { code: number; details: string }) => {
+    assert.equal(err.code, 3);
+    assert.match(err.details, /does not match|unpacks to/);
+    return true;
+  });
+  assert.deepEqual(await list(), []);
+  assert.deepEqual(storeFiles(), before);
+  assert.equal(storeFiles().blobs.length, 0);
+});
+
+test('a corrupted config blob fails the pull', async () => {
+  const img = await busyboxImage({ config: { Labels: { c: 'bad-config' } } });
+  await pushImage(reg, 'library/badconfig:1', img);
+  corruptBlob(reg, img.config.digest);
+  await assert.rejects(pull(`${reg.host}/library/badconfig:1`), { code: 3 });
+  assert.deepEqual(await list(), []);
+  assert.deepEqual(storeFiles().blobs, []);
+  assert.deepEqual(storeFiles().layers, []);
+});
+
+test('hostile layers are refused with a clear error', async () => {
+  const cases: [string, Parameters<typeof buildLayer>[0], RegExp][] = [
+    ['dotdot', [{ name: '../../escape', content: 'x' }], /escapes the layer/],
+    ['absolute', [{ name: '/etc/evil', content: 'x' }], /absolute path/],
+    ['through-symlink', [{ name: 'out', type: 'symlink', linkname: '/tmp' }, { name: 'out/evil', content: 'x' }], /through the symlink "out"/],
+    ['hardlink-out', [{ name: 'h', type: 'link', linkname: '../../etc/passwd' }], /escapes the layer/],
+  ];
+  for (const [name, entries, msg] of cases) {
+    const img = await busyboxImage({ layers: [await buildLayer(entries)] });
+    await pushImage(reg, `library/hostile-${name}:1`, img);
+    await assert.rejects(pull(`${reg.host}/library/hostile-${name}:1`), (err: { code: number; details: string }) => {
+      assert.equal(err.code, 3, name);
+      assert.match(err.details, msg, name);
+      return true;
+    });
+  }
+  assert.deepEqual(await list(), []);
+  const left = storeFiles();
+  assert.deepEqual([left.blobs, left.layers, left.ingest, left.unpacking], [[], [], [], []]);
+});
+
+test('basic auth: refused without credentials, pulled with username/password or the auth field', async () => {
+  const img = await pushBusybox(basicReg, 'private/busybox:1');
+  const ref = `${basicReg.host}/private/busybox:1`;
+  await assert.rejects(pull(ref), { code: 16 });
+  await assert.rejects(pull(ref, { username: 'tester', password: 'wrong' }), { code: 16 });
+  assert.equal((await pull(ref, { username: 'tester', password: 's3cret' })).image_ref, img.id);
+  await d.client.image('RemoveImage', { image: { image: ref } });
+  assert.equal((await pull(ref, { auth: Buffer.from('tester:s3cret').toString('base64') })).image_ref, img.id);
+  await d.client.image('RemoveImage', { image: { image: ref } });
+});
+
+test('bearer tokens: password, identity token and registry token flows', async () => {
+  const img = await pushBusybox(tokenReg, 'team/app:1');
+  const ref = `${tokenReg.host}/team/app:1`;
+  await assert.rejects(pull(ref), { code: 16 });
+  await assert.rejects(pull(ref, { username: 'bob', password: 'nope' }), { code: 16 });
+  const n = tokens.requests;
+  assert.equal((await pull(ref, { username: 'bob', password: 'hunter2' })).image_ref, img.id);
+  assert.ok(tokens.requests > n, 'the token server was asked');
+  await d.client.image('RemoveImage', { image: { image: img.id } });
+  assert.equal((await pull(ref, { identity_token: 'refresh-me' })).image_ref, img.id);
+  await d.client.image('RemoveImage', { image: { image: img.id } });
+  await assert.rejects(pull(ref, { identity_token: 'stolen' }), { code: 16 });
+  const token = await tokens.issue('team/app', ['pull']);
+  assert.equal((await pull(ref, { registry_token: token })).image_ref, img.id);
+  const s = await d.client.image('ImageStatus', { image: { image: ref } });
+  assert.deepEqual(s.image?.repo_tags, [ref]);
+  await d.client.image('RemoveImage', { image: { image: img.id } });
+});
+
+test('plain HTTP is used only for registries configured as insecure', async () => {
+  const other = await startRegistry();
+  cleanups.push(() => other.stop());
+  await pushBusybox(other, 'library/busybox:latest');
+  await assert.rejects(pull(`${other.host}/library/busybox:latest`), { code: 14 });
+  // With it listed (and as the docker.io mirror), the same pull works.
+  const d2 = await TestDaemon.start({ configToml: imageConfigToml(other, { mirrorFor: ['docker.io'] }) });
+  cleanups.push(() => d2.destroy());
+  await d2.client.image('PullImage', { image: { image: 'busybox' } });
+  assert.equal((await d2.client.image('ListImages', {})).images.length, 1);
+  assert.equal((await d.client.runtime('Version', {})).runtime_name, 'rktlet');
+});
