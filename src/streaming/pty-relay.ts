@@ -97,4 +97,5 @@ rc = proc.wait()
 sys.exit(rc if rc >= 0 else 128 - rc)
 `;
 
-export const PYTHON = 'python3';
+/** Debian's interpreter, not whatever python3 comes first on PATH. */
+export const PYTHON = '/usr/bin/python3';
