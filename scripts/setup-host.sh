@@ -11,6 +11,8 @@ PACKAGES=(
   docker-registry apache2-utils         # a local OCI registry for tests; htpasswd for its auth
   attr                                  # setfattr: xattrs and overlay opaque markers when unpacking layers
   ca-certificates
+  python3                               # exec/attach TTYs: the pty relay (receives runc's console fd)
+  golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")
 
