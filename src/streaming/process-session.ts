@@ -11,8 +11,6 @@ export interface ProcessSpec {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
-  /** TTY via runc's console socket at this path (relay mode `console`); otherwise `spawn`. */
-  consoleSocket?: string;
   /** Called when the client goes away; default: SIGKILL the child. */
   onAbort?: (child: ChildProcess) => void;
 }
@@ -38,7 +36,7 @@ function pipeOut(from: NodeJS.ReadableStream | null, to: Writable | undefined): 
 export function runProcess(spec: ProcessSpec, streams: SessionStreams): Promise<ProcessOutcome> {
   const tty = streams.tty;
   const [cmd, args] = tty
-    ? [PYTHON, ['-c', PTY_RELAY_PY, spec.consoleSocket ? 'console' : 'spawn', ...(spec.consoleSocket ? [spec.consoleSocket] : []), '--', spec.command, ...spec.args]]
+    ? [PYTHON, ['-c', PTY_RELAY_PY, 'spawn', '--', spec.command, ...spec.args]]
     : [spec.command, spec.args];
   const child = spawn(cmd, args as string[], {
     stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],

@@ -1,18 +1,17 @@
-// A terminal for an exec'd process. Node can neither allocate a pty nor receive the pty master
-// fd that `runc exec --tty --console-socket` sends (SCM_RIGHTS), so a small python3 helper (run
-// with `python3 -c`, no file to install) does both and relays bytes over plain pipes:
+// A terminal for an exec'd process. Node cannot allocate a pty, so a small python3 helper (run
+// with `python3 -c`, no file to install) runs the command on a new pty and relays over pipes:
 //   stdin → pty master (EOF becomes ^D, as a user typing it), pty master → stdout,
 //   fd 3: lines "<rows> <cols>" → TIOCSWINSZ on the master (the kernel sends SIGWINCH).
-// Modes: `spawn -- CMD…` runs CMD on a new pty (the host backend for tests);
-//        `console SOCKET -- CMD…` runs CMD (runc exec --console-socket SOCKET …) and relays the
-//        pty master runc hands over, so the terminal is the container's own devpts.
-// The helper exits with the command's exit code (128+signal when killed).
+// For containers the command is `runc exec --tty …`: runc 1.1 takes a --console-socket only
+// when it detaches (and then nobody reaps the process for its exit code), so runc runs attached
+// on this pty, allocates the container's own pty in its devpts and copies between the two; on
+// SIGWINCH it copies our terminal size onto the container's.
+// Usage: python3 -c PTY_RELAY_PY spawn -- CMD…; exits with CMD's code (128+signal when killed).
 
 export const PTY_RELAY_PY = String.raw`
-import os, sys, pty, select, signal, struct, fcntl, termios, socket, subprocess, errno
-mode = sys.argv[1]
+import os, sys, pty, select, signal, struct, fcntl, termios, subprocess, errno
 sep = sys.argv.index('--')
-opts, cmd = sys.argv[2:sep], sys.argv[sep + 1:]
+cmd = sys.argv[sep + 1:]
 proc = None
 def forward(sig, _frame):
     if proc is not None and proc.poll() is None:
@@ -20,32 +19,12 @@ def forward(sig, _frame):
         except OSError: pass
 for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
     signal.signal(s, forward)
-if mode == 'spawn':
-    master, slave = pty.openpty()
-    def child_setup():
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, preexec_fn=child_setup, close_fds=True)
-    os.close(slave)
-else:
-    path = opts[0]
-    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(path)
-    srv.listen(1)
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=2, stderr=2, close_fds=True)
-    master = None
-    while master is None:
-        r, _, _ = select.select([srv], [], [], 0.1)
-        if r:
-            conn, _ = srv.accept()
-            _msg, fds, _flags, _addr = socket.recv_fds(conn, 4096, 4)
-            conn.close()
-            if fds: master = fds[0]
-            for extra in fds[1:]: os.close(extra)
-        elif proc.poll() is not None:
-            sys.exit(proc.returncode if proc.returncode >= 0 else 128 - proc.returncode)
-    srv.close()
-    os.unlink(path)
+master, slave = pty.openpty()
+def child_setup():
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, preexec_fn=child_setup, close_fds=True)
+os.close(slave)
 def write_all(fd, data):
     while data:
         try:

@@ -1,5 +1,5 @@
 // The real backend: exec through `<runtime> exec` (the container's namespaces, cgroup, user and
-// process settings come from its bundle; with a TTY through the console socket and the pty relay),
+// process settings come from its bundle; with a TTY, `exec --tty` on the pty relay),
 // attach through conmon's attach socket and ctl fifo, port forwarding inside the pod's network
 // namespace (nsenter) or on the host for host-network pods.
 import { spawn } from 'node:child_process';
@@ -27,8 +27,8 @@ export interface RuntimeBackendDeps {
 }
 
 /** `<runtime> exec` argv; crun-style handlers run in a mount namespace without the hybrid cgroup2 mount. */
-export function runtimeExecArgv(o: { handler: RuntimeHandlerConfig; root: string; id: string; cmd: string[]; pidFile: string; consoleSocket?: string }): string[] {
-  const tty = o.consoleSocket ? ['--tty', '--console-socket', o.consoleSocket] : [];
+export function runtimeExecArgv(o: { handler: RuntimeHandlerConfig; root: string; id: string; cmd: string[]; pidFile: string; tty: boolean }): string[] {
+  const tty = o.tty ? ['--tty'] : [];
   const rt = [o.handler.path, '--root', o.root, ...o.handler.args, 'exec', '--pid-file', o.pidFile, ...tty, o.id, ...o.cmd];
   if (!o.handler.hide_unified_cgroup) return rt;
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', ...rt];
@@ -69,14 +69,12 @@ export class RuntimeBackend implements StreamingBackend, StreamingValidator {
     await mkdir(base, { recursive: true, mode: 0o700 });
     const tmp = await mkdtemp(join(base, 's-'));
     const pidFile = join(tmp, 'pid');
-    const consoleSocket = streams.tty ? join(tmp, 'console.sock') : undefined;
     try {
-      const argv = runtimeExecArgv({ handler, root, id: r.meta.id, cmd, pidFile, consoleSocket });
+      const argv = runtimeExecArgv({ handler, root, id: r.meta.id, cmd, pidFile, tty: streams.tty });
       const out = await runProcess(
         {
           command: argv[0]!,
           args: argv.slice(1),
-          consoleSocket,
           // runc forwards signals to the process but cannot forward SIGKILL: kill the process itself.
           onAbort: (child) => {
             void readPid(pidFile).then((pid) => {
