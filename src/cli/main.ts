@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { addGlobalOptions } from './options.js';
 import { registerServe } from './serve.js';
 import { registerConfig } from './config-command.js';
+import { registerImageCommands } from './image-commands.js';
 import { packageVersion } from '../util/package-info.js';
 import { RktletError } from '../errors/catalog.js';
 
@@ -14,6 +15,7 @@ const program = addGlobalOptions(new Command('rktlet'))
 
 registerServe(program);
 registerConfig(program);
+registerImageCommands(program);
 
 try {
   await program.parseAsync(process.argv);

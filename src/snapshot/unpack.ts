@@ -244,6 +244,8 @@ export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOp
     extract.once('finish', () => resolve());
     extract.once('close', () => resolve());
   });
+  // Observed now: when the loop below fails first, a later stream error must not go unhandled.
+  feed.catch(() => undefined);
   try {
     for await (const entry of extract) {
       await u.entry(entry.header, entry as unknown as Readable);

@@ -1,0 +1,131 @@
+// Daemonless image verbs on the same state root as the daemon: `rktlet pull`, `rktlet images`,
+// `rktlet rmi`, `rktlet image import FILE`. They use the engine's image code directly; the store
+// lock and stamp file keep them consistent with a running daemon.
+import type { Command } from 'commander';
+import { effectiveConfig, type GlobalOptions } from './options.js';
+import { createLogger } from '../log/logger.js';
+import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
+import { ImageService } from '../image/image-service.js';
+import { importArchive } from '../image/import.js';
+import { NotFoundError, InvalidArgumentError } from '../errors/catalog.js';
+import type { Credentials } from '../image/auth.js';
+import type { StoredImage } from '../image/image-store.js';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+
+async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
+  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  const { config } = effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  const log = createLogger(config.log.level);
+  await mkdir(config.root, { recursive: true, mode: 0o711 });
+  const snapshots = new OverlaySnapshotter(join(config.root, 'snapshots'));
+  await snapshots.open();
+  const svc = await ImageService.open(config, log, snapshots);
+  try {
+    return await fn(svc);
+  } finally {
+    await svc.close();
+    await snapshots.close();
+    log.flush();
+  }
+}
+
+function humanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)}${units[i]}`;
+}
+
+/** One row per tag (or one `<none>` row), like `crictl images`. */
+export function imageRows(images: StoredImage[]): string[][] {
+  const rows: string[][] = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
+  for (const img of images) {
+    const id = img.id.slice(7, 20);
+    const size = humanSize(img.size);
+    if (!img.repoTags.length) {
+      const repo = img.repoDigests[0]?.split('@')[0] ?? '<none>';
+      rows.push([repo, '<none>', id, size]);
+    }
+    for (const t of img.repoTags) {
+      const i = t.lastIndexOf(':');
+      rows.push([t.slice(0, i), t.slice(i + 1), id, size]);
+    }
+  }
+  return rows;
+}
+
+export function formatTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')).join('\n') + '\n';
+}
+
+function parseCreds(s: string | undefined): Credentials | undefined {
+  if (!s) return undefined;
+  const i = s.indexOf(':');
+  if (i <= 0) throw new InvalidArgumentError('--creds must be USERNAME:PASSWORD');
+  return { username: s.slice(0, i), password: s.slice(i + 1) };
+}
+
+export function registerImageCommands(program: Command): void {
+  program
+    .command('pull')
+    .description('pull an image from its registry (or a configured mirror) into the state root')
+    .argument('<image>', 'image reference, e.g. busybox or registry.k8s.io/pause:3.9')
+    .option('--creds <user:password>', 'registry credentials')
+    .action(async (ref: string, o: { creds?: string }, cmd: Command) => {
+      await withImages(cmd, async (svc) => {
+        const creds = parseCreds(o.creds);
+        const img = await svc.pull(ref, creds ? { credentials: creds } : {});
+        process.stdout.write(`Image is up to date for ${img.id}\n`);
+      });
+    });
+
+  program
+    .command('images')
+    .description('list images')
+    .option('-q, --quiet', 'print image IDs only')
+    .option('--json', 'print the image records as JSON')
+    .action(async (o: { quiet?: boolean; json?: boolean }, cmd: Command) => {
+      await withImages(cmd, async (svc) => {
+        const images = svc.list();
+        if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size }) => ({ id, repoTags, repoDigests, size })), null, 2) + '\n');
+        else if (o.quiet) process.stdout.write(images.map((i) => i.id + '\n').join(''));
+        else process.stdout.write(formatTable(imageRows(images)));
+      });
+    });
+
+  program
+    .command('rmi')
+    .description('remove images (by ID, tag or digest) and the layers no one else uses')
+    .argument('<image...>', 'image references')
+    .action(async (refs: string[], _o: unknown, cmd: Command) => {
+      await withImages(cmd, async (svc) => {
+        const missing: string[] = [];
+        for (const ref of refs) {
+          const img = svc.resolve(ref);
+          if (!img || !(await svc.remove(img.id))) missing.push(ref);
+          else process.stdout.write(`Deleted: ${img.id}\n`);
+        }
+        if (missing.length) throw new NotFoundError(`no such image: ${missing.join(', ')}`);
+      });
+    });
+
+  program
+    .command('image')
+    .description('image utilities')
+    .command('import')
+    .description('import a `docker save` archive or an OCI layout tarball')
+    .argument('<file>', 'the archive (tar or tar.gz)')
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      await withImages(cmd, async (svc) => {
+        for (const img of await importArchive(svc, file)) {
+          process.stdout.write(`Imported ${img.id}${img.repoTags.length ? ' ' + img.repoTags.join(' ') : ''}\n`);
+        }
+      });
+    });
+}
