@@ -1,6 +1,7 @@
 // Finding the CNI network config: the first file in the conf dir (name order), as kubelet-era
 // runtimes do. A config is usable only when every plugin it names exists in a plugin dir.
-import { readdir, readFile, access, constants } from 'node:fs/promises';
+import { readdir, readFile, access, constants, mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import { join } from 'node:path';
 
 export interface CniPluginConf {
@@ -83,4 +84,46 @@ export async function loadNetworkConfig(confDir: string, pluginDirs: readonly st
     return { ok: true, network };
   }
   return { ok: false, reason: 'NetworkPluginNotReady', message: errors.join('; ') };
+}
+
+export interface DefaultNetworkOptions {
+  bridge: string;
+  subnet: string;
+  /** host-local keeps its allocations here (under rktlet's own state, never /var/lib/cni). */
+  dataDir: string;
+}
+
+/** The default network: bridge + host-local + portmap (+ loopback), named after its bridge (pure). */
+export function defaultNetworkConfig(o: DefaultNetworkOptions): Omit<CniNetworkList, 'file'> {
+  return {
+    cniVersion: '1.0.0',
+    name: o.bridge,
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: o.bridge,
+        isGateway: true,
+        ipMasq: true,
+        hairpinMode: true,
+        ipam: { type: 'host-local', ranges: [[{ subnet: o.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: o.dataDir },
+      },
+      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+      { type: 'loopback' },
+    ],
+  };
+}
+
+export const DEFAULT_CONFIG_FILE = '10-rktlet.conflist';
+
+/**
+ * Writes the default network into confDir when it holds no config at all (the kubelet waits for
+ * NetworkReady before it sends pods). Returns the file written, or undefined when one existed.
+ */
+export async function ensureDefaultNetworkConfig(confDir: string, o: DefaultNetworkOptions): Promise<string | undefined> {
+  await mkdir(confDir, { recursive: true, mode: 0o755 });
+  const existing = (await readdir(confDir)).filter((n) => CONFIG_EXTENSIONS.some((e) => n.endsWith(e)));
+  if (existing.length) return undefined;
+  const file = join(confDir, DEFAULT_CONFIG_FILE);
+  await writeFileAtomic(file, JSON.stringify(defaultNetworkConfig(o), null, 2) + '\n', 0o644);
+  return file;
 }

@@ -1,7 +1,7 @@
 // Starts a real `bin/rktlet serve` process on its own socket and state roots, as the kubelet's
 // node would run it, and gives tests a CRI client for it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,19 @@ export const RKTLET_BIN = join(packageRoot, 'bin', 'rktlet');
 /** A unique small number per test process, to derive bridge names, subnets and ports. */
 export function runSlot(): number {
   return (process.pid % 200) + 20;
+}
+
+let daemonCounter = 0;
+
+/**
+ * A network of its own for each daemon started by this process: bridge name (≤ 15 chars),
+ * a /24 subnet and CNI network name, from the pid and a per-process counter, so two daemons in
+ * one test file (or two test processes) never share a bridge, subnet or host-local store.
+ */
+export function uniqueNetwork(): { bridge: string; subnet: string } {
+  const n = daemonCounter++;
+  const u = ((process.pid & 0xfff) << 4) | (n & 0xf); // 16 bits
+  return { bridge: `rk${process.pid}x${n}`.slice(0, 15), subnet: `10.${128 + (u >> 9)}.${(u >> 1) & 0xff}.${(u & 1) * 128}/25` };
 }
 
 export interface DaemonOptions {
@@ -32,6 +45,8 @@ export interface DaemonDirs {
   socket: string;
   cniConfDir: string;
   config: string;
+  /** The default CNI bridge of this daemon's generated config (deleted by destroy()). */
+  bridge?: string;
 }
 
 export function makeDirs(prefix = 'rktlet-test-'): DaemonDirs {
@@ -66,8 +81,9 @@ export class TestDaemon {
 
   static async start(opts: DaemonOptions = {}): Promise<TestDaemon> {
     const dirs = opts.dirs ?? makeDirs();
-    const slot = runSlot();
     if (!opts.noConfigFile && !opts.dirs) {
+      const net = uniqueNetwork();
+      dirs.bridge = net.bridge;
       writeFileSync(
         dirs.config,
         [
@@ -75,8 +91,8 @@ export class TestDaemon {
           'level = "debug"',
           '[network]',
           `conf_dir = "${dirs.cniConfDir}"`,
-          `default_bridge = "rkt${slot}"`,
-          `default_subnet = "10.${slot}.0.0/16"`,
+          `default_bridge = "${net.bridge}"`,
+          `default_subnet = "${net.subnet}"`,
           opts.configToml ?? '',
         ].join('\n'),
       );
@@ -114,11 +130,46 @@ export class TestDaemon {
     return this.exited;
   }
 
-  /** Stops the daemon and deletes its state (the test's own temp dirs only). */
+  /**
+   * Removes every pod through the daemon (CNI DEL: iptables rules and IPs go), kills what is left
+   * of its containers, unmounts everything under its dirs, deletes its bridge and its state.
+   */
   async destroy(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      try {
+        const pods = await this.client.runtime('ListPodSandbox', {}, { timeoutMs: 10_000 });
+        await Promise.all(pods.items.map((p) => this.client.runtime('RemovePodSandbox', { pod_sandbox_id: p.id }, { timeoutMs: 60_000 }).catch(() => undefined)));
+      } catch {
+        // the daemon may not serve pods (or not at all): the host clean-up below still runs
+      }
+    }
     await this.stop('SIGKILL');
-    rmSync(this.dirs.base, { recursive: true, force: true });
+    cleanupHost(this.dirs);
   }
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : '';
+}
+
+/** Best-effort removal of everything a daemon left on the host, then its temp dirs. */
+export function cleanupHost(dirs: DaemonDirs): void {
+  for (const [handler, bin] of [['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun']] as const) {
+    const root = join(dirs.runRoot, handler);
+    if (!existsSync(root)) continue;
+    for (const id of sh(bin, ['--root', root, 'list', '-q']).split('\n').filter((x) => x)) {
+      spawnSync(bin, ['--root', root, 'delete', '--force', id]);
+    }
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === dirs.base || m.startsWith(dirs.base + '/'))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  if (dirs.bridge && existsSync(`/sys/class/net/${dirs.bridge}`)) spawnSync('ip', ['link', 'del', dirs.bridge]);
+  rmSync(dirs.base, { recursive: true, force: true });
 }
 
 /** Runs the CLI to completion; resolves with its exit code and output. */

@@ -1,0 +1,80 @@
+// Network namespaces pinned as bind-mounted files under network.netns_dir, so they outlive every
+// process (the infra can die and the namespace, with its CNI attachment, stays for a clean DEL).
+// The dir is made a private bind mount of itself: binding a namespace needs a non-shared parent.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InternalError } from '../errors/catalog.js';
+
+function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, (err, _out, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stderr: stderr || (err ? err.message : '') });
+    });
+  });
+}
+
+/** Mount points from /proc/self/mountinfo (field 5), octal escapes decoded (pure). */
+export function mountPoints(mountinfo: string): string[] {
+  return mountinfo
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m)
+    .map((m) => m.replace(/\\([0-7]{3})/g, (_s, o: string) => String.fromCharCode(parseInt(o, 8))));
+}
+
+export async function isMountPoint(path: string): Promise<boolean> {
+  return mountPoints(await readFile('/proc/self/mountinfo', 'utf8')).includes(path);
+}
+
+let prepared = new Set<string>();
+
+async function prepareDir(dir: string): Promise<void> {
+  if (prepared.has(dir)) return;
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  if (!(await isMountPoint(dir))) {
+    const b = await run('mount', ['--bind', dir, dir]);
+    if (b.code !== 0) throw new InternalError(`cannot bind-mount ${dir}: ${b.stderr.trim()}`);
+  }
+  const p = await run('mount', ['--make-private', dir]);
+  if (p.code !== 0) throw new InternalError(`cannot make ${dir} a private mount: ${p.stderr.trim()}`);
+  prepared.add(dir);
+}
+
+/** Creates a new network namespace pinned at <dir>/<name>; returns its path. */
+export async function createNetns(dir: string, name: string): Promise<string> {
+  await prepareDir(dir);
+  const path = join(dir, name);
+  await writeFile(path, '', { mode: 0o644, flag: 'wx' });
+  const r = await run('unshare', [`--net=${path}`, 'true']);
+  if (r.code !== 0) {
+    await rm(path, { force: true });
+    throw new InternalError(`cannot create network namespace ${path}: ${r.stderr.trim()}`);
+  }
+  return path;
+}
+
+/** Unmounts and deletes a pinned namespace; a missing one is not an error. */
+export async function removeNetns(path: string): Promise<void> {
+  if (!path) return;
+  if (await isMountPoint(path)) {
+    const r = await run('umount', [path]);
+    if (r.code !== 0 && (await isMountPoint(path))) {
+      // Lazy detach as a last resort: a process may still hold it open; it goes with them.
+      const l = await run('umount', ['-l', path]);
+      if (l.code !== 0) throw new InternalError(`cannot unmount network namespace ${path}: ${r.stderr.trim()}`);
+    }
+  }
+  await rm(path, { force: true });
+}
+
+/** Whether a pinned namespace is still mounted (false after a reboot or a manual umount). */
+export async function netnsExists(path: string): Promise<boolean> {
+  return !!path && (await isMountPoint(path));
+}
+
+/** For tests: forget which dirs were prepared. */
+export function resetPreparedDirs(): void {
+  prepared = new Set<string>();
+}

@@ -1,0 +1,120 @@
+// conmon launches `runtime create`, then stays with the container: it writes the CRI log, the exit
+// file and serves the attach socket. It double-forks (no --sync) and we start it in its own session,
+// so neither conmon nor the container is ever a child of rktlet: the daemon can die at any time.
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { OciRuntimeError } from '../errors/catalog.js';
+
+export interface ConmonLaunch {
+  conmon: string;
+  /** The runtime binary conmon runs (may be a wrapper script). */
+  runtimePath: string;
+  /** Global runtime arguments (e.g. `--root=/run/rktlet/runc`), placed before the subcommand. */
+  runtimeArgs: string[];
+  id: string;
+  bundle: string;
+  /** CRI log file; empty: no log. */
+  logPath: string;
+  exitDir: string;
+  socketDir: string;
+  /** conmon's own pid file. */
+  conmonPidFile: string;
+  /** The container's init pid file (written by the runtime). */
+  containerPidFile: string;
+  terminal: boolean;
+  stdin: boolean;
+  stdinOnce: boolean;
+  systemdCgroup: boolean;
+  logSizeMax?: number;
+}
+
+/** conmon's command line for one container (pure). */
+export function conmonArgs(o: ConmonLaunch): string[] {
+  const args = [
+    '--api-version', '1',
+    '-c', o.id,
+    '-u', o.id,
+    '-n', o.id,
+    '-r', o.runtimePath,
+    '-b', o.bundle,
+    '-p', o.containerPidFile,
+    '-P', o.conmonPidFile,
+    '-l', o.logPath ? `k8s-file:${o.logPath}` : 'none:',
+    '--exit-dir', o.exitDir,
+    '--socket-dir-path', o.socketDir,
+    '--log-level', 'error',
+  ];
+  for (const a of o.runtimeArgs) args.push('--runtime-arg', a);
+  if (o.systemdCgroup) args.push('-s');
+  if (o.terminal) args.push('-t');
+  if (o.stdin) args.push('-i');
+  if (o.stdin && !o.stdinOnce) args.push('--leave-stdin-open');
+  if (o.logSizeMax && o.logSizeMax > 0) args.push('--log-size-max', String(o.logSizeMax));
+  return args;
+}
+
+interface SyncMessage {
+  data?: number;
+  message?: string;
+}
+
+/** Parses conmon's sync-pipe lines (`{"data": <pid>}` or `{"data": -1, "message": "…"}`). */
+export function parseSyncMessage(line: string): SyncMessage | undefined {
+  try {
+    const m = JSON.parse(line) as SyncMessage;
+    return typeof m === 'object' && m !== null ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readFirstLine(stream: Readable, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (v: string | undefined) => {
+      clearTimeout(timer);
+      stream.removeAllListeners('data');
+      stream.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    stream.on('data', (b: Buffer) => {
+      buf += b.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(buf.slice(0, nl));
+    });
+    stream.once('end', () => done(buf || undefined));
+    stream.once('error', () => done(buf || undefined));
+  });
+}
+
+/**
+ * Starts conmon and waits for the container's init pid (the runtime's `create` finished).
+ * conmon's first process exits at once (it double-forks); the sync pipe stays open in the
+ * grandchild, so we close our end after the first message.
+ */
+export async function launchConmon(o: ConmonLaunch, timeoutMs = 60_000): Promise<number> {
+  const child = spawn(o.conmon, conmonArgs(o), {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
+    detached: true, // its own session: signals to our process group never reach it
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdout?.resume();
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', (err) => reject(new OciRuntimeError(`cannot start conmon ${o.conmon}`, null, '', { cause: err })));
+  });
+  await spawned;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const line = await readFirstLine(child.stdio[3] as Readable, timeoutMs);
+  child.unref();
+  const msg = line ? parseSyncMessage(line) : undefined;
+  if (!msg || typeof msg.data !== 'number' || msg.data <= 0) {
+    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+    const detail = msg?.message ?? (line ? line : 'no answer from conmon');
+    throw new OciRuntimeError(`creating container ${o.id} failed: ${detail}`, code, stderr.replace(/.*oom_score_adj.*\n?/g, ''));
+  }
+  return msg.data;
+}

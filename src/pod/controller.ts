@@ -1,0 +1,226 @@
+// The pod part of the engine: pods on disk indexed in memory, rebuilt by recover() at open.
+// Run/stop/remove hold the pod's cross-process lock; state changes are written before they are
+// reported. Nothing here owns a process: infras run under conmon, outside our process tree.
+//
+// For other parts: get(id) / resolve(idOrPrefix) → PodRecord, handle(id) → { record, runtime },
+// view(id) → the PodView containers use, withLock(id, fn), setContainers(hooks).
+import { readFile, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { RunPodSandboxRequest__Output } from '../gen/runtime/v1/RunPodSandboxRequest.js';
+import type { PodSandboxFilter__Output } from '../gen/runtime/v1/PodSandboxFilter.js';
+import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
+import type { PodNetwork } from '../network/pod-network.js';
+import type { RuntimeSet } from '../oci/runtimes.js';
+import { cgroupMounts, podCgroupDir } from './cgroups.js';
+import { filterPods, findByIdOrPrefix } from './filter.js';
+import { infraAlive } from './infra-liveness.js';
+import { PodLocks } from './pod-lock.js';
+import { PodNames } from './names.js';
+import { podNameKey } from './pod-request.js';
+import { runPod } from './run-pod.js';
+import { unmountShm } from './shm.js';
+import { PodStore } from './store.js';
+import { ownOomScoreAdj } from './host-facts.js';
+import type { PodContainers, PodHandle, PodRecord } from './types.js';
+import { podView, type PodViewShape } from './view.js';
+
+export interface PodControllerOptions {
+  config: Config;
+  log: Logger;
+  network: PodNetwork;
+  runtimes: RuntimeSet;
+}
+
+export class PodController {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly network: PodNetwork;
+  readonly runtimes: RuntimeSet;
+  readonly store: PodStore;
+  readonly locks: PodLocks;
+  readonly names: PodNames;
+  /** The daemon's own oom_score_adj: the floor for the infra when restricted. */
+  oomFloor = 0;
+  private readonly pods = new Map<string, PodRecord>();
+  private containers: PodContainers | undefined;
+
+  private constructor(o: PodControllerOptions) {
+    this.config = o.config;
+    this.log = o.log.child({ part: 'pods' });
+    this.network = o.network;
+    this.runtimes = o.runtimes;
+    this.store = new PodStore(o.config.root, o.config.run_root);
+    this.locks = new PodLocks(join(o.config.run_root, 'locks', 'pods'));
+    this.names = new PodNames(join(o.config.root, 'pod-names'), async (id) => this.pods.has(id) || (await this.store.load(id)) !== undefined);
+  }
+
+  static async open(o: PodControllerOptions): Promise<PodController> {
+    const pc = new PodController(o);
+    pc.oomFloor = await ownOomScoreAdj();
+    await pc.recover();
+    return pc;
+  }
+
+  /** The container part's hooks, called by stop and remove. */
+  setContainers(c: PodContainers): void {
+    this.containers = c;
+  }
+
+  index(rec: PodRecord): void {
+    this.pods.set(rec.id, rec);
+  }
+
+  unindex(id: string): void {
+    this.pods.delete(id);
+  }
+
+  /** Rebuilds the index from disk; a pod whose infra died while we were away is NOTREADY. */
+  async recover(): Promise<void> {
+    this.pods.clear();
+    for (const id of await this.store.ids()) {
+      let rec: PodRecord | undefined;
+      try {
+        rec = await this.store.load(id);
+      } catch (err) {
+        this.log.error({ pod_sandbox_id: id, err }, 'unreadable pod record: pod skipped');
+        continue;
+      }
+      if (!rec) {
+        // A run that crashed before its first write: nothing else can have been created yet.
+        await this.store.removeDirs(id).catch(() => undefined);
+        continue;
+      }
+      this.pods.set(id, rec);
+      await this.names.ensure(podNameKey(rec.metadata), id);
+      await this.refresh(rec);
+    }
+    this.log.info({ pods: this.pods.size }, 'pods recovered');
+  }
+
+  /** Marks a READY pod whose infra is gone NOTREADY (written to disk). */
+  async refresh(rec: PodRecord): Promise<PodRecord> {
+    if (rec.state !== 'SANDBOX_READY') return rec;
+    if (await infraAlive(rec.infraPid, rec.infraStartTime, rec.exitDir, rec.id)) return rec;
+    rec.state = 'SANDBOX_NOTREADY';
+    await this.store.save(rec);
+    this.log.warn({ pod_sandbox_id: rec.id }, 'pod infra is gone: pod is NOTREADY');
+    return rec;
+  }
+
+  get(id: string): PodRecord | undefined {
+    return this.pods.get(id);
+  }
+
+  /** By full id or unique prefix; NotFound otherwise. */
+  resolve(idOrPrefix: string): PodRecord {
+    if (!idOrPrefix) throw new InvalidArgumentError('pod_sandbox_id is required');
+    const rec = findByIdOrPrefix(this.pods.values(), idOrPrefix);
+    if (!rec) throw new NotFoundError(`pod sandbox "${idOrPrefix}" not found`);
+    return rec;
+  }
+
+  handle(id: string): PodHandle {
+    const record = this.resolve(id);
+    return { record, runtime: this.runtimes.get(record.runtimeHandler) };
+  }
+
+  /** What containers need to join the pod (undefined for an unknown pod). */
+  view(id: string): PodViewShape | undefined {
+    const rec = this.pods.get(id);
+    return rec ? podView(rec) : undefined;
+  }
+
+  withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.with(id, fn);
+  }
+
+  async list(filter: PodSandboxFilter__Output | null | undefined): Promise<PodRecord[]> {
+    await Promise.all([...this.pods.values()].map((p) => this.refresh(p)));
+    return filterPods([...this.pods.values()], filter);
+  }
+
+  async status(idOrPrefix: string): Promise<PodRecord> {
+    return this.refresh(this.resolve(idOrPrefix));
+  }
+
+  run(req: RunPodSandboxRequest__Output): Promise<string> {
+    return runPod(this, req);
+  }
+
+  /** Stops the containers, tears the network down, stops the infra. Idempotent. */
+  async stop(idOrPrefix: string): Promise<void> {
+    const id = this.resolve(idOrPrefix).id;
+    await this.locks.with(id, async () => {
+      const rec = this.pods.get(id);
+      if (!rec) return; // removed meanwhile
+      await this.containers?.stopAll(id);
+      if (rec.cni) {
+        const who = { podId: id, namespace: rec.metadata.namespace, name: rec.metadata.name, uid: rec.metadata.uid };
+        await this.network.detach(who, rec.netnsPath, rec.portMappings, rec.cni);
+        delete rec.cni;
+        await this.store.save(rec);
+      }
+      await this.stopInfra(rec);
+      await this.network.removeNetns(rec.netnsPath);
+      if (rec.state !== 'SANDBOX_NOTREADY') {
+        rec.state = 'SANDBOX_NOTREADY';
+        await this.store.save(rec);
+      }
+      this.log.info({ pod_sandbox_id: id }, 'pod sandbox stopped');
+    });
+  }
+
+  private async stopInfra(rec: PodRecord): Promise<void> {
+    const rt = this.runtimes.get(rec.runtimeHandler);
+    const st = await rt.state(rec.id);
+    if (st && st.status !== 'stopped') {
+      await rt.kill(rec.id, 'SIGKILL', true);
+      const until = Date.now() + this.config.runtime.stop_kill_grace_seconds * 1000;
+      while (Date.now() < until && (await infraAlive(rec.infraPid, rec.infraStartTime, rec.exitDir, rec.id))) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    if (st) await rt.delete(rec.id, true);
+  }
+
+  /** Removes containers, infra, mounts, netns and the pod dir. A missing pod is not an error. */
+  async remove(idOrPrefix: string): Promise<void> {
+    if (!idOrPrefix) throw new InvalidArgumentError('pod_sandbox_id is required');
+    const rec0 = findByIdOrPrefix(this.pods.values(), idOrPrefix);
+    if (!rec0) return;
+    const id = rec0.id;
+    await this.stop(id);
+    await this.locks.with(id, async () => {
+      const rec = this.pods.get(id);
+      if (!rec) return;
+      await this.containers?.removeAll(id);
+      if (rec.shmPath !== '/dev/shm') await unmountShm(rec.shmPath);
+      await this.removeCgroup(rec);
+      await this.store.removeDirs(id);
+      this.pods.delete(id);
+      await this.names.release(podNameKey(rec.metadata), id);
+      this.log.info({ pod_sandbox_id: id }, 'pod sandbox removed');
+    });
+  }
+
+  /** Deletes the pod cgroup rktlet made up (the kubelet's own parents are the kubelet's). */
+  private async removeCgroup(rec: PodRecord): Promise<void> {
+    const owned = rec.config.linux?.cgroup_parent ? false : true;
+    if (!owned) return;
+    let dir: string;
+    try {
+      dir = podCgroupDir(this.config.runtime.cgroup_driver, rec.cgroupParent);
+    } catch {
+      return;
+    }
+    const mounts = cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
+    await Promise.all(mounts.map((m) => rmdir(join(m.path, dir)).catch(() => undefined)));
+  }
+
+  /** Every pod (for stats and the CLI). */
+  all(): PodRecord[] {
+    return [...this.pods.values()];
+  }
+}

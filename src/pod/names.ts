@@ -1,0 +1,58 @@
+// Pod names (name, namespace, uid, attempt) are reserved: one file per name under
+// <root>/pod-names, created exclusively, so the daemon and the CLI cannot both take one. A file
+// whose pod no longer exists is stale and taken over.
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AlreadyExistsError, isErrno } from '../errors/catalog.js';
+
+export class PodNames {
+  constructor(
+    readonly dir: string,
+    /** Whether the pod holding a name still exists. */
+    private readonly exists: (podId: string) => Promise<boolean>,
+  ) {}
+
+  private file(key: string): string {
+    return join(this.dir, encodeURIComponent(key));
+  }
+
+  async reserve(key: string, podId: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.file(key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fh = await open(file, 'wx', 0o600);
+        await fh.writeFile(podId);
+        await fh.close();
+        return;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+      const holder = (await readFile(file, 'utf8').catch(() => '')).trim();
+      if (holder && (holder === podId || (await this.exists(holder)))) {
+        throw new AlreadyExistsError(`pod sandbox name "${key}" is reserved by pod ${holder}`);
+      }
+      await unlink(file).catch(() => undefined);
+    }
+    throw new AlreadyExistsError(`pod sandbox name "${key}" could not be reserved`);
+  }
+
+  /** Releases the name if this pod holds it. */
+  async release(key: string, podId: string): Promise<void> {
+    const file = this.file(key);
+    try {
+      if ((await readFile(file, 'utf8')).trim() === podId) await unlink(file);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+
+  /** Re-creates a name file for a pod found at recovery (a crash may have lost it). */
+  async ensure(key: string, podId: string): Promise<void> {
+    try {
+      await this.reserve(key, podId);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    }
+  }
+}

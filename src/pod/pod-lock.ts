@@ -1,0 +1,73 @@
+// A per-pod lock that holds across processes (the daemon and daemonless CLI verbs share the state
+// root): an exclusive lock file naming its holder's pid, taken over when that process is dead.
+// Within one process, waiters queue on a promise chain so the file is only contended across
+// processes.
+import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeadlineExceededError, isErrno } from '../errors/catalog.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
+  }
+}
+
+export class PodLocks {
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly dir: string,
+    readonly timeoutMs = 120_000,
+  ) {}
+
+  /** Runs fn while holding the pod's lock (in this process and across processes). */
+  async with<T>(podId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(podId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const chain = prev.then(() => mine);
+    this.chains.set(podId, chain);
+    await prev;
+    try {
+      const file = await this.acquireFile(podId);
+      try {
+        return await fn();
+      } finally {
+        await unlink(file).catch(() => undefined);
+      }
+    } finally {
+      release();
+      if (this.chains.get(podId) === chain) this.chains.delete(podId);
+    }
+  }
+
+  private async acquireFile(podId: string): Promise<string> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = join(this.dir, `${podId}.lock`);
+    const until = Date.now() + this.timeoutMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      try {
+        const fh = await open(file, 'wx', 0o600);
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+        return file;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+      const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (!holder || holder === process.pid || !alive(holder)) {
+        // A holder that died (or an empty file from a crash between open and write) is stale.
+        if (!holder) await sleep(20);
+        const again = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+        if (again === holder) await unlink(file).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > until) throw new DeadlineExceededError(`pod ${podId} is locked by process ${holder}`);
+      await sleep(delay);
+    }
+  }
+}

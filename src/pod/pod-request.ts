@@ -1,0 +1,124 @@
+// RunPodSandbox input checked up front and turned into the pod's settings (pure, except for
+// reading a Localhost seccomp profile): bad input is refused before anything is created.
+import { readFile } from 'node:fs/promises';
+import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
+import type { LinuxSandboxSecurityContext__Output } from '../gen/runtime/v1/LinuxSandboxSecurityContext.js';
+import { InvalidArgumentError } from '../errors/catalog.js';
+import type { OciSeccomp } from '../oci/spec/types.js';
+import type { CniPortMapping } from '../network/cni.js';
+import { podSysctls } from './sysctls.js';
+import { invalidDnsValue, validHostname } from './dns.js';
+import { infraSeccompProfile } from './infra-spec.js';
+import type { NamespaceModeName, PodNamespaces } from './types.js';
+
+export interface PodSettings {
+  namespaces: PodNamespaces;
+  sysctls: Record<string, string>;
+  portMappings: CniPortMapping[];
+  privileged: boolean;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** What to load: none (unconfined), the built-in/configured default, or a file. */
+  seccomp: { kind: 'unconfined' } | { kind: 'default' } | { kind: 'file'; path: string };
+}
+
+/** The key that makes pod metadata unique (the kubelet's sandbox name). */
+export function podNameKey(m: { name: string; namespace: string; uid: string; attempt: number }): string {
+  return `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
+}
+
+function mode(m: string | number | undefined): NamespaceModeName {
+  return m === 'NODE' || m === 'CONTAINER' || m === 'TARGET' ? m : 'POD';
+}
+
+function int(v: string | undefined, what: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new InvalidArgumentError(`${what} "${v}" is not a valid id`);
+  return Number(v);
+}
+
+export function seccompChoice(sc: LinuxSandboxSecurityContext__Output | null): PodSettings['seccomp'] {
+  if (!sc) return { kind: 'unconfined' };
+  if (sc.seccomp) {
+    const t = sc.seccomp.profile_type;
+    if (t === 'Unconfined') return { kind: 'unconfined' };
+    if (t === 'Localhost') {
+      const ref = sc.seccomp.localhost_ref;
+      if (!ref.startsWith('/')) throw new InvalidArgumentError(`seccomp localhost_ref "${ref}" must be an absolute path`);
+      return { kind: 'file', path: ref };
+    }
+    return { kind: 'default' };
+  }
+  const p = sc.seccomp_profile_path;
+  if (!p || p === 'unconfined') return { kind: 'unconfined' };
+  if (p === 'runtime/default' || p === 'docker/default') return { kind: 'default' };
+  if (p.startsWith('localhost/')) {
+    const path = p.slice('localhost'.length);
+    if (!path.startsWith('/')) throw new InvalidArgumentError(`seccomp profile "${p}" must name an absolute path`);
+    return { kind: 'file', path };
+  }
+  throw new InvalidArgumentError(`seccomp profile "${p}" is not understood (runtime/default, unconfined or localhost/<path>)`);
+}
+
+export function podSettings(config: PodSandboxConfig__Output | null): PodSettings {
+  if (!config) throw new InvalidArgumentError('config is required');
+  const m = config.metadata;
+  if (!m || !m.name || !m.namespace || !m.uid) throw new InvalidArgumentError('metadata.name, metadata.namespace and metadata.uid are required');
+  for (const [k, v] of [['name', m.name], ['namespace', m.namespace], ['uid', m.uid]] as const) {
+    if (v.length > 253 || /[\s/\0]/.test(v)) throw new InvalidArgumentError(`metadata.${k} "${v}" contains whitespace or '/'`);
+  }
+  if (config.hostname && !validHostname(config.hostname)) throw new InvalidArgumentError(`hostname "${config.hostname}" is not a valid host name`);
+  if (config.log_directory && !config.log_directory.startsWith('/')) throw new InvalidArgumentError(`log_directory "${config.log_directory}" must be absolute`);
+  if (config.dns_config) {
+    const bad = invalidDnsValue(config.dns_config);
+    if (bad !== undefined) throw new InvalidArgumentError(`dns_config value "${bad}" is not allowed (empty or contains whitespace, '#' or ';')`);
+  }
+  const sc = config.linux?.security_context ?? null;
+  const nso = sc?.namespace_options;
+  const namespaces: PodNamespaces = { network: mode(nso?.network), pid: nso?.pid === 'POD' ? 'POD' : nso?.pid === 'NODE' ? 'NODE' : 'CONTAINER', ipc: mode(nso?.ipc) };
+  if (namespaces.network === 'CONTAINER' || namespaces.network === 'TARGET') namespaces.network = 'POD';
+  if (namespaces.ipc === 'CONTAINER' || namespaces.ipc === 'TARGET') namespaces.ipc = 'POD';
+  if (nso?.pid === 'TARGET') throw new InvalidArgumentError('pid namespace mode TARGET is for containers, not pods');
+  if (nso?.userns_options && nso.userns_options.mode === 'POD') throw new InvalidArgumentError('user namespaces are not supported by this runtime');
+
+  const portMappings: CniPortMapping[] = [];
+  for (const p of config.port_mappings) {
+    if (p.container_port <= 0 || p.container_port > 65535) throw new InvalidArgumentError(`port mapping container_port ${p.container_port} is out of range`);
+    if (p.host_port < 0 || p.host_port > 65535) throw new InvalidArgumentError(`port mapping host_port ${p.host_port} is out of range`);
+    if (p.host_port === 0 || namespaces.network === 'NODE') continue; // declared only / already on the host
+    const protocol = (typeof p.protocol === 'string' ? p.protocol : 'TCP').toLowerCase() as CniPortMapping['protocol'];
+    portMappings.push({ hostPort: p.host_port, containerPort: p.container_port, protocol, ...(p.host_ip ? { hostIP: p.host_ip } : {}) });
+  }
+
+  return {
+    namespaces,
+    sysctls: podSysctls(config.linux?.sysctls ?? {}, namespaces),
+    portMappings,
+    privileged: !!sc?.privileged,
+    uid: int(sc?.run_as_user?.value, 'run_as_user') ?? 0,
+    gid: int(sc?.run_as_group?.value, 'run_as_group') ?? 0,
+    additionalGids: (sc?.supplemental_groups ?? []).map((g) => int(g, 'supplemental group')!),
+    seccomp: sc?.privileged ? { kind: 'unconfined' } : seccompChoice(sc),
+  };
+}
+
+/** Loads the seccomp profile a pod asked for (the built-in one unless configured). */
+export async function loadSeccomp(choice: PodSettings['seccomp'], configuredDefault: string): Promise<OciSeccomp | undefined> {
+  if (choice.kind === 'unconfined') return undefined;
+  const path = choice.kind === 'file' ? choice.path : configuredDefault;
+  if (!path) return infraSeccompProfile();
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(`seccomp profile ${path} cannot be read`, { cause: err });
+  }
+  try {
+    const p = JSON.parse(text) as OciSeccomp;
+    if (typeof p.defaultAction !== 'string') throw new Error('no defaultAction');
+    return { defaultAction: p.defaultAction, ...(p.architectures ? { architectures: p.architectures } : {}), ...(p.syscalls ? { syscalls: p.syscalls } : {}), ...(p.flags ? { flags: p.flags } : {}), ...(p.defaultErrnoRet !== undefined ? { defaultErrnoRet: p.defaultErrnoRet } : {}) };
+  } catch (err) {
+    throw new InvalidArgumentError(`seccomp profile ${path} is not a valid profile: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,151 @@
+// RunPodSandbox, step by step, each step registering its undo: pod dir and record, network
+// namespace, CNI ADD, resolv.conf/hosts/hostname, /dev/shm, the infra through conmon + the OCI
+// runtime. Any failure rolls everything back and reports the first error (with the plugin's or
+// runtime's own text).
+import { randomBytes } from 'node:crypto';
+import type { RunPodSandboxRequest__Output } from '../gen/runtime/v1/RunPodSandboxRequest.js';
+import { FailedPreconditionError, InternalError, RktletError } from '../errors/catalog.js';
+import { CniPluginError } from '../network/cni-exec.js';
+import { podIPs } from '../network/cni.js';
+import { writeFileAtomic, writeJsonAtomic } from '../store/atomic-file.js';
+import { nowNs } from '../util/time.js';
+import { podCgroup } from './cgroups.js';
+import { hasDnsConfig, hostsFile, resolvConf } from './dns.js';
+import { clampOomScoreAdj, infraSpec, INFRA_OOM_SCORE_ADJ } from './infra-spec.js';
+import { processStartTime } from './infra-liveness.js';
+import { loadSeccomp, podNameKey, podSettings } from './pod-request.js';
+import { Rollback } from './rollback.js';
+import { mountShm, unmountShm } from './shm.js';
+import type { PodRecord } from './types.js';
+import type { PodController } from './controller.js';
+import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
+
+export function newPodId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export async function runPod(pc: PodController, req: RunPodSandboxRequest__Output): Promise<string> {
+  const cfg = pc.config;
+  const settings = podSettings(req.config);
+  const config = req.config!;
+  const meta = config.metadata!;
+  const handlerName = pc.runtimes.resolveName(req.runtime_handler);
+  const runtime = pc.runtimes.get(handlerName);
+  if (cfg.pod.pause_image) {
+    throw new FailedPreconditionError(`pod.pause_image ("${cfg.pod.pause_image}") is not supported yet; leave it empty to use ${cfg.pod.infra_init}`);
+  }
+  const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
+  const id = newPodId();
+  const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);
+  const key = podNameKey(meta);
+
+  await pc.names.reserve(key, id);
+  const rb = new Rollback();
+  rb.add('name', () => pc.names.release(key, id));
+  try {
+    return await pc.locks.with(id, async () => {
+      const paths = await pc.store.createDirs(id);
+      rb.add('pod dirs', () => pc.store.removeDirs(id));
+      const hostNet = settings.namespaces.network === 'NODE';
+      const hostIpc = settings.namespaces.ipc === 'NODE';
+      const rec: PodRecord = {
+        id,
+        metadata: { name: meta.name, uid: meta.uid, namespace: meta.namespace, attempt: meta.attempt },
+        config,
+        state: 'SANDBOX_NOTREADY', // until the infra runs; a crash in between leaves a stoppable pod
+        createdAtNs: nowNs().toString(),
+        runtimeHandler: handlerName,
+        namespaces: settings.namespaces,
+        netnsPath: '',
+        infraPid: 0,
+        infraStartTime: '',
+        infraBundle: paths.infraBundle,
+        cgroupParent: cg.parent,
+        infraCgroupsPath: cg.infraCgroupsPath,
+        resolvConfPath: paths.resolvConf,
+        hostsPath: paths.hosts,
+        hostnamePath: paths.hostname,
+        shmPath: hostIpc ? '/dev/shm' : paths.shm,
+        hostname: hostNet ? hostName() : config.hostname || meta.name,
+        logDirectory: config.log_directory,
+        ips: [],
+        portMappings: settings.portMappings,
+        exitDir: paths.exitDir,
+        socketDir: paths.socketDir,
+      };
+      await pc.store.save(rec);
+      pc.index(rec);
+      rb.add('index', async () => pc.unindex(id));
+
+      if (!hostNet) {
+        rec.netnsPath = await pc.network.createNetns(id);
+        rb.add('netns', () => pc.network.removeNetns(rec.netnsPath));
+        const who = { podId: id, namespace: meta.namespace, name: meta.name, uid: meta.uid };
+        try {
+          rec.cni = await pc.network.attach(who, rec.netnsPath, settings.portMappings);
+        } catch (err) {
+          if (err instanceof CniPluginError) throw new FailedPreconditionError(`setting up the pod network failed: ${err.message}`, { cause: err });
+          throw err;
+        }
+        const cniRec = rec.cni;
+        rb.add('cni', () => pc.network.detach(who, rec.netnsPath, settings.portMappings, cniRec));
+        rec.ips = podIPs(cniRec.result);
+        await pc.store.save(rec);
+      }
+
+      const dns = config.dns_config;
+      await writeFileAtomic(paths.resolvConf, hasDnsConfig(dns) ? resolvConf(dns) : await hostResolvConf(), 0o644);
+      await writeFileAtomic(paths.hosts, hostNet ? await hostHosts() : hostsFile(rec.hostname, rec.ips), 0o644);
+      await writeFileAtomic(paths.hostname, rec.hostname + '\n', 0o644);
+      if (!hostIpc) {
+        await mountShm(paths.shm, cfg.pod.shm_size_bytes);
+        rb.add('shm', () => unmountShm(paths.shm));
+      }
+
+      const spec = infraSpec({
+        podId: id,
+        rootfs: paths.infraRootfs,
+        infraInit: cfg.pod.infra_init,
+        hostname: rec.hostname,
+        namespaces: settings.namespaces,
+        netnsPath: rec.netnsPath,
+        sysctls: settings.sysctls,
+        cgroupsPath: cg.infraCgroupsPath,
+        privileged: settings.privileged,
+        uid: settings.uid,
+        gid: settings.gid,
+        additionalGids: settings.additionalGids,
+        seccomp,
+        oomScoreAdj: clampOomScoreAdj(INFRA_OOM_SCORE_ADJ, pc.oomFloor, cfg.runtime.restrict_oom_score_adj),
+        shmPath: hostIpc ? '' : paths.shm,
+        annotations: config.annotations,
+      });
+      await writeJsonAtomic(`${paths.infraBundle}/config.json`, spec);
+
+      rb.add('infra', () => runtime.delete(id, true));
+      const created = await runtime.create({
+        id,
+        bundle: paths.infraBundle,
+        logPath: '',
+        exitDir: paths.exitDir,
+        socketDir: paths.socketDir,
+        terminal: false,
+        stdin: false,
+        stdinOnce: false,
+      });
+      await runtime.start(id);
+      rec.infraPid = created.pid;
+      rec.infraStartTime = (await processStartTime(created.pid)) ?? '';
+      rec.state = 'SANDBOX_READY';
+      await pc.store.save(rec);
+      rb.commit();
+      pc.log.info({ pod_sandbox_id: id, pod: `${meta.namespace}/${meta.name}`, ips: rec.ips, handler: handlerName }, 'pod sandbox ready');
+      return id;
+    });
+  } catch (err) {
+    await rb.run();
+    if (rb.failures.length) pc.log.warn({ pod_sandbox_id: id, undo_failures: rb.failures.map((f) => `${f.what}: ${String(f.err)}`) }, 'pod rollback incomplete');
+    if (err instanceof RktletError) throw err;
+    throw new InternalError(`RunPodSandbox failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
