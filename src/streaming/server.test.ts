@@ -200,3 +200,27 @@ test('a plain GET (no upgrade) is refused with 400 and burns the token', async (
   const again = await fetch(url);
   assert.equal(again.status, 404);
 });
+
+test('TLS: with a certificate and key the server speaks https and the URLs say so', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'rktlet-tls-'));
+  try {
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const tls = await StreamingServer.start({ address: '127.0.0.1', port: 0, tokenTtlMs: 60_000, tlsCert: cert, tlsKey: key, backend: new HostBackend(), log: silentLogger() });
+    try {
+      const url = tls.register({ kind: 'exec', containerId: 'c', cmd: ['echo', 'secure'], stdin: false, stdout: true, stderr: true, tty: false });
+      assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/exec\//);
+      const r = await spdyExec(url);
+      assert.equal(r.stdout.toString(), 'secure\n');
+    } finally {
+      await tls.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
