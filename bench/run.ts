@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readdirSync, copyFileSyn
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { packageRoot } from '../src/util/package-info.js';
-import { BenchContext, log, type BenchImages } from './lib/bench-context.js';
+import { BenchContext, log, run, type BenchImages } from './lib/bench-context.js';
 import { Cleanup } from './lib/cleanup.js';
 import { LocalRegistry } from './lib/registry.js';
 import { busyboxImage, pauseImage, bigImage, pushImage } from './lib/oci-image.js';
@@ -155,6 +155,7 @@ async function main(): Promise<void> {
   if (rk?.running) rkVersion = (await rk.client.runtime('Version', {}).catch(() => undefined))?.runtime_version ?? '';
 
   for (const name of settings.scenarios) {
+    if (run.aborted) return;
     log(`scenario ${name}`);
     try {
       await SCENARIO_FNS[name](ctx);
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
     }
   }
 
+  if (run.aborted) return;
   const report: Report = {
     date: started.toISOString(),
     machine: machineInfo(),

@@ -13,6 +13,9 @@ export interface BenchImages {
   pause: string;
 }
 
+/** Set on SIGINT/SIGTERM: scenarios stop at the next round and leave the rest to clean-up. */
+export const run = { aborted: false };
+
 export function log(msg: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
@@ -68,11 +71,13 @@ export class BenchContext {
     const failed = new Set<RuntimeName>(skip);
     for (let i = 0; i < warmup + rounds; i++) {
       for (const rt of this.runtimes) {
+        if (run.aborted) throw new Error('interrupted');
         if (failed.has(rt.name)) continue;
         try {
           if (!rt.running) throw new Error(`${rt.name} is not running`);
           await fn(rt, i - warmup, i < warmup);
         } catch (err) {
+          if (run.aborted) throw new Error('interrupted', { cause: err });
           failed.add(rt.name);
           this.fail(rows, rt.name, err);
           log(`${rt.name}: ${rows[0]?.title ?? ''}: ${errorText(err)}`);

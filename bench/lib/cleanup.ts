@@ -1,7 +1,7 @@
 // Clean-up steps run in reverse order of registration: at the end of a run, on an error, and on
 // SIGINT/SIGTERM (a second signal exits at once). Each step is bounded and may fail alone.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { log } from './bench-context.js';
+import { log, run } from './bench-context.js';
 
 interface Step {
   name: string;
@@ -41,6 +41,7 @@ export class Cleanup {
         process.exit(130);
       }
       signalled = true;
+      run.aborted = true;
       log(`${sig}: stopping the run and cleaning up (send it again to exit at once)`);
       void this.run().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
     };

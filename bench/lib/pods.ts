@@ -109,12 +109,23 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   return out;
 }
 
-/** Stops and removes every pod of this run (StopPodSandbox removes its containers' processes). */
+const GRPC_NOT_FOUND = 5;
+
+/** Already gone is fine when tearing down. */
+async function ignoreNotFound(p: Promise<void>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== GRPC_NOT_FOUND) throw err;
+  }
+}
+
+/** Stops and removes every container and pod of this run. */
 export async function removeRunPods(client: CriClient, runId: string, concurrency = 8): Promise<number> {
   const { items } = await client.runtime('ListPodSandbox', { filter: { label_selector: { [RUN_LABEL]: runId } } }, t);
   const { containers } = await client.runtime('ListContainers', { filter: { label_selector: { [RUN_LABEL]: runId } } }, t);
-  await pool(containers, concurrency, (c) => stopRemoveContainer(client, c.id));
-  await pool(items, concurrency, (p) => stopRemovePod(client, p.id));
+  await pool(containers, concurrency, (c) => ignoreNotFound(stopRemoveContainer(client, c.id)));
+  await pool(items, concurrency, (p) => ignoreNotFound(stopRemovePod(client, p.id)));
   return items.length;
 }
 

@@ -1,7 +1,7 @@
 // A loaded node: N pods × M containers present. Measures population time, memory (daemon and
 // per-pod helpers), List*, ContainerStatus, ExecSync, and daemon restart until ready.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BenchContext, log, timed } from '../lib/bench-context.js';
+import { BenchContext, log, timed, run } from '../lib/bench-context.js';
 import { measureMemory, MiB, describeHelpers } from '../lib/memory.js';
 import { podWithContainers, pool, removeRunPods, countRunning, errorText, RUN_LABEL, CALL_TIMEOUT_MS, type PodHandle } from '../lib/pods.js';
 import type { RuntimeName } from '../lib/report.js';
@@ -45,6 +45,7 @@ export async function loaded(ctx: BenchContext): Promise<void> {
   const handles = new Map<RuntimeName, PodHandle[]>();
   const notLoaded = new Set<RuntimeName>();
   for (const rt of ctx.runtimes) {
+    if (run.aborted) throw new Error('interrupted');
     log(`${rt.name}: creating ${shape}`);
     try {
       if (!rt.running) throw new Error(`${rt.name} is not running`);
@@ -56,6 +57,7 @@ export async function loaded(ctx: BenchContext): Promise<void> {
       handles.set(rt.name, made);
       ctx.add(populate, rt.name, ms);
     } catch (err) {
+      if (run.aborted) throw err;
       notLoaded.add(rt.name);
       ctx.fail(all, rt.name, err);
       log(`${rt.name}: populating failed: ${errorText(err)}`);
@@ -160,7 +162,7 @@ export async function loaded(ctx: BenchContext): Promise<void> {
   );
 
   for (const rt of ctx.runtimes) {
-    if (!rt.running) continue;
+    if (!rt.running || run.aborted) continue;
     log(`${rt.name}: removing ${shape}`);
     await removeRunPods(rt.client, ctx.runId).catch((err: unknown) => log(`${rt.name}: teardown: ${errorText(err)}`));
   }
