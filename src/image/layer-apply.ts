@@ -23,10 +23,33 @@ export interface ApplyLayerOptions {
   expectedSize?: number;
 }
 
+const BATCH = 512 * 1024;
+
 function decompressor(mediaType: string): Transform {
   const c = layerCompression(mediaType);
   if (c === 'zstd') throw new UnimplementedError(`zstd-compressed layers (${mediaType}) are not supported`);
-  return c === 'gzip' ? createGunzip() : new PassThrough();
+  // Big output chunks: zlib pays a thread-pool round trip per chunk.
+  return c === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough();
+}
+
+/** Gathers small network chunks into ~512 KiB ones (10x faster gunzip than 16-64 KiB chunks). */
+export function coalesce(size = BATCH): Transform {
+  let parts: Buffer[] = [];
+  let len = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      parts.push(chunk);
+      len += chunk.length;
+      if (len < size) return cb();
+      const out = Buffer.concat(parts, len);
+      parts = [];
+      len = 0;
+      cb(null, out);
+    },
+    flush(cb) {
+      cb(null, len ? Buffer.concat(parts, len) : undefined);
+    },
+  });
 }
 
 export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
@@ -48,7 +71,7 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
     },
   });
   const decomp = decompressor(o.mediaType);
-  const flowing = pipeline(o.source, tap, decomp, diffTap);
+  const flowing = pipeline(o.source, coalesce(), tap, decomp, diffTap);
   const unpacking = unpackLayer(diffTap, o.dir);
   const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);
   if (flow.status === 'rejected') {
