@@ -9,6 +9,13 @@ import { EventBus } from './events/bus.js';
 import { ImageService } from './image/image-service.js';
 import { OverlaySnapshotter } from './snapshot/overlay-snapshotter.js';
 import { join } from 'node:path';
+import { ContainerService } from './container/service.js';
+import { stopPodContainers, removePodContainers } from './container/lifecycle.js';
+import { StreamingService } from './streaming/service.js';
+import { RuntimeBackend } from './streaming/runtime-backend.js';
+import { RuntimeSet } from './oci/runtimes.js';
+import { PodNetwork } from './network/pod-network.js';
+import { PodController } from './pod/controller.js';
 
 export interface HealthCondition {
   ok: boolean;
@@ -72,6 +79,16 @@ export class Engine {
   snapshots!: OverlaySnapshotter;
   /** Image store, registry pulls (implements ImageLookup: `images.resolve(ref)`). */
   images!: ImageService;
+  /** OCI runtime drivers by RuntimeClass handler (runc/crun through conmon). */
+  runtimes!: RuntimeSet;
+  /** CNI networking, pinned network namespaces, the pod CIDR. */
+  network!: PodNetwork;
+  /** Pod sandboxes (PodRecord, view(id) for containers, per-pod locks). */
+  pods!: PodController;
+  /** Containers: store, lifecycle, exit monitor (pods and the OCI runtime come from the pod part). */
+  containers!: ContainerService;
+  /** Exec/Attach/PortForward URLs; the daemon starts its server (streaming.start()), the CLI does not. */
+  streaming!: StreamingService;
 
   private constructor(opts: EngineOptions) {
     this.config = opts.config;
@@ -86,6 +103,28 @@ export class Engine {
     e.snapshots = new OverlaySnapshotter(join(e.config.root, 'snapshots'));
     await e.snapshots.open();
     e.images = await ImageService.open(e.config, e.log, e.snapshots);
+    e.runtimes = new RuntimeSet(e.config);
+    e.network = new PodNetwork(e.config);
+    const written = await e.network.init();
+    if (written) e.log.info({ file: written }, 'wrote the default CNI network config');
+    e.pods = await PodController.open({ config: e.config, log: e.log, network: e.network, runtimes: e.runtimes });
+    e.containers = new ContainerService({
+      config: e.config,
+      log: e.log,
+      events: e.events,
+      images: e.images,
+      snapshots: e.snapshots,
+      pods: { get: (id) => e.pods.view(id) },
+      runtime: (handler) => e.runtimes.get(handler),
+    });
+    const containers = e.containers;
+    e.pods.setContainers({
+      stopAll: (podId) => stopPodContainers(containers, podId),
+      removeAll: (podId) => removePodContainers(containers, podId),
+    });
+    await e.containers.recover();
+    const streamingBackend = new RuntimeBackend({ config: e.config, log: e.log, containers: e.containers, pods: { get: (id) => e.containers.deps.pods.get(id) } });
+    e.streaming = new StreamingService({ config: e.config, log: e.log, backend: streamingBackend, validator: streamingBackend });
     return e;
   }
 
@@ -121,6 +160,8 @@ export class Engine {
 
   /** Releases in-memory resources; pods and containers keep running. */
   async close(): Promise<void> {
+    await this.streaming?.close();
+    await this.containers?.close();
     await this.images?.close();
     await this.snapshots?.close();
   }

@@ -8,6 +8,9 @@ import { CriServer } from '../server/grpc-server.js';
 import { DaemonLock } from '../store/daemon-lock.js';
 import { mkdir } from 'node:fs/promises';
 import { packageVersion } from '../util/package-info.js';
+import { metrics } from '../metrics/registry.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/http-endpoint.js';
+import { closeEventStreams } from '../cri/container-events-get.js';
 
 export async function serve(opts: GlobalOptions): Promise<void> {
   const { config, sources } = effectiveConfig(opts);
@@ -16,10 +19,17 @@ export async function serve(opts: GlobalOptions): Promise<void> {
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
   let server: CriServer | undefined;
   let engine: Engine | undefined;
+  let metricsEndpoint: MetricsEndpoint | undefined;
   try {
     const t0 = performance.now();
     engine = await Engine.open({ config, log });
+    await engine.streaming.start();
     server = new CriServer({ config, log });
+    if (config.metrics.address) {
+      server.observe(metrics.observeCall);
+      metrics.enableProcessMetrics();
+      metricsEndpoint = await startMetricsEndpoint(config.metrics.address, metrics, log);
+    }
     await server.listen();
     server.setEngine(engine);
     log.info(
@@ -27,6 +37,7 @@ export async function serve(opts: GlobalOptions): Promise<void> {
       'rktlet is serving',
     );
   } catch (err) {
+    await metricsEndpoint?.close();
     await engine?.close();
     await lock.release();
     throw err;
@@ -38,7 +49,10 @@ export async function serve(opts: GlobalOptions): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping: finishing calls in flight; pods and containers keep running');
     void (async () => {
+      // Event streams never end on their own: close them so shutdown need not wait them out.
+      if (engine) closeEventStreams(engine);
       await server?.shutdown();
+      await metricsEndpoint?.close();
       await engine?.close();
       await lock.release();
       log.info('stopped');

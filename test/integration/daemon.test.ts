@@ -95,6 +95,8 @@ test('every RPC is registered; unimplemented ones answer UNIMPLEMENTED naming th
           s.on('data', () => undefined);
           s.once('error', resolve);
           s.once('end', () => resolve(undefined));
+          // GetContainerEvents is a subscription: it stays open until the client cancels.
+          if (rpc === 'GetContainerEvents') setTimeout(() => (s as unknown as { cancel(): void }).cancel(), 200);
         } else {
           fn.call(client, {}, (e: unknown) => resolve(e));
         }
