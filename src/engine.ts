@@ -103,6 +103,8 @@ export class Engine {
     e.snapshots = new OverlaySnapshotter(join(e.config.root, 'snapshots'));
     await e.snapshots.open();
     e.images = await ImageService.open(e.config, e.log, e.snapshots);
+    // Layers of images removed while containers still used them.
+    await e.images.sweep().catch((err: unknown) => e.log.warn({ err }, 'image store sweep failed'));
     e.runtimes = new RuntimeSet(e.config);
     e.network = new PodNetwork(e.config);
     const written = await e.network.init();

@@ -103,6 +103,17 @@ export class ImageService implements ImageLookup {
     }
   }
 
+  /**
+   * Removes every blob and layer no image, container snapshot or pull in this process needs
+   * (layers outlive their image while a container uses them; this collects them afterwards).
+   */
+  async sweep(): Promise<void> {
+    await this.lock.with(async () => {
+      this.store.reload();
+      await this.collectGarbage(await this.content.list(), await this.snapshots.listLayers());
+    });
+  }
+
   /** Image filesystem usage: stored blobs plus unpacked layers. */
   async imageFsUsage(): Promise<FsUsage> {
     const c = await this.content.usage();

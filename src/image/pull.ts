@@ -10,7 +10,7 @@ import type { LayerInfo, StoredImage } from './image-store.js';
 import { applyLayer } from './layer-apply.js';
 import { parseConfig, parseManifest, parsePlatform, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
 import { mapLimit } from './pool.js';
-import { digestRef, parseReference, tagRef, type ImageReference } from './reference.js';
+import { digestRef, formatReference, parseReference, tagRef, type ImageReference } from './reference.js';
 import type { Endpoint } from './registry-client.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -26,6 +26,15 @@ interface PullState {
   /** What this pull wrote (rolled back on failure when nothing else uses it). */
   createdBlobs: string[];
   createdLayers: string[];
+}
+
+function isPauseImage(ref: ImageReference, pause: string): boolean {
+  if (!pause) return false;
+  try {
+    return formatReference(parseReference(pause)) === formatReference(ref);
+  } catch {
+    return false;
+  }
 }
 
 export class Puller {
@@ -79,6 +88,8 @@ export class Puller {
         size,
         config: config.config ?? {},
         chainIds: chain,
+        // The pause image is never garbage-collected by the kubelet.
+        pinned: isPauseImage(ref, svc.config.pod.pause_image),
         createdAt: nowNs().toString(),
         manifestDigest,
         layers: layerInfo,

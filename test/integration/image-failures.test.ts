@@ -132,9 +132,28 @@ test('plain HTTP is used only for registries configured as insecure', async () =
   await pushBusybox(other, 'library/busybox:latest');
   await assert.rejects(pull(`${other.host}/library/busybox:latest`), { code: 14 });
   // With it listed (and as the docker.io mirror), the same pull works.
-  const d2 = await TestDaemon.start({ configToml: imageConfigToml(other, { mirrorFor: ['docker.io'] }) });
+  const d2 = await TestDaemon.start({ configToml: imageConfigToml(other, { mirrorFor: ['docker.io'] }) + '[pod]\npause_image = "busybox:latest"\n' });
   cleanups.push(() => d2.destroy());
   await d2.client.image('PullImage', { image: { image: 'busybox' } });
-  assert.equal((await d2.client.image('ListImages', {})).images.length, 1);
+  const imgs = (await d2.client.image('ListImages', {})).images;
+  assert.equal(imgs.length, 1);
+  assert.equal(imgs[0]!.pinned, true, 'the pause image is pinned');
   assert.equal((await d.client.runtime('Version', {})).runtime_name, 'rktlet');
+});
+
+test('mirrors are tried in order and the origin is the fallback', async () => {
+  const dead = `http://127.0.0.1:1`;
+  const toml = `[image]\ninsecure_registries = ["${reg.host}"]\n[image.mirrors]\n"${reg.host}" = ["${dead}", "${basicReg.url}"]\n`;
+  const d3 = await TestDaemon.start({ configToml: toml });
+  cleanups.push(() => d3.destroy());
+  // The first mirror is down, the second lacks the repo (and wants auth): the origin serves it.
+  const img = await pushBusybox(reg, 'library/fallback:1');
+  const r = await d3.client.image('PullImage', { image: { image: `${reg.host}/library/fallback:1` } });
+  assert.equal(r.image_ref, img.id);
+  // Credentials given for the origin are not sent to mirrors.
+  await pushBusybox(basicReg, 'library/mirrored:1', { config: { Labels: { from: 'mirror' } } });
+  await assert.rejects(
+    d3.client.image('PullImage', { image: { image: `${reg.host}/library/mirrored:1` }, auth: { username: 'tester', password: 's3cret' } }),
+    { code: 5 },
+  );
 });

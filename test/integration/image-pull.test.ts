@@ -225,6 +225,28 @@ test('RemoveImage by tag, ID or digest; idempotent; shared layers stay while use
   assert.ok(existsSync(join(d.dirs.root, 'content', 'blobs', 'sha256', busybox.layers[0]!.digest.slice(7))));
 });
 
+test('layers a container still uses outlive their image, and go at the next start', async () => {
+  const layer = await buildLayer([{ name: 'kept', content: 'in use\n' }]);
+  const img = await busyboxImage({ layers: [layer] });
+  await pushImage(reg, 'library/inuse:1', img);
+  await pull('inuse:1');
+  const verbose = await d.client.image('ImageStatus', { image: { image: 'inuse:1' }, verbose: true });
+  const { chainIds } = JSON.parse(verbose.info.info!) as { chainIds: string[] };
+  const snaps = new OverlaySnapshotter(join(d.dirs.root, 'snapshots'));
+  await snaps.open();
+  await snaps.prepare('ctr-inuse', chainIds);
+  await d.client.image('RemoveImage', { image: { image: 'inuse:1' } });
+  const top = join(d.dirs.root, 'snapshots', 'layers', chainIds[1]!.slice(7));
+  assert.ok(existsSync(top), 'the layer stays while a container uses it');
+  await snaps.remove('ctr-inuse');
+  await snaps.close();
+  await d.stop();
+  d = await TestDaemon.start({ dirs: d.dirs });
+  cleanups.push(() => d.destroy());
+  assert.equal(existsSync(top), false, 'collected at start-up');
+  assert.ok(existsSync(join(d.dirs.root, 'snapshots', 'layers', chainIds[0]!.slice(7))), 'busybox layer kept');
+});
+
 test('the stores survive a daemon restart unchanged', async () => {
   const beforeList = await list();
   assert.ok(beforeList.length >= 3);
