@@ -17,7 +17,10 @@ export const WS_BASE64_V1 = 'base64.channel.k8s.io';
 /** Exec/attach over WebSocket (Sec-WebSocket-Protocol), best first. */
 export const WS_REMOTECOMMAND_PROTOCOLS = [REMOTECOMMAND_V5, REMOTECOMMAND_V4, WS_BASE64_V4, REMOTECOMMAND_V1, WS_BASE64_V1];
 /** Port forwarding over WebSocket: kubelet's v4 channel protocols, plus portforward.k8s.io framed the same way. */
-export const WS_PORTFORWARD_PROTOCOLS = [REMOTECOMMAND_V4, WS_BASE64_V4, PORTFORWARD_V1];
+export const WS_PORTFORWARD_PROTOCOLS = ['SPDY/3.1+portforward.k8s.io', REMOTECOMMAND_V4, WS_BASE64_V4, PORTFORWARD_V1];
+
+/** kubectl's port-forward over WebSocket since 1.30: SPDY frames tunnelled in binary messages. */
+export const WS_SPDY_TUNNEL_PORTFORWARD = 'SPDY/3.1+portforward.k8s.io';
 
 export const HEADER_PROTOCOL_VERSION = 'X-Stream-Protocol-Version';
 export const HEADER_ACCEPTED_PROTOCOL_VERSIONS = 'X-Accepted-Stream-Protocol-Versions';

@@ -183,6 +183,15 @@ test('WebSocket exec: v5 with stdin close, v4 exit code, base64 framing', async 
   assert.equal(b64.exitCode, 0);
 });
 
+test('port forward through a WebSocket tunnel carrying SPDY (kubectl 1.30+)', async () => {
+  const pf = await SpdyPortForward.openTunnel(server.register({ kind: 'portforward', podSandboxId: 'p1', ports: [] }));
+  assert.equal(pf.conn.protocol, 'SPDY/3.1+portforward.k8s.io');
+  const c = await pf.connect(webPort);
+  c.data.write('GET /tunnel HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.match((await collect(c.data)).toString(), /hello from \/tunnel$/);
+  await pf.close();
+});
+
 test('WebSocket port forward: port prefix on both channels, then the data', async () => {
   const s = await wsConnect(server.register({ kind: 'portforward', podSandboxId: 'p1', ports: [webPort] }), ['v4.channel.k8s.io']);
   s.send(0, `GET /ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);

@@ -6,7 +6,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { StreamingBackend } from './backend.js';
 import { serveSpdyPortForward } from './portforward-spdy.js';
@@ -21,6 +21,7 @@ import {
   SPDY_REMOTECOMMAND_PROTOCOLS,
   WS_PORTFORWARD_PROTOCOLS,
   WS_REMOTECOMMAND_PROTOCOLS,
+  WS_SPDY_TUNNEL_PORTFORWARD,
 } from './protocols.js';
 import type { StreamingRequest } from './remotecommand.js';
 import { serveSpdyRemoteCommand } from './remotecommand-spdy.js';
@@ -185,7 +186,7 @@ export class StreamingServer {
       return;
     }
     let ports: number[] = [];
-    if (sr.kind === 'portforward') {
+    if (sr.kind === 'portforward' && protocol !== WS_SPDY_TUNNEL_PORTFORWARD) {
       const q = new URL(req.url ?? '/', 'http://x').searchParams.getAll('port').flatMap((p) => p.split(','));
       const fromQuery = q.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
       if (fromQuery.some((p) => !(p >= 1 && p <= 65535))) {
@@ -199,10 +200,25 @@ export class StreamingServer {
       }
     }
     this.picked.set(req, protocol);
+    // "SPDY/3.1+…" has a '/', which RFC 6455 tokens (and so ws's header parser) do not allow, though
+    // kubectl sends it: hand ws a placeholder; handleProtocols answers with the real name.
+    if (protocol) req.headers['sec-websocket-protocol'] = 'rktlet-negotiated';
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       log.debug({ protocol }, 'WebSocket session started');
       ws.on('error', (err) => log.info({ err: err.message }, 'WebSocket error'));
       const opts = { backend: this.opts.backend, log };
+      if (sr.kind === 'portforward' && protocol === WS_SPDY_TUNNEL_PORTFORWARD) {
+        // The WebSocket is only a pipe for a SPDY session: serve it as if it had been upgraded.
+        const session = new SpdySession(createWebSocketStream(ws), { role: 'server' });
+        this.sessions.add(session);
+        session.once('close', () => this.sessions.delete(session));
+        session.on('error', (err: Error) => log.info({ err: err.message }, 'SPDY protocol error'));
+        serveSpdyPortForward(session, sr, { ...opts, streamCreationTimeoutMs: this.opts.streamCreationTimeoutMs ?? 30_000 }).catch((err: unknown) => {
+          log.error({ err }, 'streaming session failed');
+          session.destroy();
+        });
+        return;
+      }
       const run = sr.kind === 'portforward' ? serveWsPortForward(ws, protocol, sr, ports, opts) : serveWsRemoteCommand(ws, protocol, sr, opts);
       run.catch((err: unknown) => {
         log.error({ err }, 'streaming session failed');

@@ -2,8 +2,10 @@
 // kubectl and crictl run): HTTP/1.1 Upgrade with X-Stream-Protocol-Version, then one stream per
 // channel, each opened only after the previous one was replied to.
 import http from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
+import WebSocket, { createWebSocketStream } from 'ws';
 import { SpdySession, type SpdyStream } from '../../src/streaming/spdy-session.js';
 import type { K8sStatus } from '../../src/streaming/status.js';
 
@@ -128,6 +130,37 @@ export class SpdyPortForward {
 
   static async open(url: string): Promise<SpdyPortForward> {
     return new SpdyPortForward(await spdyConnect(url, ['portforward.k8s.io']));
+  }
+
+  /**
+   * kubectl ≥ 1.30's way: SPDY tunnelled through a WebSocket (subprotocol SPDY/3.1+portforward.k8s.io).
+   * ws refuses that name client-side (a '/' is not a token character), so the handshake is done here
+   * and ws only frames the upgraded socket.
+   */
+  static async openTunnel(url: string): Promise<SpdyPortForward> {
+    const u = new URL(url);
+    const key = randomBytes(16).toString('base64');
+    const { res, socket, head } = await new Promise<{ res: http.IncomingMessage; socket: Duplex; head: Buffer }>((resolve, reject) => {
+      const req = (u.protocol === 'https:' ? https : http).request(u, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': 'SPDY/3.1+portforward.k8s.io' },
+        rejectUnauthorized: false,
+      } as https.RequestOptions);
+      req.once('upgrade', (r: http.IncomingMessage, s: Duplex, h: Buffer) => resolve({ res: r, socket: s, head: h }));
+      req.once('response', (r) => reject(new UpgradeError(r.statusCode ?? 0, '', r.headers)));
+      req.once('error', reject);
+      req.end();
+    });
+    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    if (res.headers['sec-websocket-accept'] !== accept) throw new Error('bad Sec-WebSocket-Accept');
+    // ws's server-side constructor path, switched to client framing (masked frames).
+    const ws = new (WebSocket as unknown as new (a: null, p: undefined, o: object) => WebSocket)(null, undefined, { autoPong: true }) as WebSocket & {
+      _isServer: boolean;
+      setSocket(s: Duplex, h: Buffer, o: object): void;
+    };
+    ws._isServer = false;
+    ws.setSocket(socket, head, { maxPayload: 0, skipUTF8Validation: false, allowSynchronousEvents: true });
+    const session = new SpdySession(createWebSocketStream(ws), { role: 'client' });
+    return new SpdyPortForward({ session, protocol: String(res.headers['sec-websocket-protocol'] ?? '') });
   }
 
   /** Opens the error then the data stream for one connection to `port`, as kubectl does. */
