@@ -119,7 +119,6 @@ export function baseSpec(rootfs: string): OciSpec {
       env: [DEFAULT_PATH],
       cwd: '/',
       capabilities: { bounding: [], effective: [], permitted: [] },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
       noNewPrivileges: false,
     },
     root: { path: rootfs, readonly: false },

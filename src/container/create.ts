@@ -1,0 +1,232 @@
+// CreateContainer: resolve the image and the pod, prepare the root filesystem, generate config.json,
+// and have the OCI runtime create the container under conmon. Every step registers its undo.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
+import { generateContainerSpec } from '../oci/spec/container-spec.js';
+import { propagationFromCri, propagationRequirements, type BindMount } from '../oci/spec/mounts.js';
+import { namespaceModeFromCri } from '../oci/spec/namespaces.js';
+import { resourcesFromCri } from '../oci/spec/resources.js';
+import { parseSeccompProfile, seccompFromCri } from '../oci/spec/seccomp.js';
+import { writeJsonAtomic } from '../store/atomic-file.js';
+import { nowNs } from '../util/time.js';
+import { daemonOomScoreAdj, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
+import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js';
+import { resolveUser } from './user-resolve.js';
+import type { ContainerService } from './service.js';
+import type { ContainerRecord } from './types.js';
+import type { OciSeccomp } from '../oci/spec/types.js';
+
+type Undo = () => Promise<unknown>;
+
+function int64(name: string, v: { value: string } | null): number | undefined {
+  if (!v) return undefined;
+  const n = Number(v.value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} "${v.value}" is not a valid id`);
+  return n;
+}
+
+export async function createContainer(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
+  const cfg = req.config;
+  if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
+  if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
+  if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
+  const pod = svc.deps.pods.get(req.pod_sandbox_id);
+  if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
+  if (!pod.ready) throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready`);
+  const image = svc.deps.images.resolve(cfg.image.image);
+  if (!image) throw new NotFoundError(`image "${cfg.image.image}" not found: pull it first`);
+  const sc = cfg.linux?.security_context ?? null;
+  const resources = resourcesFromCri(cfg.linux?.resources ?? null);
+  const mounts: BindMount[] = cfg.mounts.map((m) => {
+    if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path');
+    return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, propagation: propagationFromCri(m.propagation) };
+  });
+  const seccomp = sc?.privileged ? ({ type: 'Unconfined' } as const) : seccompFromCri(sc?.seccomp ?? null, sc?.seccomp_profile_path ?? '');
+  const nsOpts = sc?.namespace_options ?? null;
+  const pidMode = pod.hostPid ? 'NODE' : namespaceModeFromCri(nsOpts?.pid ?? 'CONTAINER');
+  if (pidMode === 'TARGET' && !nsOpts?.target_id) throw new InvalidArgumentError('PID mode TARGET needs target_id');
+
+  const id = randomBytes(32).toString('hex');
+  const metaKey = { podId: pod.id, name: cfg.metadata.name, attempt: cfg.metadata.attempt };
+  svc.store.reserveName(metaKey, id);
+  const undo: Undo[] = [async () => svc.store.releaseName(metaKey, id)];
+  const config = svc.deps.config;
+  try {
+    const bundle = bundleDir(config, id);
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    undo.push(() => svc.store.delete(id));
+    undo.push(() => svc.deps.snapshots.remove(id));
+    await svc.deps.snapshots.prepare(id, image.chainIds);
+    const rootfs = (await svc.deps.snapshots.mount(id)).target;
+
+    const files = await readUserFiles(rootfs);
+    const user = resolveUser(
+      {
+        ...(int64('run_as_user', sc?.run_as_user ?? null) !== undefined ? { runAsUser: int64('run_as_user', sc!.run_as_user)! } : {}),
+        ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
+        ...(int64('run_as_group', sc?.run_as_group ?? null) !== undefined ? { runAsGroup: int64('run_as_group', sc!.run_as_group)! } : {}),
+        supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
+        imageUser: image.config.User ?? '',
+      },
+      files.passwd,
+      files.group,
+    );
+
+    let targetPid: number | undefined;
+    if (pidMode === 'TARGET') {
+      const t = svc.store.find(nsOpts!.target_id);
+      if (!t || t.status.state !== 'running' || t.meta.podId !== pod.id) throw new NotFoundError(`target container "${nsOpts!.target_id}" is not running in this pod`);
+      targetPid = t.status.pid;
+    }
+    for (const m of mounts) await ensureHostPath(m.hostPath);
+    for (const r of propagationRequirements(mounts)) await ensurePropagation(r.hostPath, r.need);
+    const devices = await Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions)));
+    let seccompProfile: OciSeccomp | undefined;
+    if (seccomp.type === 'Localhost') seccompProfile = await loadProfile(seccomp.path);
+    else if (seccomp.type === 'RuntimeDefault' && config.runtime.seccomp_profile) seccompProfile = await loadProfile(config.runtime.seccomp_profile);
+
+    const v2 = await isCgroupV2();
+    const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
+    const spec = generateContainerSpec({
+      rootfs,
+      image: image.config,
+      command: cfg.command,
+      args: cfg.args,
+      workingDir: cfg.working_dir,
+      envs: cfg.envs,
+      tty: cfg.tty,
+      hostname: pod.hostname,
+      user,
+      podFiles: { hostsPath: pod.hostsPath, resolvConfPath: pod.resolvConfPath, hostnamePath: pod.hostnamePath, shmPath: pod.shmPath },
+      mounts,
+      devices,
+      resources,
+      cgroupsPath,
+      namespaces: {
+        netnsPath: pod.netnsPath,
+        networkMode: pod.hostNetwork ? 'NODE' : 'POD',
+        ipcMode: pod.hostIpc ? 'NODE' : 'POD',
+        pidMode,
+        infraPid: pod.infraPid,
+        ...(targetPid !== undefined ? { targetPid } : {}),
+      },
+      sysctls: pod.sysctls,
+      security: {
+        privileged: sc?.privileged ?? false,
+        capAdd: sc?.capabilities?.add_capabilities ?? [],
+        capDrop: sc?.capabilities?.drop_capabilities ?? [],
+        noNewPrivs: sc?.no_new_privs ?? false,
+        readonlyRootfs: sc?.readonly_rootfs ?? false,
+        maskedPaths: sc?.masked_paths ?? [],
+        readonlyPaths: sc?.readonly_paths ?? [],
+        seccomp,
+        ...(seccompProfile ? { seccompProfile } : {}),
+      },
+      hostDevices: sc?.privileged ? await hostDevices() : [],
+      host: {
+        defaultCapabilities: config.runtime.default_capabilities,
+        daemonOomScoreAdj: await daemonOomScoreAdj(),
+        restrictOomScoreAdj: config.runtime.restrict_oom_score_adj,
+        swapAccounting: await swapAccounting(v2),
+        cgroupV2: v2,
+      },
+      annotations: cfg.annotations,
+      metadata: {
+        containerType: 'container',
+        sandboxId: pod.id,
+        sandboxName: pod.name,
+        sandboxNamespace: pod.namespace,
+        sandboxUid: pod.uid,
+        containerName: cfg.metadata.name,
+        imageName: cfg.image.image,
+      },
+    });
+    await writeJsonAtomic(join(bundle, 'config.json'), spec);
+
+    const logPath = pod.logDirectory && cfg.log_path ? join(pod.logDirectory, cfg.log_path) : '';
+    if (logPath) await mkdir(dirname(logPath), { recursive: true, mode: 0o755 });
+    await mkdir(exitDir(config), { recursive: true, mode: 0o700 });
+    await mkdir(socketDir(config), { recursive: true, mode: 0o700 });
+
+    const record: ContainerRecord = {
+      meta: {
+        id,
+        podId: pod.id,
+        name: cfg.metadata.name,
+        attempt: cfg.metadata.attempt,
+        image: cfg.image.image,
+        imageAnnotations: { ...cfg.image.annotations },
+        imageId: image.id,
+        imageRef: image.repoDigests[0] ?? image.id,
+        labels: { ...cfg.labels },
+        annotations: { ...cfg.annotations },
+        logPath,
+        tty: cfg.tty,
+        stdin: cfg.stdin,
+        stdinOnce: cfg.stdin_once,
+        mounts,
+        user,
+        stopSignal: stopSignal(cfg.stop_signal, image.config.StopSignal),
+        runtimeHandler: pod.runtimeHandler,
+        bundle,
+        rootfs,
+        cgroupsPath,
+        createdAtNs: nowNs().toString(),
+      },
+      status: { state: 'created', pid: 0, startedAtNs: '0', finishedAtNs: '0', exitCode: 0, reason: '', message: '', resources },
+    };
+    // The record exists before the runtime's container, so a crash in between leaves something
+    // recover() can see (and RemoveContainer can clean up).
+    await svc.store.add(record);
+    const rt = svc.deps.runtime(pod.runtimeHandler);
+    undo.push(() => rt.delete(id, true));
+    const st = await rt.create({
+      id,
+      bundle,
+      logPath,
+      exitDir: exitDir(config),
+      socketDir: socketDir(config),
+      terminal: cfg.tty,
+      stdin: cfg.stdin,
+      stdinOnce: cfg.stdin_once,
+    });
+    await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
+    return id;
+  } catch (err) {
+    for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
+    throw err;
+  }
+}
+
+/** The request's signal, else the image's StopSignal ("SIGQUIT", "QUIT", "3"), else SIGTERM. */
+export function stopSignal(requested: string, imageSignal: string | undefined): string {
+  if (requested && requested !== 'RUNTIME_DEFAULT') return requested;
+  const s = (imageSignal ?? '').trim().toUpperCase();
+  if (!s) return 'SIGTERM';
+  if (/^\d+$/.test(s)) return s;
+  return s.startsWith('SIG') ? s : `SIG${s}`;
+}
+
+/** A missing bind-mount source is created as a directory (as containerd does for the kubelet). */
+async function ensureHostPath(p: string): Promise<void> {
+  try {
+    await stat(p);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    await mkdir(p, { recursive: true, mode: 0o755 });
+  }
+}
+
+async function loadProfile(path: string): Promise<OciSeccomp> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(`cannot read seccomp profile ${path}`, { cause: err });
+  }
+  return parseSeccompProfile(text, path);
+}
+

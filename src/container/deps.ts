@@ -1,0 +1,50 @@
+// What the container service needs from the rest of the engine: pods, images, root filesystems,
+// the OCI runtime per handler. Kept as small interfaces so the service can be tested and wired
+// independently of how those parts are built.
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { EventBus } from '../events/bus.js';
+import type { ImageLookup } from '../image/types.js';
+import type { Snapshotter } from '../snapshot/types.js';
+import type { OciRuntime } from '../oci/runtime.js';
+
+/** The facts about a pod that its containers need. */
+export interface PodView {
+  id: string;
+  name: string;
+  namespace: string;
+  uid: string;
+  /** Only a ready pod accepts new containers. */
+  ready: boolean;
+  runtimeHandler: string;
+  hostNetwork: boolean;
+  hostIpc: boolean;
+  hostPid: boolean;
+  netnsPath: string;
+  /** The infra process: its namespaces are the pod's IPC/UTS/PID namespaces. */
+  infraPid: number;
+  /** The pod's cgroup; containers get <cgroupParent>/<id> (cgroupfs) or a scope (systemd). */
+  cgroupParent: string;
+  hostsPath: string;
+  resolvConfPath: string;
+  hostnamePath: string;
+  shmPath: string;
+  logDirectory: string;
+  hostname: string;
+  sysctls: Record<string, string>;
+}
+
+export interface PodLookup {
+  get(id: string): PodView | undefined;
+}
+
+export interface ContainerDeps {
+  config: Config;
+  log: Logger;
+  events: EventBus;
+  images: ImageLookup;
+  snapshots: Snapshotter;
+  pods: PodLookup;
+  /** The OCI runtime for a RuntimeClass handler name. */
+  runtime(handler: string): OciRuntime;
+}

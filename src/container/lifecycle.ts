@@ -1,0 +1,93 @@
+// StartContainer, StopContainer, RemoveContainer, and the pod-level variants the pod part calls.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FailedPreconditionError } from '../errors/catalog.js';
+import { nowNs } from '../util/time.js';
+import type { ContainerService } from './service.js';
+
+export async function startContainer(svc: ContainerService, idOrPrefix: string): Promise<void> {
+  const id = svc.get(idOrPrefix).meta.id;
+  await svc.lock.run(id, async () => {
+    const r = svc.store.get(id);
+    if (r.status.state !== 'created') throw new FailedPreconditionError(`container ${id} is ${r.status.state}, not created`);
+    const rt = svc.deps.runtime(r.meta.runtimeHandler);
+    try {
+      await rt.start(id);
+    } catch (err) {
+      // A start that failed leaves nothing running: record it as exited, as containerd does.
+      await svc.store.updateStatus(id, (s) => ({
+        ...s,
+        state: 'exited',
+        pid: 0,
+        exitCode: 128,
+        finishedAtNs: nowNs().toString(),
+        reason: 'StartError',
+        message: err instanceof Error ? err.message : String(err),
+      }));
+      svc.publish('CONTAINER_STOPPED_EVENT', r);
+      throw err;
+    }
+    const st = await rt.state(id).catch(() => undefined);
+    await svc.store.updateStatus(id, (s) => ({ ...s, state: 'running', pid: st?.pid ?? s.pid, startedAtNs: nowNs().toString() }));
+    svc.publish('CONTAINER_STARTED_EVENT', r);
+  });
+}
+
+/**
+ * Stop: the stop signal, then SIGKILL after `timeoutSec` (0: SIGKILL at once). Idempotent: a
+ * container that is not running is left as it is.
+ */
+export async function stopContainer(svc: ContainerService, idOrPrefix: string, timeoutSec: number): Promise<void> {
+  const r = svc.get(idOrPrefix);
+  const id = r.meta.id;
+  if (r.status.state === 'exited') return;
+  if (await svc.lock.run(id, () => svc.recordExit(id))) return;
+  const rt = svc.deps.runtime(r.meta.runtimeHandler);
+  const kill = async (sig: string): Promise<void> => {
+    try {
+      await rt.kill(id, sig, true);
+    } catch (err) {
+      // Gone already: the exit file tells the rest.
+      if (!(await svc.waitExited(id, 1000))) throw err;
+    }
+  };
+  if (timeoutSec > 0 && r.status.state === 'running') {
+    await kill(r.meta.stopSignal);
+    if (await svc.waitExited(id, timeoutSec * 1000)) return;
+  }
+  await kill('SIGKILL');
+  if (await svc.waitExited(id, svc.deps.config.runtime.stop_kill_grace_seconds * 1000)) return;
+  // conmon did not report: ask the runtime once more before giving up.
+  await svc.reconcile(id);
+  if (svc.store.get(id).status.state !== 'exited') throw new FailedPreconditionError(`container ${id} did not stop after SIGKILL`);
+}
+
+/** Remove: stops a running container first; idempotent (an unknown ID is fine). */
+export async function removeContainer(svc: ContainerService, idOrPrefix: string): Promise<void> {
+  const r = svc.store.find(idOrPrefix);
+  if (!r) return;
+  const id = r.meta.id;
+  if (r.status.state === 'running' || r.status.state === 'created') await stopContainer(svc, id, 0);
+  await svc.lock.run(id, async () => {
+    const cur = svc.store.find(id);
+    if (!cur) return;
+    if (!cur.status.removing) await svc.store.updateStatus(id, (s) => ({ ...s, removing: true }));
+    await svc.deps.runtime(cur.meta.runtimeHandler).delete(id, true);
+    await svc.deps.snapshots.remove(id);
+    await rm(join(svc.exitDir, id), { force: true });
+    await svc.store.delete(id);
+    svc.publish('CONTAINER_DELETED_EVENT', cur);
+  });
+}
+
+/** StopPodSandbox: every container of the pod, in parallel, with the given grace period. */
+export async function stopPodContainers(svc: ContainerService, podId: string, timeoutSec = 0): Promise<void> {
+  const ids = svc.store.list().filter((r) => r.meta.podId === podId).map((r) => r.meta.id);
+  await Promise.all(ids.map((id) => stopContainer(svc, id, timeoutSec)));
+}
+
+/** RemovePodSandbox: every container of the pod. */
+export async function removePodContainers(svc: ContainerService, podId: string): Promise<void> {
+  const ids = svc.store.list().filter((r) => r.meta.podId === podId).map((r) => r.meta.id);
+  for (const id of ids) await removeContainer(svc, id);
+}

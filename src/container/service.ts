@@ -1,0 +1,187 @@
+// The container part of the engine: the store, the lifecycle (create/start/stop/remove), the exit
+// monitor and the operations on running containers. State on disk is the truth; recover()
+// rebuilds memory and reconciles with conmon's exit files and the runtime.
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ContainerEventType } from '../events/bus.js';
+import { FailedPreconditionError, NotFoundError, isErrno } from '../errors/catalog.js';
+import { nowNs } from '../util/time.js';
+import { ContainerStore } from './store.js';
+import { KeyedLock } from './keyed-lock.js';
+import { containersDir, exitDir } from './paths.js';
+import { oomCounterFiles, readExitFile } from './exit-files.js';
+import { exitReason } from './to-cri.js';
+import type { ContainerDeps } from './deps.js';
+import type { ContainerRecord } from './types.js';
+
+export class ContainerService {
+  readonly store: ContainerStore;
+  readonly lock = new KeyedLock();
+  /** 'exited' with the container ID, whenever an exit is recorded. */
+  readonly exits = new EventEmitter();
+  private watcher: FSWatcher | undefined;
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(readonly deps: ContainerDeps) {
+    this.store = new ContainerStore(containersDir(deps.config));
+    this.exits.setMaxListeners(0);
+  }
+
+  get exitDir(): string {
+    return exitDir(this.deps.config);
+  }
+
+  publish(type: ContainerEventType, r: ContainerRecord): void {
+    this.deps.events.publish({ type, containerId: r.meta.id, podSandboxId: r.meta.podId, createdAtNs: nowNs().toString() });
+  }
+
+  /** Loads the store, records exits that happened while we were away, starts the monitor. */
+  async recover(): Promise<void> {
+    const { broken } = await this.store.recover();
+    for (const b of broken) {
+      this.deps.log.warn({ id: b.id, err: b.error }, 'dropping an unreadable container record');
+      await rm(join(this.store.dir, b.id), { recursive: true, force: true });
+    }
+    await mkdir(this.exitDir, { recursive: true, mode: 0o700 });
+    this.startMonitor();
+    for (const r of this.store.list()) {
+      if (r.status.state !== 'running' && r.status.state !== 'created') continue;
+      await this.reconcile(r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'reconcile failed'));
+    }
+  }
+
+  /** Watches the exit directory: conmon writes <id> there when a container's process ends. */
+  private startMonitor(): void {
+    try {
+      this.watcher = watch(this.exitDir, (_event, name) => {
+        if (name) void this.onExitFile(String(name));
+      });
+      this.watcher.on('error', (err) => this.deps.log.warn({ err }, 'exit directory watch failed'));
+    } catch (err) {
+      this.deps.log.warn({ err }, 'cannot watch the exit directory; polling only');
+    }
+    // A safety net for missed inotify events (and files written between recover and watch).
+    this.poller = setInterval(() => void this.pollRunning(), 2000);
+    this.poller.unref();
+  }
+
+  private async pollRunning(): Promise<void> {
+    for (const r of this.store.list()) {
+      if (r.status.state === 'running' || r.status.state === 'created') await this.onExitFile(r.meta.id);
+    }
+  }
+
+  private async onExitFile(id: string): Promise<void> {
+    if (!this.store.find(id)) return;
+    try {
+      await this.lock.run(id, () => this.recordExit(id));
+    } catch (err) {
+      this.deps.log.warn({ err, id }, 'recording an exit failed');
+    }
+  }
+
+  /** Records the exit from conmon's file (under the container's lock). True when it exited. */
+  async recordExit(id: string): Promise<boolean> {
+    const r = this.store.find(id);
+    if (!r) return false;
+    if (r.status.state === 'exited') return true;
+    const rep = await readExitFile(this.exitDir, id, r.meta.bundle, oomCounterFiles(r.meta.cgroupsPath));
+    if (!rep) return false;
+    await this.store.updateStatus(id, (s) => ({
+      ...s,
+      state: 'exited',
+      pid: 0,
+      exitCode: rep.exitCode,
+      finishedAtNs: rep.finishedAtNs,
+      // A container killed before it started never ran: no start time, as containerd reports it.
+      reason: exitReason(rep.exitCode, rep.oomKilled),
+      message: rep.oomKilled ? 'the container exceeded its memory limit' : '',
+    }));
+    this.deps.log.info({ id, exitCode: rep.exitCode, oom: rep.oomKilled }, 'container exited');
+    this.publish('CONTAINER_STOPPED_EVENT', r);
+    this.exits.emit('exited', id);
+    return true;
+  }
+
+  /** After a restart: exited meanwhile (exit file), still there (runtime state), or lost. */
+  async reconcile(id: string): Promise<void> {
+    await this.lock.run(id, async () => {
+      if (await this.recordExit(id)) return;
+      const r = this.store.get(id);
+      const st = await this.deps.runtime(r.meta.runtimeHandler).state(id).catch(() => undefined);
+      if (st && st.status !== 'stopped') {
+        if (st.status === 'running' && r.status.state === 'created') {
+          // Started, but the daemon died before recording it.
+          await this.store.updateStatus(id, (s) => ({ ...s, state: 'running', pid: st.pid, startedAtNs: nowNs().toString() }));
+        }
+        return;
+      }
+      // Give conmon a moment to write the exit file of a container that just stopped.
+      await sleep(200);
+      if (await this.recordExit(id)) return;
+      await this.store.updateStatus(id, (s) => ({
+        ...s,
+        state: 'exited',
+        pid: 0,
+        exitCode: 255,
+        finishedAtNs: nowNs().toString(),
+        reason: 'Error',
+        message: 'the container process is gone and left no exit code',
+      }));
+      this.publish('CONTAINER_STOPPED_EVENT', r);
+    });
+  }
+
+  /** Resolves when the container is recorded as exited, or false after `ms`. */
+  async waitExited(id: string, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (true) {
+      const r = this.store.find(id);
+      if (!r || r.status.state === 'exited') return true;
+      if (await this.lock.run(id, () => this.recordExit(id))) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const onExit = (): void => {
+          clearTimeout(t);
+          resolve();
+        };
+        const t = setTimeout(() => {
+          this.exits.off('exited', onExit);
+          resolve();
+        }, Math.min(left, 100));
+        this.exits.once('exited', onExit);
+      });
+    }
+  }
+
+  /** The container's config.json (verbose status). */
+  async readSpec(r: ContainerRecord): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(join(r.meta.bundle, 'config.json'), 'utf8'));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
+  getRunning(id: string): ContainerRecord {
+    const r = this.store.get(id);
+    if (r.status.state !== 'running') throw new FailedPreconditionError(`container ${r.meta.id} is not running (${r.status.state})`);
+    return r;
+  }
+
+  get(id: string): ContainerRecord {
+    const r = this.store.find(id);
+    if (!r) throw new NotFoundError(`container "${id}" not found`);
+    return r;
+  }
+
+  async close(): Promise<void> {
+    this.watcher?.close();
+    if (this.poller) clearInterval(this.poller);
+  }
+}
