@@ -2,7 +2,7 @@
 // plugins in order, each given the previous result; DEL runs them in reverse with the cached ADD
 // result, tolerating a namespace that is already gone. The loopback plugin brings `lo` up when the
 // list does not include it.
-import { existsSync } from 'node:fs';
+import { isMountPoint } from './netns.js';
 import { execPlugin, CniPluginError, type CniInvocation } from './cni-exec.js';
 import { findPlugin, type CniNetworkList, type CniPluginConf } from './cni-config.js';
 
@@ -82,7 +82,8 @@ export class CniNetwork {
 
   /** DEL of every plugin in reverse order; all run even if one fails; the first error is thrown. */
   private async delList(net: Omit<CniNetworkList, 'file'>, a: CniAttachment, prev: CniResult | undefined, ifName: string): Promise<void> {
-    const netns = a.netns && existsSync(a.netns) ? a.netns : '';
+    // A namespace file that is no longer a mount (reboot, manual umount) is no namespace at all.
+    const netns = a.netns && (await isMountPoint(a.netns)) ? a.netns : '';
     let first: unknown;
     for (const p of [...net.plugins].reverse()) {
       try {
