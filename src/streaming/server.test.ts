@@ -85,19 +85,10 @@ test('interactive shell on a TTY: resize is honoured, input echoes, exit ends th
   const rc = await SpdyRemoteCommand.open(execUrl(['sh'], { stdin: true, tty: true, stderr: false }), { stdin: true, tty: true });
   assert.ok(rc.resizeStream, 'a resize stream on v4 with a TTY');
   rc.resize(100, 30);
-  let out = '';
-  rc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  const waitFor = async (re: RegExp) => {
-    for (let i = 0; i < 200 && !re.test(out); i++) await sleep(25);
-    assert.match(out, re);
-  };
-  rc.stdin!.write('stty size; tty\n');
-  await waitFor(/30 100\r?\n/);
-  await waitFor(/\/dev\/pts\/\d+/);
+  await rc.typeUntil('stty size\n', /30 100\r?\n/);
+  await rc.typeUntil('tty\n', /\/dev\/pts\/\d+/);
   rc.resize(120, 40);
-  await sleep(100);
-  rc.stdin!.write('stty size\n');
-  await waitFor(/40 120/);
+  await rc.typeUntil('stty size\n', /40 120/);
   rc.stdin!.write('exit 7\n');
   const r = await rc.wait();
   assert.equal(r.exitCode, 7);

@@ -83,6 +83,31 @@ export class SpdyRemoteCommand {
     return new SpdyRemoteCommand(conn, error, stdin, stdout, stderr, resize);
   }
 
+  private seen = '';
+  private watching = false;
+
+  /**
+   * Types `line` into the terminal until the output (since the last match) matches `re`: a
+   * resize travels client → runtime → terminal asynchronously, so a command run too early may
+   * still see the old size. Gives up after `tries` rounds.
+   */
+  async typeUntil(line: string, re: RegExp, tries = 60): Promise<string> {
+    if (!this.watching) {
+      this.watching = true;
+      this.stdout?.on('data', (b: Buffer) => (this.seen += b.toString()));
+    }
+    for (let i = 0; i < tries; i++) {
+      this.stdin?.write(line);
+      for (let j = 0; j < 10 && !re.test(this.seen); j++) await new Promise((r) => setTimeout(r, 20));
+      const m = re.exec(this.seen);
+      if (m) {
+        this.seen = this.seen.slice(m.index + m[0].length);
+        return m[0];
+      }
+    }
+    throw new Error(`terminal output never matched ${re}: ${JSON.stringify(this.seen.slice(-500))}`);
+  }
+
   resize(width: number, height: number): void {
     this.resizeStream?.write(JSON.stringify({ Width: width, Height: height }) + '\n');
   }

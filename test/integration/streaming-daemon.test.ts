@@ -139,13 +139,8 @@ test('exec -it through the daemon: shell, resize, exit code', async (t) => {
   if (!pod || !ctr) return t.skip(needsPods() || 'no container');
   const { url } = await d.client.runtime('Exec', { container_id: ctr, cmd: ['sh'], stdin: true, stdout: true, stderr: false, tty: true });
   const rc = await SpdyRemoteCommand.open(url, { stdin: true, tty: true });
-  let out = '';
-  rc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   rc.resize(101, 31);
-  await sleep(200);
-  rc.stdin!.write('stty size\n');
-  for (let i = 0; i < 200 && !/31 101/.test(out); i++) await sleep(25);
-  assert.match(out, /31 101/);
+  await rc.typeUntil('stty size\n', /31 101/);
   rc.stdin!.write('exit 4\n');
   assert.equal((await rc.wait()).exitCode, 4);
 });

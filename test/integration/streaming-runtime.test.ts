@@ -175,20 +175,10 @@ test('exec -it: a shell on the container terminal, resize honoured, exit status 
   const id = `exec-${suffix}`;
   const rc = await SpdyRemoteCommand.open(exec(id, ['sh'], { stdin: true, tty: true }), { stdin: true, tty: true });
   rc.resize(90, 33);
-  let out = '';
-  rc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  const waitFor = async (re: RegExp) => {
-    for (let i = 0; i < 200 && !re.test(out); i++) await sleep(25);
-    assert.match(out, re);
-  };
-  await sleep(200);
-  rc.stdin!.write('stty size; tty\n');
-  await waitFor(/33 90/);
-  await waitFor(/\/dev\/pts\/\d+/);
+  await rc.typeUntil('stty size\n', /33 90/);
+  await rc.typeUntil('tty\n', /\/dev\/pts\/\d+/);
   rc.resize(132, 50);
-  await sleep(200);
-  rc.stdin!.write('stty size\n');
-  await waitFor(/50 132/);
+  await rc.typeUntil('stty size\n', /50 132/);
   rc.stdin!.write('exit 3\n');
   const r = await rc.wait();
   assert.equal(r.exitCode, 3);
@@ -245,12 +235,7 @@ test('attach with a TTY: resize through conmon\'s ctl fifo', async () => {
   const id = `atty-${suffix}`;
   await runWithConmon(id, ['sh'], { terminal: true });
   const rc = await SpdyRemoteCommand.open(server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: false, tty: true }), { stdin: true, tty: true });
-  let out = '';
-  rc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   rc.resize(77, 21);
-  await sleep(300);
-  rc.stdin!.write('stty size\n');
-  for (let i = 0; i < 200 && !/21 77/.test(out); i++) await sleep(25);
-  assert.match(out, /21 77/);
+  await rc.typeUntil('stty size\n', /21 77/);
   rc.conn.session.destroy();
 });
