@@ -10,6 +10,7 @@ PACKAGES=(
   busybox-static                        # test images are built from it
   docker-registry apache2-utils         # a local OCI registry for tests; htpasswd for its auth
   attr                                  # setfattr: xattrs and overlay opaque markers when unpacking layers
+  zstd                                  # builds zstd test layers
   ca-certificates
   python3                               # exec/attach TTYs: the pty relay (receives runc's console fd)
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client

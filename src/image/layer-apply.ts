@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { InvalidArgumentError, UnimplementedError } from '../errors/catalog.js';
+import { InvalidArgumentError } from '../errors/catalog.js';
+import { createZstdDecompress } from './zstd.js';
 import { unpackLayer, type UnpackStats } from '../snapshot/unpack.js';
 import type { BlobWriter } from './content-store.js';
 import { DigestMismatchError } from './content-store.js';
@@ -27,7 +28,7 @@ const BATCH = 512 * 1024;
 
 function decompressor(mediaType: string): Transform {
   const c = layerCompression(mediaType);
-  if (c === 'zstd') throw new UnimplementedError(`zstd-compressed layers (${mediaType}) are not supported`);
+  if (c === 'zstd') return createZstdDecompress();
   // Big output chunks: zlib pays a thread-pool round trip per chunk.
   return c === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough();
 }
@@ -71,13 +72,16 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
     },
   });
   const decomp = decompressor(o.mediaType);
+  let decompError: Error | undefined;
+  decomp.once('error', (e: Error) => (decompError = e));
   const flowing = pipeline(o.source, coalesce(), tap, decomp, diffTap);
   const unpacking = unpackLayer(diffTap, o.dir);
   const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);
   if (flow.status === 'rejected') {
     const err = flow.reason as Error;
-    if ((err as { code?: string }).code?.startsWith('Z_')) {
-      throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${err.message}`, { cause: err });
+    if (decompError) {
+      const bad = decompError;
+      throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${bad.message}`, { cause: bad });
     }
     // The unpacker's refusal (e.g. an escaping path) is the real story when there is one.
     if (unpack.status === 'rejected') throw unpack.reason;
