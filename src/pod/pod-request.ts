@@ -54,7 +54,7 @@ export function seccompChoice(sc: LinuxSandboxSecurityContext__Output | null): P
   if (!p || p === 'unconfined') return { kind: 'unconfined' };
   if (p === 'runtime/default' || p === 'docker/default') return { kind: 'default' };
   if (p.startsWith('localhost/')) {
-    const path = p.slice('localhost'.length);
+    const path = p.slice('localhost/'.length);
     if (!path.startsWith('/')) throw new InvalidArgumentError(`seccomp profile "${p}" must name an absolute path`);
     return { kind: 'file', path };
   }

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { conmonArgs, parseSyncMessage } from './conmon.js';
+import { hideUnifiedWrapper } from './runc-runtime.js';
+
+const base = {
+  conmon: '/usr/bin/conmon',
+  runtimePath: '/usr/sbin/runc',
+  runtimeArgs: ['--root=/run/rktlet/runc'],
+  id: 'c1',
+  bundle: '/b',
+  logPath: '/logs/c1.log',
+  exitDir: '/run/exits',
+  socketDir: '/run/sock',
+  conmonPidFile: '/b/conmon.pid',
+  containerPidFile: '/b/pidfile',
+  terminal: false,
+  stdin: true,
+  stdinOnce: false,
+  systemdCgroup: false,
+};
+
+test('conmon command line', () => {
+  const a = conmonArgs(base);
+  const after = (flag: string) => a[a.indexOf(flag) + 1];
+  assert.equal(after('-c'), 'c1');
+  assert.equal(after('-r'), '/usr/sbin/runc');
+  assert.equal(after('-l'), 'k8s-file:/logs/c1.log');
+  assert.equal(after('--runtime-arg'), '--root=/run/rktlet/runc');
+  assert.equal(after('--exit-dir'), '/run/exits');
+  assert.ok(a.includes('-i') && a.includes('--leave-stdin-open') && !a.includes('-t') && !a.includes('--sync'));
+  const infra = conmonArgs({ ...base, logPath: '', stdin: false, terminal: true, systemdCgroup: true });
+  assert.equal(infra[infra.indexOf('-l') + 1], 'none:');
+  assert.ok(infra.includes('-t') && infra.includes('-s') && !infra.includes('-i'));
+});
+
+test('sync pipe messages', () => {
+  assert.deepEqual(parseSyncMessage('{"data": 4242}'), { data: 4242 });
+  assert.deepEqual(parseSyncMessage('{"data": -1, "message": "runc create failed"}'), { data: -1, message: 'runc create failed' });
+  assert.equal(parseSyncMessage('nope'), undefined);
+});
+
+test('the wrapper unmounts the v2 hierarchy in a private mount namespace', () => {
+  const w = hideUnifiedWrapper("/usr/bin/cr'un");
+  assert.match(w, /^#!\/bin\/sh\n/);
+  assert.match(w, /unshare -m sh -c 'umount \/sys\/fs\/cgroup\/unified/);
+  assert.match(w, /'\/usr\/bin\/cr'\\''un' "\$@"/);
+});
