@@ -11,6 +11,8 @@ export async function startContainer(svc: ContainerService, idOrPrefix: string):
     const r = svc.store.get(id);
     if (r.status.state !== 'created') throw new FailedPreconditionError(`container ${id} is ${r.status.state}, not created`);
     const rt = svc.deps.runtime(r.meta.runtimeHandler);
+    // Taken before the start: the process may exit before `start` returns.
+    const startedAtNs = nowNs().toString();
     try {
       await rt.start(id);
     } catch (err) {
@@ -28,7 +30,7 @@ export async function startContainer(svc: ContainerService, idOrPrefix: string):
       throw err;
     }
     const st = await rt.state(id).catch(() => undefined);
-    await svc.store.updateStatus(id, (s) => ({ ...s, state: 'running', pid: st?.pid ?? s.pid, startedAtNs: nowNs().toString() }));
+    await svc.store.updateStatus(id, (s) => ({ ...s, state: 'running', pid: st?.pid ?? s.pid, startedAtNs }));
     svc.publish('CONTAINER_STARTED_EVENT', r);
   });
 }

@@ -95,7 +95,8 @@ export class ContainerService {
       state: 'exited',
       pid: 0,
       exitCode: rep.exitCode,
-      finishedAtNs: rep.finishedAtNs,
+      // File times come from the kernel's coarse clock: never before the recorded start.
+      finishedAtNs: BigInt(rep.finishedAtNs) < BigInt(s.startedAtNs) ? s.startedAtNs : rep.finishedAtNs,
       // A container killed before it started never ran: no start time, as containerd reports it.
       reason: exitReason(rep.exitCode, rep.oomKilled),
       message: rep.oomKilled ? 'the container exceeded its memory limit' : '',
