@@ -34,10 +34,9 @@ interface Touched {
   blobs: string[];
   layers: string[];
 }
-let touched: Touched = { blobs: [], layers: [] };
 
 /** Copies a member into the content store; with `expect`, its digest must match. */
-async function storeMember(svc: ImageService, path: string, expect?: string): Promise<{ digest: string; size: number }> {
+async function storeMember(svc: ImageService, touched: Touched, path: string, expect?: string): Promise<{ digest: string; size: number }> {
   const { digest, size } = await fileDigest(path);
   if (expect && digest !== expect) throw new InvalidArgumentError(`archive blob ${expect} does not match its digest (got ${digest})`);
   if (!(await svc.content.has(digest))) {
@@ -54,7 +53,7 @@ async function storeMember(svc: ImageService, path: string, expect?: string): Pr
   return { digest, size };
 }
 
-async function unpackStoredLayers(svc: ImageService, layers: LayerInfo[], chain: string[]): Promise<void> {
+async function unpackStoredLayers(svc: ImageService, touched: Touched, layers: LayerInfo[], chain: string[]): Promise<void> {
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
     const c = chain[i]!;
@@ -66,6 +65,7 @@ async function unpackStoredLayers(svc: ImageService, layers: LayerInfo[], chain:
 
 async function record(
   svc: ImageService,
+  touched: Touched,
   manifestDigest: string,
   manifest: ImageManifest,
   extraBlobs: string[],
@@ -80,7 +80,7 @@ async function record(
   const chain = computeChainIds(config.rootfs.diff_ids);
   const release = svc.lease([...extraBlobs, manifestDigest, manifest.config.digest, ...layers.map((l) => l.digest), ...chain]);
   try {
-    await unpackStoredLayers(svc, layers, chain);
+    await unpackStoredLayers(svc, touched, layers, chain);
     const rec: StoredImage = {
       id: manifest.config.digest,
       repoTags: [],
@@ -104,7 +104,7 @@ async function record(
   }
 }
 
-async function importOci(svc: ImageService, a: ExtractedArchive): Promise<ImportedImage[]> {
+async function importOci(svc: ImageService, touched: Touched, a: ExtractedArchive): Promise<ImportedImage[]> {
   const blobPath = (d: string) => memberPath(a, `blobs/sha256/${d.slice(7)}`);
   const index = parseManifest(Buffer.from(JSON.stringify(await readMemberJson(a, 'index.json'))));
   if (index.kind !== 'index') throw new InvalidArgumentError('index.json is not an image index');
@@ -121,21 +121,21 @@ async function importOci(svc: ImageService, a: ExtractedArchive): Promise<Import
         name = undefined; // a bare tag such as "latest" names no repository
       }
     }
-    await storeMember(svc, blobPath(desc.digest), desc.digest);
+    await storeMember(svc, touched, blobPath(desc.digest), desc.digest);
     let top = parseManifest(await svc.content.read(desc.digest), desc.mediaType);
     let manifestDigest = desc.digest;
     const extra: string[] = [];
     if (top.kind === 'index') {
       const pick = selectPlatform(top, parsePlatform(svc.config.image.platform));
       extra.push(desc.digest);
-      await storeMember(svc, blobPath(pick.digest), pick.digest);
+      await storeMember(svc, touched, blobPath(pick.digest), pick.digest);
       manifestDigest = pick.digest;
       top = parseManifest(await svc.content.read(pick.digest), pick.mediaType);
       if (top.kind !== 'manifest') throw new InvalidArgumentError('nested image indexes are not supported');
     }
-    await storeMember(svc, blobPath(top.config.digest), top.config.digest);
-    for (const l of top.layers) await storeMember(svc, blobPath(l.digest), l.digest);
-    out.push(await record(svc, manifestDigest, top, extra, name ? [name] : [], desc.digest));
+    await storeMember(svc, touched, blobPath(top.config.digest), top.config.digest);
+    for (const l of top.layers) await storeMember(svc, touched, blobPath(l.digest), l.digest);
+    out.push(await record(svc, touched, manifestDigest, top, extra, name ? [name] : [], desc.digest));
   }
   return out;
 }
@@ -146,16 +146,16 @@ interface DockerSaveEntry {
   Layers: string[];
 }
 
-async function importDockerSave(svc: ImageService, a: ExtractedArchive): Promise<ImportedImage[]> {
+async function importDockerSave(svc: ImageService, touched: Touched, a: ExtractedArchive): Promise<ImportedImage[]> {
   const entries = await readMemberJson<DockerSaveEntry[]>(a, 'manifest.json');
   if (!Array.isArray(entries)) throw new InvalidArgumentError('manifest.json is not a docker save manifest');
   const out: ImportedImage[] = [];
   for (const e of entries) {
-    const cfg = await storeMember(svc, memberPath(a, e.Config));
+    const cfg = await storeMember(svc, touched, memberPath(a, e.Config));
     const layers = [];
     for (const l of e.Layers) {
       const p = memberPath(a, l);
-      const st = await storeMember(svc, p);
+      const st = await storeMember(svc, touched, p);
       const head = await svc.content.read(st.digest).then((b) => b.subarray(0, 2));
       const gz = head[0] === 0x1f && head[1] === 0x8b;
       layers.push({ mediaType: gz ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.docker.image.rootfs.diff.tar', digest: st.digest, size: st.size });
@@ -170,7 +170,7 @@ async function importDockerSave(svc: ImageService, a: ExtractedArchive): Promise
     const mDigest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
     await svc.content.put(mDigest, bytes);
     const manifest = parseManifest(bytes) as ImageManifest;
-    out.push(await record(svc, mDigest, manifest, [], e.RepoTags ?? [], undefined));
+    out.push(await record(svc, touched, mDigest, manifest, [], e.RepoTags ?? [], undefined));
   }
   return out;
 }
@@ -178,20 +178,19 @@ async function importDockerSave(svc: ImageService, a: ExtractedArchive): Promise
 /** Imports every image of the archive; returns their IDs and tags. */
 export async function importArchive(svc: ImageService, file: string): Promise<ImportedImage[]> {
   const dir = await mkdtemp(join(svc.content.ingestDir, 'import-'));
-  touched = { blobs: [], layers: [] };
+  const touched: Touched = { blobs: [], layers: [] };
   try {
     const a = await extractArchive(file, dir);
     if (a.files.has('index.json') && a.files.has('oci-layout')) {
       // docker save ≥ 25 writes both layouts; the OCI one carries digests.
-      return await importOci(svc, a);
+      return await importOci(svc, touched, a);
     }
-    if (a.files.has('manifest.json')) return await importDockerSave(svc, a);
+    if (a.files.has('manifest.json')) return await importDockerSave(svc, touched, a);
     throw new InvalidArgumentError(`${file} is neither a docker save archive nor an OCI layout tarball`);
   } catch (err) {
-    const t = touched;
     await svc.lock.with(async () => {
       svc.store.reload();
-      await svc.collectGarbage(t.blobs, t.layers);
+      await svc.collectGarbage(touched.blobs, touched.layers);
     });
     throw err;
   } finally {

@@ -51,7 +51,8 @@ export class StoreLock {
         if (!isErrno(err, 'EEXIST')) throw err;
       }
       const pid = Number((await readFile(this.file, 'utf8').catch(() => '')).trim());
-      if (!pid || (pid !== process.pid && !alive(pid))) {
+      // Our own pid here is a previous incarnation's (the in-process queue means we hold nothing).
+      if (!pid || pid === process.pid || !alive(pid)) {
         // Torn or stale (its holder died): take it over.
         if (!pid) await sleep(20);
         const again = Number((await readFile(this.file, 'utf8').catch(() => '')).trim());
