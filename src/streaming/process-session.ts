@@ -49,7 +49,9 @@ export function runProcess(spec: ProcessSpec, streams: SessionStreams): Promise<
 
   if (child.stdin) child.stdin.on('error', () => undefined); // EPIPE once the process is gone
   if (streams.stdin && child.stdin) streams.stdin.pipe(child.stdin);
-  else child.stdin?.end();
+  // A terminal without input (kubectl exec -t, no -i) stays open: ending the relay's stdin would
+  // type ^D into it. Plain pipes get EOF (spawned with stdin ignored).
+  else if (!tty) child.stdin?.end();
   pipeOut(child.stdout, streams.stdout);
   if (tty) child.stderr?.on('data', collect);
   else if (streams.stderr) child.stderr?.pipe(streams.stderr, { end: false });
@@ -72,6 +74,7 @@ export function runProcess(spec: ProcessSpec, streams: SessionStreams): Promise<
     child.once('close', (code, signal) => {
       streams.signal.removeEventListener('abort', onAbort);
       if (streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
+      child.stdin?.destroy();
       resolve({ exitCode: exitCode(code, signal), stderr });
     });
   });
