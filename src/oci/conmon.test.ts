@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conmonArgs, parseSyncMessage } from './conmon.js';
+import { conmonArgs, conmonCommand, parseSyncMessage } from './conmon.js';
 import { hideUnifiedWrapper } from './runc-runtime.js';
 
 const base = {
@@ -45,4 +45,12 @@ test('the wrapper unmounts the v2 hierarchy in a private mount namespace', () =>
   assert.match(w, /^#!\/bin\/sh\n/);
   assert.match(w, /unshare -m sh -c 'umount \/sys\/fs\/cgroup\/unified/);
   assert.match(w, /'\/usr\/bin\/cr'\\''un' "\$@"/);
+});
+
+test('under systemd, conmon runs in a transient scope of its own', () => {
+  assert.deepEqual(conmonCommand(base, false), { cmd: '/usr/bin/conmon', args: conmonArgs(base) });
+  const c = conmonCommand(base, true);
+  assert.equal(c.cmd, 'systemd-run');
+  assert.deepEqual(c.args.slice(0, 4), ['--scope', '--quiet', '--collect', '--unit=rktlet-conmon-c1']);
+  assert.deepEqual(c.args.slice(c.args.indexOf('/usr/bin/conmon') + 1), conmonArgs(base));
 });

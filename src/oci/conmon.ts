@@ -1,7 +1,9 @@
 // conmon launches `runtime create`, then stays with the container: it writes the CRI log, the exit
 // file and serves the attach socket. It double-forks (no --sync) and we start it in its own session,
 // so neither conmon nor the container is ever a child of rktlet: the daemon can die at any time.
+// With systemd as PID 1 it also gets a transient scope of its own (see conmonCommand).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { OciRuntimeError } from '../errors/catalog.js';
 
@@ -53,6 +55,23 @@ export function conmonArgs(o: ConmonLaunch): string[] {
   return args;
 }
 
+/** systemd runs the host (PID 1): the daemon's own unit must not own conmon's cgroup. */
+export function systemdIsInit(): boolean {
+  return existsSync('/run/systemd/system');
+}
+
+/**
+ * When systemd is PID 1, conmon starts inside a transient scope of its own (systemd-run execs it
+ * in place, so the sync pipe passes through); stopping rktlet's unit then never kills it. Pure.
+ */
+export function conmonCommand(o: ConmonLaunch, underSystemd: boolean): { cmd: string; args: string[] } {
+  if (!underSystemd) return { cmd: o.conmon, args: conmonArgs(o) };
+  return {
+    cmd: 'systemd-run',
+    args: ['--scope', '--quiet', '--collect', `--unit=rktlet-conmon-${o.id}`, '--property=DefaultDependencies=no', o.conmon, ...conmonArgs(o)],
+  };
+}
+
 interface SyncMessage {
   data?: number;
   message?: string;
@@ -94,7 +113,8 @@ function readFirstLine(stream: Readable, timeoutMs: number): Promise<string | un
  * grandchild, so we close our end after the first message.
  */
 export async function launchConmon(o: ConmonLaunch, timeoutMs = 60_000): Promise<number> {
-  const child = spawn(o.conmon, conmonArgs(o), {
+  const { cmd, args } = conmonCommand(o, systemdIsInit());
+  const child = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
     detached: true, // its own session: signals to our process group never reach it

@@ -237,3 +237,18 @@ test('stop and remove are idempotent; unknown pods and bad input get the right c
   assert.deepEqual(items.map((p) => [p.id, p.state]), [[keep.pod_sandbox_id, 'SANDBOX_READY']]);
   await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: keep.pod_sandbox_id });
 });
+
+test('the crun handler (run where /sys/fs/cgroup/unified is hidden) runs pods too', async () => {
+  const r = await d.client.runtime('RunPodSandbox', { config: cfg('crun', { linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '99' } } }), runtime_handler: 'crun' });
+  const s = await d.client.runtime('PodSandboxStatus', { pod_sandbox_id: r.pod_sandbox_id, verbose: true });
+  assert.equal(s.status!.state, 'SANDBOX_READY');
+  assert.equal(s.status!.runtime_handler, 'crun');
+  assert.match(s.status!.network!.ip, /^10\./);
+  const v = JSON.parse(s.info.info!) as Verbose;
+  assert.match(readFileSync(`/proc/${v.pid}/cmdline`, 'utf8'), /catatonit/);
+  assert.equal(sh('nsenter', [`--net=${v.netnsPath}`, 'cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start']).trim(), '99');
+  // The host still has its v2 mount: only the runtime's own mount namespace lost it.
+  assert.match(readFileSync('/proc/self/mountinfo', 'utf8'), / \/sys\/fs\/cgroup\/unified /);
+  await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
+  assert.deepEqual((await d.client.runtime('ListPodSandbox', {})).items, []);
+});
