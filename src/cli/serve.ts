@@ -9,6 +9,7 @@ import { DaemonLock } from '../store/daemon-lock.js';
 import { mkdir } from 'node:fs/promises';
 import { packageVersion } from '../util/package-info.js';
 import { metrics } from '../metrics/registry.js';
+import { countByState } from '../metrics/state-counts.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/http-endpoint.js';
 import { closeEventStreams } from '../cri/container-events-get.js';
 
@@ -26,6 +27,8 @@ export async function serve(opts: GlobalOptions): Promise<void> {
     await engine.streaming.start();
     server = new CriServer({ config, log });
     if (config.metrics.address) {
+      const e = engine;
+      metrics.setStateSource(() => countByState(e));
       server.observe(metrics.observeCall);
       metrics.enableProcessMetrics();
       metricsEndpoint = await startMetricsEndpoint(config.metrics.address, metrics, log);
