@@ -33,9 +33,10 @@ import { concurrent } from './scenarios/concurrent.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { loaded } from './scenarios/loaded.js';
 
+// Each runtime's own bridge and subnet (outside the 10.20-10.219 range the tests use).
 const NETWORKS = {
-  containerd: { name: 'bench-containerd', bridge: 'ctrbench0', subnet: '10.241.0.0/16' },
-  rktlet: { name: 'bench-rktlet', bridge: 'rkbench0', subnet: '10.240.0.0/16' },
+  containerd: { bridge: 'ctrbench0', subnet: '10.241.0.0/16' },
+  rktlet: { bridge: 'rkbench0', subnet: '10.240.0.0/16' },
 };
 const LOCK = '/run/rktlet-bench.pid';
 const SCENARIO_FNS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> = {
@@ -95,18 +96,19 @@ async function main(): Promise<void> {
   const netnsBefore = listNetns();
   // containerd puts pods under /k8s.io/<id> with the cgroupfs driver; remove the parent if we made it.
   const cgroupsBefore = new Set(cgroupDirs('k8s.io'));
-  const netNames = Object.values(NETWORKS).map((n) => n.name);
+  const netNames = Object.values(NETWORKS).map((n) => n.bridge);
   cleanup.add('host state', () => {
     const ctrs = deleteRuncContainers(base);
     const procs = killProcessesUnder(base);
     const ns = removeNewNetns(netnsBefore, 'cni-');
     const mounts = unmountUnder(base);
+    if (mounts.length) log(`clean-up: unmounted ${mounts.join(', ')}`);
     for (const n of Object.values(NETWORKS)) deleteLink(n.bridge);
     removeIptablesChains(netNames);
     removeCniState(netNames);
     for (const d of cgroupDirs('k8s.io')) if (!cgroupsBefore.has(d)) removeCgroupTree(d);
-    if (ctrs + procs.length + ns.length + mounts > 0) {
-      log(`clean-up: removed ${ctrs} leftover containers, ${procs.length} processes, ${ns.length} netns, ${mounts} mounts`);
+    if (ctrs + procs.length + ns.length + mounts.length > 0) {
+      log(`clean-up: removed ${ctrs} leftover containers, ${procs.length} processes, ${ns.length} netns, ${mounts.length} mounts`);
     }
   });
   log(`run ${runId} in ${base} (${settings.quick ? 'quick' : 'full'})`);
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
     rows: ctx.rows,
     notes: [
       'containerd 1.6 runs one containerd-shim-runc-v2 per pod (with a pause container from a catatonit image); rktlet runs conmon per container and its infra process from the host catatonit, no pause image.',
-      'Both runtimes use the same runc (cgroupfs driver), the same CNI plugins with a bridge network of the same shape (own bridge and subnet each), and the same local registry over plain HTTP.',
+      'Both runtimes use the same runc (cgroupfs driver), the same CNI plugins with a bridge network of the same shape (rktlet writes its default network: bridge + host-local + portmap + loopback; containerd gets bridge + host-local + portmap and brings lo up itself), each with its own bridge and subnet, and the same local registry over plain HTTP.',
       'Helper processes are the host-pid-namespace processes, other than the daemon, whose command line names a path in the runtime\'s private directory; PSS splits shared pages among the processes sharing them.',
       ...notes,
       ...ctx.notes,

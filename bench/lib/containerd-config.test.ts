@@ -50,9 +50,11 @@ test('registry mirrors point at the local registry over plain HTTP only', () => 
   assert.deepEqual(Object.keys(cri.registry.mirrors).sort(), ['127.0.0.1:5123', 'docker.io']);
 });
 
-test('bridge network: own name, bridge and subnet; bridge + portmap', () => {
-  const n = JSON.parse(renderBridgeConflist({ name: 'bench-ctr', bridge: 'ctrbench0', subnet: '10.241.0.0/16' }));
-  assert.equal(n.name, 'bench-ctr');
+test('bridge network: named after its own bridge, own subnet and lease dir; bridge + portmap', () => {
+  const n = JSON.parse(renderBridgeConflist({ bridge: 'ctrbench0', subnet: '10.241.0.0/16', dataDir: '/tmp/b/ctr/ipam' }));
+  assert.equal(n.name, 'ctrbench0');
+  assert.equal(n.plugins[0].ipam.dataDir, '/tmp/b/ctr/ipam');
+  assert.equal(n.plugins[1].snat, true);
   assert.equal(n.cniVersion, '1.0.0');
   assert.deepEqual(n.plugins.map((p: { type: string }) => p.type), ['bridge', 'portmap']);
   assert.equal(n.plugins[0].bridge, 'ctrbench0');

@@ -75,17 +75,22 @@ export function renderContainerdConfig(s: ContainerdSettings): string {
 }
 
 export interface BridgeNetwork {
-  name: string;
+  /** The bridge device; the network is named after it, as rktlet names its default network. */
   bridge: string;
   subnet: string;
-  cniVersion?: string;
+  /** host-local's lease dir (kept in the runtime's private dir, as rktlet keeps its own). */
+  dataDir?: string;
 }
 
-/** A bridge + portmap network list, the shape of rktlet's default network. */
+/**
+ * The shape of rktlet's default network (src/network/cni-config.ts defaultNetworkConfig):
+ * bridge + host-local + portmap. rktlet also chains `loopback`; containerd brings lo up with
+ * its own loopback network, so it is left out here and each runtime runs the plugin once.
+ */
 export function bridgeConflist(n: BridgeNetwork): Record<string, unknown> {
   return {
-    cniVersion: n.cniVersion ?? '1.0.0',
-    name: n.name,
+    cniVersion: '1.0.0',
+    name: n.bridge,
     plugins: [
       {
         type: 'bridge',
@@ -93,9 +98,9 @@ export function bridgeConflist(n: BridgeNetwork): Record<string, unknown> {
         isGateway: true,
         ipMasq: true,
         hairpinMode: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: n.subnet }]], routes: [{ dst: '0.0.0.0/0' }] },
+        ipam: { type: 'host-local', ranges: [[{ subnet: n.subnet }]], routes: [{ dst: '0.0.0.0/0' }], ...(n.dataDir ? { dataDir: n.dataDir } : {}) },
       },
-      { type: 'portmap', capabilities: { portMappings: true } },
+      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
     ],
   };
 }

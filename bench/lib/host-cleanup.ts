@@ -79,14 +79,15 @@ export function mountsUnder(mountinfo: string, dir: string): string[] {
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 
-export function unmountUnder(dir: string): number {
-  let n = 0;
+/** Unmounts (lazily) everything at or below dir; returns the mount points it unmounted. */
+export function unmountUnder(dir: string): string[] {
+  const done: string[] = [];
   for (let pass = 0; pass < 3; pass++) {
     const points = mountsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), dir);
     if (points.length === 0) break;
-    for (const m of points) if (run('umount', ['-l', m]).ok) n++;
+    for (const m of points) if (run('umount', ['-l', m]).ok) done.push(m);
   }
-  return n;
+  return done;
 }
 
 /** Network namespaces in /var/run/netns that appeared during the run and carry the given prefix. */

@@ -108,7 +108,7 @@ export class ContainerdRuntime extends BenchRuntime {
         logLevel: setup.logLevel,
       }),
     );
-    writeFileSync(join(this.paths.cniConfDir, '10-bench.conflist'), renderBridgeConflist(setup.network));
+    writeFileSync(join(this.paths.cniConfDir, '10-bench.conflist'), renderBridgeConflist({ ...setup.network, dataDir: join(d, 'ipam') }));
   }
 
   get socket(): string {
@@ -146,8 +146,8 @@ export class RktletRuntime extends BenchRuntime {
         image: { insecure_registries: [setup.registryHost], mirrors: { 'docker.io': mirror } },
       }),
     );
-    // The same network shape as containerd's, with its own name, bridge and subnet.
-    writeFileSync(join(this.cniConfDir, '10-bench.conflist'), renderBridgeConflist(setup.network));
+    // The conf dir is left empty: rktlet writes its default network there (bridge and subnet
+    // from the config above); containerd gets the same shape.
   }
 
   get socket(): string {
