@@ -184,6 +184,19 @@ test('exec -it: a shell on the container terminal, resize honoured, exit status 
   assert.equal(r.exitCode, 3);
 });
 
+test('a client that goes away takes its exec\'d process with it (plain and TTY)', async () => {
+  const running = (tag: string) => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.trim() === `sleep ${tag}`);
+  for (const tty of [false, true]) {
+    const tag = tty ? '4322' : '4321';
+    const rc = await SpdyRemoteCommand.open(exec(`exec-${suffix}`, ['sleep', tag], { stdin: true, tty }), { stdin: true, tty });
+    for (let i = 0; i < 200 && !running(tag); i++) await sleep(25);
+    assert.ok(running(tag), `sleep ${tag} started`);
+    rc.conn.session.destroy();
+    for (let i = 0; i < 200 && running(tag); i++) await sleep(25);
+    assert.ok(!running(tag), `sleep ${tag} was killed when the client went away`);
+  }
+});
+
 test('exec over WebSocket (v5, stdin close)', async () => {
   const r = await wsExec(exec(`exec-${suffix}`, ['cat'], { stdin: true }), 'ws into the container\n');
   assert.equal(r.stdout.toString(), 'ws into the container\n');
