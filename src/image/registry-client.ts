@@ -158,11 +158,10 @@ export class RegistryClient {
     throw new UnavailableError(`registry ${ep.base}: too many redirects`);
   }
 
-  /** Tries each endpoint in order; the first that answers wins. Errors are kept for the message. */
+  /** Tries each endpoint in order (mirrors, then the origin); the first that answers wins. */
   private async tryEndpoints<T>(domain: string, prefer: Endpoint | undefined, fn: (ep: Endpoint) => Promise<T>): Promise<T> {
     const eps = endpointsFor(domain, this.cfg);
     if (prefer) eps.sort((a, b) => (a.base === prefer.base ? -1 : b.base === prefer.base ? 1 : 0));
-    const errors: RktletError[] = [];
     let lastErr: unknown;
     for (const ep of eps) {
       try {
@@ -176,7 +175,6 @@ export class RegistryClient {
           if (err instanceof RktletError) throw err;
           throw new UnavailableError(`registry ${ep.base} unreachable: ${(err as Error).message}`, { cause: err });
         }
-        errors.push(err instanceof RktletError ? err : new UnavailableError((err as Error).message));
       }
     }
     throw lastErr;

@@ -102,6 +102,13 @@ test('an image pulled only by digest has no tags; image users come from the conf
   assert.equal(s?.username, 'alice');
   assert.equal(s?.uid, null);
 
+  // Docker schema 2 (manifest and layer media types) pulls the same way.
+  const dockerImg = await busyboxImage({ format: 'docker', config: { User: '65534' } });
+  assert.equal(dockerImg.manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+  await pushImage(reg, 'library/dockerfmt:1', dockerImg);
+  assert.equal((await pull('dockerfmt:1')).image_ref, dockerImg.id);
+  assert.deepEqual((await status('dockerfmt:1'))?.uid, { value: '65534' });
+
   const numeric = await busyboxImage({ config: { User: '1000:1000' } });
   await pushImage(reg, 'library/numeric:1', numeric);
   await pull('numeric:1');
