@@ -12,7 +12,7 @@ import { resourcesFromCri } from '../oci/spec/resources.js';
 import { parseSeccompProfile, seccompFromCri } from '../oci/spec/seccomp.js';
 import { writeJsonAtomic } from '../store/atomic-file.js';
 import { nowNs } from '../util/time.js';
-import { daemonOomScoreAdj, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
+import { currentCapabilities, daemonOomScoreAdj, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
 import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js';
 import { resolveUser } from './user-resolve.js';
 import type { ContainerService } from './service.js';
@@ -89,6 +89,7 @@ export async function createContainer(svc: ContainerService, req: CreateContaine
     else if (seccomp.type === 'RuntimeDefault' && config.runtime.seccomp_profile) seccompProfile = await loadProfile(config.runtime.seccomp_profile);
 
     const v2 = await isCgroupV2();
+    const available = await currentCapabilities();
     const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
     const spec = generateContainerSpec({
       rootfs,
@@ -132,6 +133,7 @@ export async function createContainer(svc: ContainerService, req: CreateContaine
         restrictOomScoreAdj: config.runtime.restrict_oom_score_adj,
         swapAccounting: await swapAccounting(v2),
         cgroupV2: v2,
+        ...(available ? { availableCapabilities: available } : {}),
       },
       annotations: cfg.annotations,
       metadata: {

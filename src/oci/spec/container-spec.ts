@@ -59,6 +59,8 @@ export interface ContainerSpecInput {
     swapAccounting: boolean;
     cgroupV2: boolean;
     arch?: string;
+    /** The daemon's bounding set: what privileged and `ALL` can give (default: every capability). */
+    availableCapabilities?: string[];
   };
   annotations: Record<string, string>;
   metadata: CriMetadata;
@@ -66,7 +68,7 @@ export interface ContainerSpecInput {
 
 export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
   const sec = i.security;
-  const caps = sec.privileged ? [] : computeCapabilities(i.host.defaultCapabilities, sec.capAdd, sec.capDrop);
+  const caps = sec.privileged ? [] : computeCapabilities(i.host.defaultCapabilities, sec.capAdd, sec.capDrop, i.host.availableCapabilities);
   const opts: SpecOpt[] = [
     withProcessArgs(mergeArgs(i.image, i.command, i.args)),
     withEnv(i.image.Env ?? [], i.envs, i.hostname),
@@ -85,7 +87,7 @@ export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
   ];
   if (sec.privileged) {
     // Privileged: all capabilities and devices, writable /sys; no seccomp, no masked paths.
-    opts.push(withPrivileged(i.hostDevices), withDevices(i.devices), withSeccomp({ type: 'Unconfined' }, []));
+    opts.push(withPrivileged(i.hostDevices, i.host.availableCapabilities), withDevices(i.devices), withSeccomp({ type: 'Unconfined' }, []));
   } else {
     opts.push(
       withCapabilities(caps),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeCapabilities, normalizeCapability } from './security.js';
+import { capabilitiesFromMask, computeCapabilities, normalizeCapability } from './security.js';
 import { ALL_CAPABILITIES } from './defaults.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
 import { seccompFromCri, parseSeccompProfile } from './seccomp.js';
@@ -56,4 +56,11 @@ test('docker-format profiles are converted', () => {
   assert.deepEqual(p.syscalls, [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }]);
   assert.throws(() => parseSeccompProfile('{', 'x'));
   assert.throws(() => parseSeccompProfile('{}', 'x'));
+});
+
+test('capability masks; ALL is limited to what the daemon holds', () => {
+  assert.deepEqual(capabilitiesFromMask('a80425fb').length, 14);
+  assert.ok(!capabilitiesFromMask('000001fffeffffff').includes('CAP_SYS_RESOURCE'));
+  assert.equal(capabilitiesFromMask('000001ffffffffff').length, 41);
+  assert.deepEqual(computeCapabilities(D, ['ALL'], [], ['CAP_CHOWN', 'CAP_NET_ADMIN']), ['CAP_CHOWN', 'CAP_NET_ADMIN']);
 });

@@ -18,11 +18,11 @@ export function normalizeCapability(c: string): string {
  * The capability set (containerd's order): start from the defaults; `ALL` in add gives every
  * capability, `ALL` in drop removes every one; then single adds, then single drops.
  */
-export function computeCapabilities(defaults: string[], add: string[], drop: string[]): string[] {
+export function computeCapabilities(defaults: string[], add: string[], drop: string[], available: readonly string[] = ALL_CAPABILITIES): string[] {
   const a = add.map(normalizeCapability);
   const d = drop.map(normalizeCapability);
   let caps = defaults.map(normalizeCapability);
-  if (a.includes('ALL')) caps = [...ALL_CAPABILITIES];
+  if (a.includes('ALL')) caps = [...available];
   if (d.includes('ALL')) caps = [];
   for (const c of a) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
   caps = caps.filter((c) => !d.includes(c));
@@ -36,13 +36,20 @@ export function withCapabilities(caps: string[]): SpecOpt {
   };
 }
 
+/** Capability names from a /proc/<pid>/status mask such as CapBnd ("000001fffeffffff"). */
+export function capabilitiesFromMask(hex: string): string[] {
+  const mask = BigInt(`0x${hex}`);
+  return ALL_CAPABILITIES.filter((_c, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
 /**
- * Privileged: every capability, every host device, writable /sys and cgroup tree, no masked or
+ * Privileged: every capability the daemon itself holds (as containerd's WithAllCurrentCapabilities:
+ * the runtime cannot grant more), every host device, writable /sys and cgroup tree, no masked or
  * read-only paths. Seccomp is left off by the caller.
  */
-export function withPrivileged(hostDevices: HostDevice[]): SpecOpt {
+export function withPrivileged(hostDevices: HostDevice[], available: readonly string[] = ALL_CAPABILITIES): SpecOpt {
   return (s) => {
-    withCapabilities([...ALL_CAPABILITIES])(s);
+    withCapabilities([...available])(s);
     s.linux.maskedPaths = [];
     s.linux.readonlyPaths = [];
     for (const m of s.mounts) {
