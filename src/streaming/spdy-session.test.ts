@@ -63,3 +63,25 @@ test('the server side can open streams too (even ids)', async () => {
   assert.equal(seen, 1);
   close();
 });
+
+test('the receiver hands window back (stream and session WINDOW_UPDATE) as data arrives', async () => {
+  const { client, server, close } = await pair();
+  const updates: [number, number][] = [];
+  client.on('window_update', (id: number, delta: number) => updates.push([id, delta]));
+  const got = new Promise<number>((resolve) => {
+    server.on('stream', (s: SpdyStream) => {
+      void s.reply();
+      let n = 0;
+      s.on('data', (b: Buffer) => (n += b.length));
+      s.once('end', () => resolve(n));
+    });
+  });
+  const st = await client.openStream({ streamtype: ['stdin'] });
+  st.end(Buffer.alloc(100_000, 1));
+  assert.equal(await got, 100_000);
+  await client.ping(); // every update sent before the ping's echo has arrived
+  const sum = (id: number) => updates.filter(([i]) => i === id).reduce((a, [, d]) => a + d, 0);
+  assert.ok(sum(0) >= 65536, `session window returned: ${sum(0)}`);
+  assert.ok(sum(st.id) >= 65536, `stream window returned: ${sum(st.id)}`);
+  close();
+});

@@ -1,8 +1,10 @@
 // One SPDY/3.1 session over an upgraded socket, either side (the daemon is the server; the test
-// client in test/helpers uses the client role). Streams are Node Duplexes. As moby/spdystream (what
-// kubectl, crictl and the kubelet speak), no flow-control windows are enforced: SETTINGS and
-// WINDOW_UPDATE are accepted and ignored, and backpressure comes from TCP (reading pauses while a
-// stream's reader is behind).
+// client in test/helpers uses the client role). Streams are Node Duplexes. Sending, we do as
+// moby/spdystream (what kubectl, crictl and the kubelet speak): peer windows are not enforced
+// (spdystream never sends WINDOW_UPDATE, so a sender that waited would stall at 64 KiB); SETTINGS
+// and WINDOW_UPDATE are accepted and ignored, and backpressure comes from TCP (reading pauses while
+// a stream's reader is behind). Receiving, we do return window (stream and session WINDOW_UPDATE
+// every 32 KiB), so peers that do enforce SPDY/3.1 flow control keep sending.
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import {
@@ -18,6 +20,8 @@ import { HeaderCompressor, HeaderDecompressor, type SpdyHeaders } from './spdy-h
 
 /** Payload size of the data frames we send. */
 const DATA_CHUNK = 32 * 1024;
+/** Received bytes after which the window is handed back. */
+const WINDOW_UPDATE_EVERY = 32 * 1024;
 /** How long close() waits for the peer to hang up before destroying the socket. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -170,6 +174,7 @@ export class SpdyStream extends Duplex {
 
 /**
  * Events: 'stream' (SpdyStream opened by the peer: call reply() or reset()), 'ping', 'goaway',
+ * 'window_update' (stream id, delta: informational, windows are not enforced),
  * 'close' (socket gone), 'error' (protocol error; the session is torn down after it).
  */
 export class SpdySession extends EventEmitter {
@@ -184,6 +189,8 @@ export class SpdySession extends EventEmitter {
   private nextStreamId: number;
   private nextPingId: number;
   private lastRemoteStreamId = 0;
+  /** Bytes received and not yet returned with WINDOW_UPDATE, per stream (0: the session). */
+  private readonly unacked = new Map<number, number>();
   private goneAway = false;
   private closed = false;
 
@@ -286,6 +293,7 @@ export class SpdySession extends EventEmitter {
   /** @internal */
   removeStream(s: SpdyStream): void {
     if (this.streams.get(s.id) === s) this.streams.delete(s.id);
+    this.unacked.delete(s.id);
     this.paused.delete(s.id);
     if (this.paused.size === 0 && this.socket.isPaused()) this.socket.resume();
   }
@@ -357,7 +365,9 @@ export class SpdySession extends EventEmitter {
       }
       case 'data': {
         // Data for unknown (already reset or finished) streams is dropped, as spdystream does.
-        this.streams.get(f.streamId)?.onData(f.data, (f.flags & FLAG_FIN) !== 0);
+        const s = this.streams.get(f.streamId);
+        s?.onData(f.data, (f.flags & FLAG_FIN) !== 0);
+        if (f.data.length) this.returnWindow(s && !(f.flags & FLAG_FIN) ? f.streamId : undefined, f.data.length);
         return;
       }
       case 'rst_stream':
@@ -378,10 +388,24 @@ export class SpdySession extends EventEmitter {
         this.goneAway = true;
         this.emit('goaway', f.lastGoodStreamId, f.status);
         return;
-      case 'settings':
       case 'window_update':
+        this.emit('window_update', f.streamId, f.delta);
+        return;
+      case 'settings':
       case 'unknown':
         return;
+    }
+  }
+
+  private returnWindow(streamId: number | undefined, n: number): void {
+    for (const id of streamId === undefined ? [0] : [0, streamId]) {
+      const total = (this.unacked.get(id) ?? 0) + n;
+      if (total < WINDOW_UPDATE_EVERY) {
+        this.unacked.set(id, total);
+        continue;
+      }
+      this.unacked.set(id, 0);
+      void this.sendFrame({ type: 'window_update', streamId: id, delta: total }).catch(() => undefined);
     }
   }
 
