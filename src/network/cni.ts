@@ -110,7 +110,8 @@ export class CniNetwork {
 
   /** DEL with the record of the ADD (idempotent: plugins treat a missing attachment as done). */
   async del(rec: CniAddRecord, a: CniAttachment): Promise<void> {
-    await this.delList(rec.network, a, rec.result, a.ifName);
+    const prev = rec.result && Object.keys(rec.result).length ? rec.result : undefined;
+    await this.delList(rec.network, a, prev, a.ifName);
     if (rec.loopback) await this.delList(LOOPBACK_NET(rec.network.cniVersion || '1.0.0'), a, undefined, 'lo').catch(() => undefined);
   }
 }

@@ -61,6 +61,15 @@ export class PodNetwork {
     await this.cni.del(rec, this.attachment(who, netns, portMappings));
   }
 
+  /** DEL after an ADD whose result was never recorded (a crash in between). */
+  async detachUnrecorded(who: PodNetworkIdentity, netns: string, portMappings: CniPortMapping[]): Promise<void> {
+    const loaded = await loadNetworkConfig(this.config.network.conf_dir, this.config.network.plugin_dirs);
+    if (!loaded.ok) return; // nothing to DEL with; the namespace goes away with the pod
+    const { file: _file, ...network } = loaded.network;
+    const rec: CniAddRecord = { network, result: {}, loopback: !network.plugins.some((p) => p.type === 'loopback') };
+    await this.cni.del(rec, this.attachment(who, netns, portMappings));
+  }
+
   private attachment(who: PodNetworkIdentity, netns: string, portMappings: CniPortMapping[]) {
     return {
       containerId: who.podId,

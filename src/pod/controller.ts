@@ -22,7 +22,7 @@ import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
 import { unmountShm } from './shm.js';
 import { PodStore } from './store.js';
-import { ownOomScoreAdj } from './host-facts.js';
+import { ownCapabilities, ownOomScoreAdj } from './host-facts.js';
 import type { PodContainers, PodHandle, PodRecord } from './types.js';
 import { podView, type PodViewShape } from './view.js';
 
@@ -43,6 +43,8 @@ export class PodController {
   readonly names: PodNames;
   /** The daemon's own oom_score_adj: the floor for the infra when restricted. */
   oomFloor = 0;
+  /** Our own bounding set: the capabilities of a privileged infra. */
+  ownCapabilities: string[] | undefined;
   private readonly pods = new Map<string, PodRecord>();
   private containers: PodContainers | undefined;
 
@@ -59,6 +61,7 @@ export class PodController {
   static async open(o: PodControllerOptions): Promise<PodController> {
     const pc = new PodController(o);
     pc.oomFloor = await ownOomScoreAdj();
+    pc.ownCapabilities = await ownCapabilities();
     await pc.recover();
     return pc;
   }
@@ -156,10 +159,15 @@ export class PodController {
       const rec = this.pods.get(id);
       if (!rec) return; // removed meanwhile
       await this.containers?.stopAll(id);
+      const who = { podId: id, namespace: rec.metadata.namespace, name: rec.metadata.name, uid: rec.metadata.uid };
       if (rec.cni) {
-        const who = { podId: id, namespace: rec.metadata.namespace, name: rec.metadata.name, uid: rec.metadata.uid };
         await this.network.detach(who, rec.netnsPath, rec.portMappings, rec.cni);
         delete rec.cni;
+        await this.store.save(rec);
+      } else if (rec.cniPending) {
+        // The daemon died during the ADD: DEL with the network as configured now.
+        await this.network.detachUnrecorded(who, rec.netnsPath, rec.portMappings);
+        delete rec.cniPending;
         await this.store.save(rec);
       }
       await this.stopInfra(rec);

@@ -23,6 +23,8 @@ export interface InfraSpecInput {
   sysctls: Record<string, string>;
   cgroupsPath: string;
   privileged: boolean;
+  /** The capabilities a privileged infra gets: the daemon's own bounding set (default: all). */
+  privilegedCapabilities?: readonly string[];
   uid: number;
   gid: number;
   additionalGids: number[];
@@ -46,7 +48,7 @@ export function infraSpec(i: InfraSpecInput): OciSpec {
   spec.process.user = { uid: i.uid, gid: i.gid, ...(i.additionalGids.length ? { additionalGids: [...i.additionalGids] } : {}) };
   spec.process.noNewPrivileges = !i.privileged;
   spec.process.oomScoreAdj = i.oomScoreAdj;
-  const caps = i.privileged ? [...ALL_CAPABILITIES] : [];
+  const caps = i.privileged ? [...(i.privilegedCapabilities ?? ALL_CAPABILITIES)] : [];
   spec.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
 
   spec.mounts.push({ destination: INFRA_INIT_PATH, type: 'bind', source: i.infraInit, options: ['rbind', 'ro', 'nosuid', 'nodev'] });

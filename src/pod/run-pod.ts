@@ -80,6 +80,8 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       if (!hostNet) {
         rec.netnsPath = await pc.network.createNetns(id);
         rb.add('netns', () => pc.network.removeNetns(rec.netnsPath));
+        rec.cniPending = true;
+        await pc.store.save(rec);
         const who = { podId: id, namespace: meta.namespace, name: meta.name, uid: meta.uid };
         try {
           rec.cni = await pc.network.attach(who, rec.netnsPath, settings.portMappings);
@@ -90,6 +92,7 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
         const cniRec = rec.cni;
         rb.add('cni', () => pc.network.detach(who, rec.netnsPath, settings.portMappings, cniRec));
         rec.ips = podIPs(cniRec.result);
+        delete rec.cniPending;
         await pc.store.save(rec);
       }
 
@@ -112,6 +115,7 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
         sysctls: settings.sysctls,
         cgroupsPath: cg.infraCgroupsPath,
         privileged: settings.privileged,
+        ...(pc.ownCapabilities ? { privilegedCapabilities: pc.ownCapabilities } : {}),
         uid: settings.uid,
         gid: settings.gid,
         additionalGids: settings.additionalGids,

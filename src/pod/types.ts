@@ -54,6 +54,8 @@ export interface PodRecord {
   ips: string[];
   /** The CNI ADD result and network config, kept for DEL. */
   cni?: CniAddRecord;
+  /** Set (on disk) while an ADD is in flight: a crash then still gets a DEL with the current config. */
+  cniPending?: boolean;
   portMappings: CniPortMapping[];
   /** Exit-file dir and attach-socket dir used by the infra's conmon. */
   exitDir: string;

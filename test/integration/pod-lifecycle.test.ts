@@ -132,7 +132,10 @@ test('DNS, hostname, sysctls, /dev/shm and the cgroup are applied inside the pod
     config: cfg('dns', {
       hostname: 'dns-host',
       dns_config: { servers: ['10.96.0.10', '10.96.0.11'], searches: ['lc.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5', 'edns0'] },
-      linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '77', 'kernel.shm_rmid_forced': '1', 'net/ipv4/ping_group_range': '0 0' } },
+      linux: {
+        sysctls: { 'net.ipv4.ip_unprivileged_port_start': '77', 'kernel.shm_rmid_forced': '1', 'net/ipv4/ping_group_range': '0 0' },
+        security_context: { run_as_user: { value: 65534 }, run_as_group: { value: 65533 }, seccomp: { profile_type: 'RuntimeDefault' } },
+      },
     }),
   });
   const v = await verbose(r.pod_sandbox_id);
@@ -154,6 +157,13 @@ test('DNS, hostname, sysctls, /dev/shm and the cgroup are applied inside the pod
   assert.equal(v.cgroupParent, `/rktlet/pod-${r.pod_sandbox_id}`);
   const cg = readFileSync(`/proc/${v.pid}/cgroup`, 'utf8');
   assert.match(cg, new RegExp(`:memory:/rktlet/pod-${r.pod_sandbox_id}/${r.pod_sandbox_id}\n`));
+  // The security context: user, group, no capabilities, no new privileges, a seccomp filter.
+  const status = readFileSync(`/proc/${v.pid}/status`, 'utf8');
+  assert.match(status, /^Uid:\t65534\t/m);
+  assert.match(status, /^Gid:\t65533\t/m);
+  assert.match(status, /^CapEff:\t0000000000000000$/m);
+  assert.match(status, /^NoNewPrivs:\t1$/m);
+  assert.match(status, /^Seccomp:\t2$/m);
   // oom_score_adj is clamped to the daemon's own (root here cannot go below it).
   const own = Number(readFileSync(`/proc/${d.proc.pid}/oom_score_adj`, 'utf8'));
   assert.equal(Number(readFileSync(`/proc/${v.pid}/oom_score_adj`, 'utf8')), Math.max(-998, own));
@@ -168,7 +178,7 @@ test('the host namespaces and a kubelet cgroup_parent', async () => {
   const parent = `/rktlet-test-${process.pid}`;
   const r = await d.client.runtime('RunPodSandbox', {
     config: cfg('host', {
-      linux: { cgroup_parent: parent, security_context: { namespace_options: { network: 'NODE', pid: 'NODE', ipc: 'NODE' } } },
+      linux: { cgroup_parent: parent, security_context: { privileged: true, namespace_options: { network: 'NODE', pid: 'NODE', ipc: 'NODE' } } },
     }),
   });
   const s = await d.client.runtime('PodSandboxStatus', { pod_sandbox_id: r.pod_sandbox_id, verbose: true });
@@ -181,6 +191,10 @@ test('the host namespaces and a kubelet cgroup_parent', async () => {
     assert.equal(sh('readlink', [`/proc/${v.pid}/ns/${ns}`]), sh('readlink', [`/proc/self/ns/${ns}`]), ns);
   }
   assert.equal(sh('nsenter', ['-t', String(v.pid), '--uts', 'hostname']).trim(), hostname());
+  // Privileged: every capability, no seccomp filter.
+  const status = readFileSync(`/proc/${v.pid}/status`, 'utf8');
+  assert.doesNotMatch(status, /^CapEff:\t0000000000000000$/m);
+  assert.match(status, /^Seccomp:\t0$/m);
   assert.match(readFileSync(`/proc/${v.pid}/cgroup`, 'utf8'), new RegExp(`:memory:${parent}/${r.pod_sandbox_id}\n`));
   // Namespaced sysctls need the pod's own namespaces.
   const bad = await codeOf(d.client.runtime('RunPodSandbox', { config: cfg('host2', { linux: { sysctls: { 'net.ipv4.ip_forward': '1' }, security_context: { namespace_options: { network: 'NODE' } } } }) }));

@@ -3,7 +3,9 @@
 // daemon was away comes back NOTREADY and can still be stopped and removed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { TestDaemon } from '../helpers/daemon.js';
 
 const daemons: TestDaemon[] = [];
@@ -59,6 +61,12 @@ test('SIGKILL and restart change no pod state or IP; an infra that died meanwhil
   const beta = before.find((p) => p.id === b!.pod_sandbox_id)!;
   await d2.stop('SIGKILL');
   process.kill(beta.pid, 'SIGKILL');
+  // And alpha looks like the daemon died in the middle of its CNI ADD (no result recorded).
+  const alphaFile = join(d1.dirs.root, 'pods', a!.pod_sandbox_id, 'pod.json');
+  const alphaRec = JSON.parse(readFileSync(alphaFile, 'utf8')) as Record<string, unknown>;
+  delete alphaRec.cni;
+  alphaRec.cniPending = true;
+  writeFileSync(alphaFile, JSON.stringify(alphaRec));
   for (let i = 0; i < 200 && alive(beta.pid); i++) await new Promise((r) => setTimeout(r, 10));
   const d3 = await TestDaemon.start({ dirs: d1.dirs });
   daemons.push(d3);
@@ -72,4 +80,13 @@ test('SIGKILL and restart change no pod state or IP; an infra that died meanwhil
   await d3.client.runtime('RemovePodSandbox', { pod_sandbox_id: beta.id });
   assert.ok(!existsSync(`${d1.dirs.root}/pods/${beta.id}`));
   assert.deepEqual((await snapshot(d3)).map((p) => p.id).sort(), [a!.pod_sandbox_id, c!.pod_sandbox_id].sort());
+
+  // alpha's unrecorded ADD is undone with the current config: its address and rules go.
+  const alphaIp = before.find((p) => p.id === a!.pod_sandbox_id)!.ip;
+  const ipFile = join(d1.dirs.root, 'cni', 'networks', d1.dirs.bridge!, alphaIp);
+  assert.ok(existsSync(ipFile));
+  await d3.client.runtime('StopPodSandbox', { pod_sandbox_id: a!.pod_sandbox_id });
+  assert.ok(!existsSync(ipFile), 'host-local released the address');
+  const nat = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout;
+  assert.ok(!nat.includes(a!.pod_sandbox_id), 'no NAT rule mentions the pod');
 });
