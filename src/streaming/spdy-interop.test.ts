@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { packageRoot } from '../util/package-info.js';
 import { silentLogger } from '../log/logger.js';
 import { HostBackend } from './host-backend.js';
@@ -44,4 +46,24 @@ test('a real spdystream client execs through our server (v4 status, stdin close,
   const status = JSON.parse(r.error!) as { reason: string; details: { causes: { reason: string; message: string }[] } };
   assert.equal(status.reason, 'NonZeroExitCode');
   assert.deepEqual(status.details.causes, [{ reason: 'ExitCode', message: '5' }]);
+});
+
+test('a real spdystream client port-forwards through our server (request IDs, error stream)', { skip: !haveGo && 'go or spdystream not installed' }, async () => {
+  const web = http.createServer((req, res) => res.end(`go says ${req.url}`));
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  try {
+    const port = String((web.address() as AddressInfo).port);
+    const url = server.register({ kind: 'portforward', podSandboxId: 'p', ports: [] });
+    const { stdout } = await promisify(execFile)(bin, ['-pf', url, port, 'GET /pf HTTP/1.0\r\n\r\n']);
+    const r = JSON.parse(stdout) as Record<string, string>;
+    assert.equal(r.protocol, 'portforward.k8s.io');
+    assert.match(r.data!, /go says \/pf$/);
+    assert.equal(r.error, '');
+
+    const refused = server.register({ kind: 'portforward', podSandboxId: 'p', ports: [] });
+    const { stdout: out2 } = await promisify(execFile)(bin, ['-pf', refused, '1', 'x']);
+    assert.match((JSON.parse(out2) as Record<string, string>).error!, /error forwarding port 1 to pod p/);
+  } finally {
+    await new Promise<void>((r) => web.close(() => r()));
+  }
 });
