@@ -156,10 +156,11 @@ function sh(cmd: string, args: string[]): string {
 /** Best-effort removal of everything a daemon left on the host, then its temp dirs. */
 export function cleanupHost(dirs: DaemonDirs): void {
   for (const [handler, bin] of [['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun']] as const) {
-    const root = join(dirs.runRoot, handler);
-    if (!existsSync(root)) continue;
-    for (const id of sh(bin, ['--root', root, 'list', '-q']).split('\n').filter((x) => x)) {
-      spawnSync(bin, ['--root', root, 'delete', '--force', id]);
+    for (const root of [join(dirs.runRoot, 'oci', handler), join(dirs.runRoot, handler)]) {
+      if (!existsSync(root)) continue;
+      for (const id of sh(bin, ['--root', root, 'list', '-q']).split('\n').filter((x) => x)) {
+        spawnSync(bin, ['--root', root, 'delete', '--force', id]);
+      }
     }
   }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
