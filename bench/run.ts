@@ -3,7 +3,7 @@
 // the runtimes, writes bench/results/{latest,<date>}.{md,json}, and removes everything it made
 // (also on Ctrl-C / SIGTERM).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readdirSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { packageRoot } from '../src/util/package-info.js';
 import { BenchContext, log, run, type BenchImages } from './lib/bench-context.js';
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
   cleanup.installSignalHandlers();
   takeLock(cleanup);
   const started = new Date();
+  const loadAtStart = loadavg()[0] ?? 0;
   const base = mkdtempSync(join(tmpdir(), 'rktlet-bench-'));
   const runId = basename(base).replace('rktlet-bench-', '');
   const logsOut = join(tmpdir(), 'rktlet-bench-logs');
@@ -172,7 +173,12 @@ async function main(): Promise<void> {
     date: started.toISOString(),
     machine: machineInfo(),
     versions: await versions(rkVersion),
-    settings: { ...describeSettings(settings), 'wall time': `${((Date.now() - started.getTime()) / 1000).toFixed(0)} s` },
+    settings: {
+      ...describeSettings(settings),
+      'wall time': `${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`,
+      // Other work on the machine skews both runtimes; this says how busy it was.
+      'load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${(loadavg()[0] ?? 0).toFixed(2)}`,
+    },
     rows: ctx.rows,
     notes: [
       'containerd 1.6 runs one containerd-shim-runc-v2 per pod (with a pause container from a catatonit image); rktlet runs conmon per container and its infra process from the host catatonit, no pause image.',
