@@ -14,9 +14,15 @@ let env: ContainerEnv;
 let metricsUrl = '';
 before(async () => {
   env = await containerEnv({ daemon: { configToml: '[metrics]\naddress = "127.0.0.1:0"\n' } });
-  const m = /"address":"127\.0\.0\.1:(\d+)","msg":"serving Prometheus metrics/.exec(env.d.stderr);
-  assert.ok(m, 'metrics endpoint address in the log');
-  metricsUrl = `http://127.0.0.1:${m[1]}/metrics`;
+  for (;;) {
+    // Logs are asynchronous: the line may arrive after the daemon answers.
+    const m = /"address":"127\.0\.0\.1:(\d+)","msg":"serving Prometheus metrics/.exec(env.d.stderr);
+    if (m) {
+      metricsUrl = `http://127.0.0.1:${m[1]}/metrics`;
+      break;
+    }
+    await sleep(20);
+  }
 });
 after(async () => {
   await env?.close();

@@ -6,6 +6,7 @@ import { writeFileSync, chmodSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon } from '../helpers/daemon.js';
 
 const daemons: TestDaemon[] = [];
@@ -22,6 +23,15 @@ async function start(configToml = '') {
 async function conditions(d: TestDaemon) {
   const s = await d.client.runtime('Status', { verbose: false });
   return Object.fromEntries(s.status!.conditions.map((c) => [c.type, c]));
+}
+
+/** The endpoint's port from its log line (logs are asynchronous: wait for it). */
+async function metricsUrlOf(d: TestDaemon): Promise<string> {
+  for (;;) {
+    const m = /"address":"127\.0\.0\.1:(\d+)","msg":"serving Prometheus metrics/.exec(d.stderr);
+    if (m) return `http://127.0.0.1:${m[1]}/metrics`;
+    await sleep(20);
+  }
 }
 
 const LOOPBACK_NET = JSON.stringify({ cniVersion: '1.0.0', name: 'test', plugins: [{ type: 'loopback' }] });
@@ -112,12 +122,12 @@ test('ListMetricDescriptors: cAdvisor names with their label keys', async () => 
 
 test('Prometheus endpoint: off by default; when configured, RPC latency and error counts', async () => {
   const off = await start();
+  // "rktlet is serving" is logged after the endpoint would have been started.
+  while (!off.stderr.includes('rktlet is serving')) await sleep(20);
   assert.doesNotMatch(off.stderr, /serving Prometheus metrics/);
 
   const d = await start('[metrics]\naddress = "127.0.0.1:0"\n');
-  const m = /"address":"127\.0\.0\.1:(\d+)","msg":"serving Prometheus metrics/.exec(d.stderr);
-  assert.ok(m, d.stderr);
-  const url = `http://127.0.0.1:${m[1]}/metrics`;
+  const url = await metricsUrlOf(d);
   await d.client.runtime('Version', {});
   await d.client.runtime('Version', {});
   // A refused call: ContainerStats of an unknown id is NOT_FOUND (or UNIMPLEMENTED before stats land).
