@@ -25,27 +25,29 @@ export async function containerEnv(o: { images?: Record<string, BusyboxExtra>; d
   await d.client.image('PullImage', { image: { image } });
   for (const ref of Object.keys(o.images ?? {})) await d.client.image('PullImage', { image: { image: `${reg.host}/${ref}` } });
   const logRoot = mkdtempSync(join(tmpdir(), 'rktlet-ctr-logs-'));
-  return {
+  const env: ContainerEnv = {
     reg,
     d,
     image,
     logRoot,
     async close() {
       // Pods first: removing them removes their containers (and conmon, mounts, netns).
+      const cur = env.d;
       try {
-        const pods = await d.client.runtime('ListPodSandbox', {});
+        const pods = await cur.client.runtime('ListPodSandbox', {});
         for (const p of pods.items) {
-          await d.client.runtime('StopPodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
-          await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
+          await cur.client.runtime('StopPodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
+          await cur.client.runtime('RemovePodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
         }
       } catch {
         /* daemon already gone */
       }
-      await d.destroy();
+      await cur.destroy();
       await reg.stop();
       rmSync(logRoot, { recursive: true, force: true });
     },
   };
+  return env;
 }
 
 let podSeq = 0;
