@@ -8,7 +8,7 @@ export function bridge(client: Duplex, target: Duplex, signal: AbortSignal, conn
     let up = false;
     const onAbort = () => target.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
-    target.once('error', (err) => {
+    target.on('error', (err) => {
       if (!up) reject(err);
     });
     target.once('close', () => {

@@ -224,3 +224,27 @@ test('TLS: with a certificate and key the server speaks https and the URLs say s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('garbage after the upgrade ends that session only (GOAWAY, close); the server keeps serving', async () => {
+  const net = await import('node:net');
+  for (const junk of [Buffer.from('8002000600000004000000010', 'hex'), Buffer.concat([Buffer.from('800300010000000e0000000100000000', 'hex'), Buffer.from('not zlib!!')])]) {
+    const u = new URL(execUrl(['true']));
+    const sock = net.connect(Number(u.port), u.hostname);
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`POST ${u.pathname} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`);
+    let got = Buffer.alloc(0);
+    sock.on('data', (b: Buffer) => (got = Buffer.concat([got, b])));
+    for (let i = 0; i < 100 && !got.includes('\r\n\r\n'); i++) await sleep(10);
+    assert.match(got.toString('latin1'), /^HTTP\/1\.1 101 /);
+    const headerEnd = got.indexOf('\r\n\r\n') + 4;
+    sock.write(junk);
+    await new Promise((r) => sock.once('close', r));
+    // The last frame the server sent is a GOAWAY with PROTOCOL_ERROR (status 1).
+    const tail = got.subarray(headerEnd);
+    assert.ok(tail.length >= 16, `a GOAWAY frame: ${tail.toString('hex')}`);
+    assert.equal(tail.subarray(tail.length - 16, tail.length - 12).toString('hex'), '80030007');
+    assert.equal(tail.readUInt32BE(tail.length - 4), 1);
+  }
+  const r = await spdyExec(execUrl(['echo', 'still here']));
+  assert.equal(r.stdout.toString(), 'still here\n');
+});

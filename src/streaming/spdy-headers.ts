@@ -65,6 +65,9 @@ export function headerValue(h: SpdyHeaders, name: string): string | undefined {
 /** One direction's zlib context: each call compresses (or inflates) one block and sync-flushes. */
 class ZContext {
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Rejects the block in flight when the context is closed under it (its callback never comes). */
+  private abort: ((e: Error) => void) | undefined;
 
   constructor(private readonly z: zlib.Deflate | zlib.Inflate) {
     // Errors surface through the flush callback; keep the stream from throwing unhandled.
@@ -75,10 +78,16 @@ class ZContext {
     const p = this.queue.then(
       () =>
         new Promise<Buffer>((resolve, reject) => {
+          if (this.closed) {
+            reject(new SpdyProtocolError('header compression context closed'));
+            return;
+          }
           const onError = (err: Error) => reject(new SpdyProtocolError(`header block: ${err.message}`));
+          this.abort = reject;
           this.z.once('error', onError);
           this.z.write(input);
           this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+            this.abort = undefined;
             this.z.off('error', onError);
             const chunks: Buffer[] = [];
             let size = 0;
@@ -97,6 +106,8 @@ class ZContext {
   }
 
   close(): void {
+    this.closed = true;
+    this.abort?.(new SpdyProtocolError('header compression context closed'));
     this.z.destroy();
   }
 }
