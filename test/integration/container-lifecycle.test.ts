@@ -151,3 +151,19 @@ test('bad input: right codes, daemon keeps serving', async () => {
   await env.d.client.runtime('RemoveContainer', { container_id: 'never-existed' });
   assert.equal((await env.d.client.runtime('Version', {})).runtime_name, 'rktlet');
 });
+
+test('StopPodSandbox stops the pod\'s containers; RemovePodSandbox removes them', async () => {
+  const pod = await runPod(env);
+  const a = await createContainer(env, pod.id, { command: ['sleep', '3600'] });
+  const b = await createContainer(env, pod.id, { command: ['true'] });
+  await env.d.client.runtime('StartContainer', { container_id: a.id });
+  const pid = (JSON.parse((await status(env, a.id, true)).info.info!) as { pid: number }).pid;
+  await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: pod.id });
+  assert.equal((await status(env, a.id)).status?.state, 'CONTAINER_EXITED');
+  assert.equal((await status(env, b.id)).status?.state, 'CONTAINER_EXITED', 'a created container is stopped too');
+  assert.ok(!existsSync(`/proc/${pid}`));
+  await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: pod.id });
+  const left = await env.d.client.runtime('ListContainers', { filter: { pod_sandbox_id: pod.id } });
+  assert.deepEqual(left.containers, []);
+  assert.equal((await grpcError(status(env, a.id)))?.code, Grpc.NOT_FOUND);
+});
