@@ -25,6 +25,8 @@ export interface MemorySample {
   activeFileBytes?: bigint;
   inactiveFileBytes?: bigint;
   swapBytes?: bigint;
+  /** Swap the cgroup may use; undefined: unlimited or unknown. */
+  swapLimitBytes?: bigint;
   maxUsageBytes?: bigint;
   failcnt?: bigint;
   pageFaults: bigint;

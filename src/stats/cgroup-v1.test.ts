@@ -31,6 +31,7 @@ test('v1: every figure from a full container cgroup (hierarchical totals)', asyn
   assert.equal(m.maxUsageBytes, 110000000n);
   assert.equal(m.failcnt, 3n);
   assert.equal(m.oomKills, 1n);
+  assert.equal(m.swapLimitBytes, 536870912n - 268435456n);
   assert.equal(m.psi?.full?.total, 5n);
   assert.deepEqual(s.pids, { current: 7n, max: 1024n });
   assert.deepEqual(s.io?.devices, [{ major: 8, minor: 0, readBytes: 4096n, writeBytes: 8192n, reads: 1n, writes: 2n }]);
@@ -45,6 +46,7 @@ test('v1: an old kernel without usage_user, unified or pids; unlimited memory', 
   assert.equal(s.cpu?.systemNs, 30_000_000n);
   assert.equal(s.cpu?.psi, undefined);
   assert.equal(s.memory?.limitBytes, undefined);
+  assert.equal(s.memory?.swapLimitBytes, undefined);
   // inactive_file larger than usage: the working set stops at 0.
   assert.equal(s.memory?.workingSetBytes, 0n);
   assert.equal(s.memory?.rssBytes, 1024n);

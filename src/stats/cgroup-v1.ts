@@ -75,6 +75,11 @@ async function readMemory(d: V1Dirs): Promise<MemorySample | undefined> {
     majorPageFaults: s('pgmajfault') ?? 0n,
   };
   if (limit !== undefined && limit < UNLIMITED_THRESHOLD) mem.limitBytes = limit;
+  // memsw is memory + swap: the swap share is what exceeds the memory limit.
+  const memsw = parseUint(await readOptional(d.memory, 'memory.memsw.limit_in_bytes'));
+  if (memsw !== undefined && memsw < UNLIMITED_THRESHOLD && mem.limitBytes !== undefined && memsw >= mem.limitBytes) {
+    mem.swapLimitBytes = memsw - mem.limitBytes;
+  }
   const oom = await readOptional(d.memory, 'memory.oom_control');
   if (oom) mem.oomKills = parseFlatKeyed(oom).get('oom_kill');
   const psi = await readOptional(d.unified, 'memory.pressure');

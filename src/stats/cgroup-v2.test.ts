@@ -23,6 +23,7 @@ test('v2: every figure from a full container cgroup', async () => {
   assert.equal(m.pageFaults, 123456n);
   assert.equal(m.majorPageFaults, 42n);
   assert.equal(m.swapBytes, 0n);
+  assert.equal(m.swapLimitBytes, 1073741824n);
   assert.equal(m.maxUsageBytes, 110000000n);
   assert.equal(m.failcnt, 3n);
   assert.equal(m.oomKills, 1n);
@@ -38,6 +39,8 @@ test('v2: "max" memory is unlimited; absent files are absent figures', async () 
   assert.equal(s.cpu?.usageNs, 1000n);
   assert.equal(s.cpu?.psi, undefined);
   assert.equal(s.memory?.limitBytes, undefined);
+  assert.equal(s.memory?.swapLimitBytes, undefined);
+  assert.equal(s.memory?.swapBytes, 0n);
   assert.equal(s.memory?.workingSetBytes, 0n);
   assert.equal(s.memory?.pageFaults, 0n);
   assert.equal(s.pids, undefined);

@@ -30,11 +30,12 @@ async function readCpu(dir: string): Promise<CpuSample | undefined> {
 }
 
 async function readMemory(dir: string): Promise<MemorySample | undefined> {
-  const [current, statText, max, swap, peak, events, psi] = await Promise.all([
+  const [current, statText, max, swap, swapMax, peak, events, psi] = await Promise.all([
     readOptional(dir, 'memory.current'),
     readOptional(dir, 'memory.stat'),
     readOptional(dir, 'memory.max'),
     readOptional(dir, 'memory.swap.current'),
+    readOptional(dir, 'memory.swap.max'),
     readOptional(dir, 'memory.peak'),
     readOptional(dir, 'memory.events'),
     readOptional(dir, 'memory.pressure'),
@@ -54,6 +55,7 @@ async function readMemory(dir: string): Promise<MemorySample | undefined> {
     activeFileBytes: stat.get('active_file'),
     inactiveFileBytes: inactiveFile,
     swapBytes: parseUint(swap),
+    swapLimitBytes: parseUint(swapMax),
     maxUsageBytes: parseUint(peak),
     pageFaults: stat.get('pgfault') ?? 0n,
     majorPageFaults: stat.get('pgmajfault') ?? 0n,

@@ -32,6 +32,9 @@ test('cpu, memory, io, process and swap messages carry the sample timestamp', ()
   assert.equal(ioUsage(full)?.psi?.Some?.Total, '5');
   assert.deepEqual(processUsage(full), { timestamp: '1000', process_count: { value: '4' } });
   assert.equal(swapUsage(full)?.swap_usage_bytes?.value, '0');
+  assert.equal(swapUsage(full)?.swap_available_bytes, null);
+  const limited: CgroupSample = { ...full, memory: { ...full.memory!, swapBytes: 10n, swapLimitBytes: 100n } };
+  assert.equal(swapUsage(limited)?.swap_available_bytes?.value, '90');
 });
 
 test('unknown figures stay unset: no limit → no available_bytes; nothing read → null', () => {

@@ -55,8 +55,11 @@ export function memoryUsage(s: CgroupSample): MemoryUsage | null {
 }
 
 export function swapUsage(s: CgroupSample): SwapUsage | null {
-  if (s.memory?.swapBytes === undefined) return null;
-  return { timestamp: s.timestampNs.toString(), swap_usage_bytes: u64(s.memory.swapBytes), swap_available_bytes: null };
+  const m = s.memory;
+  if (m?.swapBytes === undefined) return null;
+  let available: bigint | undefined;
+  if (m.swapLimitBytes !== undefined) available = m.swapLimitBytes > m.swapBytes ? m.swapLimitBytes - m.swapBytes : 0n;
+  return { timestamp: s.timestampNs.toString(), swap_usage_bytes: u64(m.swapBytes), swap_available_bytes: u64(available) };
 }
 
 export function ioUsage(s: CgroupSample): IoUsage | null {
