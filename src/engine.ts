@@ -109,7 +109,7 @@ export class Engine {
     e.network = new PodNetwork(e.config);
     const written = await e.network.init();
     if (written) e.log.info({ file: written }, 'wrote the default CNI network config');
-    e.pods = await PodController.open({ config: e.config, log: e.log, network: e.network, runtimes: e.runtimes });
+    e.pods = await PodController.open({ config: e.config, log: e.log, network: e.network, runtimes: e.runtimes, images: e.images, snapshots: e.snapshots });
     e.containers = new ContainerService({
       config: e.config,
       log: e.log,

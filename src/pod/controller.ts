@@ -13,6 +13,8 @@ import type { PodSandboxFilter__Output } from '../gen/runtime/v1/PodSandboxFilte
 import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { RuntimeSet } from '../oci/runtimes.js';
+import type { ImageRecord } from '../image/types.js';
+import type { Snapshotter } from '../snapshot/types.js';
 import { cgroupMounts, podCgroupDir } from './cgroups.js';
 import { filterPods, findByIdOrPrefix } from './filter.js';
 import { infraAlive } from './infra-liveness.js';
@@ -26,11 +28,19 @@ import { ownCapabilities, ownOomScoreAdj } from './host-facts.js';
 import type { PodContainers, PodHandle, PodRecord } from './types.js';
 import { podView, type PodViewShape } from './view.js';
 
+/** What a pause image needs from the image part (only used when pod.pause_image is set). */
+export interface PauseImageSource {
+  resolve(ref: string): ImageRecord | undefined;
+  pull(ref: string): Promise<ImageRecord>;
+}
+
 export interface PodControllerOptions {
   config: Config;
   log: Logger;
   network: PodNetwork;
   runtimes: RuntimeSet;
+  images?: PauseImageSource;
+  snapshots?: Snapshotter;
 }
 
 export class PodController {
@@ -38,6 +48,8 @@ export class PodController {
   readonly log: Logger;
   readonly network: PodNetwork;
   readonly runtimes: RuntimeSet;
+  readonly images: PauseImageSource | undefined;
+  readonly snapshots: Snapshotter | undefined;
   readonly store: PodStore;
   readonly locks: PodLocks;
   readonly names: PodNames;
@@ -53,6 +65,8 @@ export class PodController {
     this.log = o.log.child({ part: 'pods' });
     this.network = o.network;
     this.runtimes = o.runtimes;
+    this.images = o.images;
+    this.snapshots = o.snapshots;
     this.store = new PodStore(o.config.root, o.config.run_root);
     this.locks = new PodLocks(join(o.config.run_root, 'locks', 'pods'));
     this.names = new PodNames(join(o.config.root, 'pod-names'), async (id) => this.pods.has(id) || (await this.store.load(id)) !== undefined);
@@ -205,6 +219,7 @@ export class PodController {
       if (!rec) return;
       await this.containers?.removeAll(id);
       if (rec.shmPath !== '/dev/shm') await unmountShm(rec.shmPath);
+      if (rec.infraImage) await this.snapshots?.remove(id);
       await this.removeCgroup(rec);
       await this.store.removeDirs(id);
       this.pods.delete(id);

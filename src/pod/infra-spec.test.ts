@@ -44,6 +44,15 @@ test('infra spec: host namespaces and privileged (golden)', () => {
   assert.ok(s.process.capabilities!.bounding.includes('CAP_SYS_ADMIN'));
 });
 
+test('infra spec: a pause image runs its own process on its own root', () => {
+  const s = infraSpec({ ...base, rootfs: '/snap/rootfs', image: { args: ['/pause'], env: ['PATH=/bin'], cwd: '' } });
+  assert.deepEqual(s.process.args, ['/pause']);
+  assert.deepEqual(s.process.env, ['PATH=/bin']);
+  assert.equal(s.process.cwd, '/');
+  assert.equal(s.root.path, '/snap/rootfs');
+  assert.ok(!s.mounts.some((m) => m.source === '/usr/bin/catatonit'));
+});
+
 test('oom_score_adj is clamped only when restricted', () => {
   assert.equal(clampOomScoreAdj(-998, 0, true), 0);
   assert.equal(clampOomScoreAdj(-998, -999, true), -998);

@@ -14,8 +14,10 @@ export interface InfraSpecInput {
   podId: string;
   /** Absolute path of the (empty) root directory. */
   rootfs: string;
-  /** Host path of the init binary. */
+  /** Host path of the init binary (bind-mounted onto the empty root). */
   infraInit: string;
+  /** A pause image's process instead (its root filesystem is rootfs; nothing is bind-mounted). */
+  image?: { args: string[]; env: string[]; cwd: string };
   hostname: string;
   namespaces: PodNamespaces;
   /** Pinned netns file joined by the infra ('' with host networking). */
@@ -44,14 +46,18 @@ export function clampOomScoreAdj(wanted: number, floor: number, restrict: boolea
 export function infraSpec(i: InfraSpecInput): OciSpec {
   const spec = baseSpec(i.rootfs);
   spec.root.readonly = true;
-  spec.process.args = [INFRA_INIT_PATH, '-P'];
+  spec.process.args = i.image ? [...i.image.args] : [INFRA_INIT_PATH, '-P'];
+  if (i.image) {
+    if (i.image.env.length) spec.process.env = [...i.image.env];
+    spec.process.cwd = i.image.cwd || '/';
+  }
   spec.process.user = { uid: i.uid, gid: i.gid, ...(i.additionalGids.length ? { additionalGids: [...i.additionalGids] } : {}) };
   spec.process.noNewPrivileges = !i.privileged;
   spec.process.oomScoreAdj = i.oomScoreAdj;
   const caps = i.privileged ? [...(i.privilegedCapabilities ?? ALL_CAPABILITIES)] : [];
   spec.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
 
-  spec.mounts.push({ destination: INFRA_INIT_PATH, type: 'bind', source: i.infraInit, options: ['rbind', 'ro', 'nosuid', 'nodev'] });
+  if (!i.image) spec.mounts.push({ destination: INFRA_INIT_PATH, type: 'bind', source: i.infraInit, options: ['rbind', 'ro', 'nosuid', 'nodev'] });
   if (i.shmPath) spec.mounts.push({ destination: '/dev/shm', type: 'bind', source: i.shmPath, options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'] });
   else spec.mounts.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] });
 

@@ -20,6 +20,16 @@ import type { PodRecord } from './types.js';
 import type { PodController } from './controller.js';
 import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
 
+/** The configured pause image, pulled when it is not stored yet. */
+async function pauseImage(pc: PodController, ref: string) {
+  if (!pc.images || !pc.snapshots) throw new FailedPreconditionError(`pod.pause_image is set but no image store is available`);
+  try {
+    return pc.images.resolve(ref) ?? (await pc.images.pull(ref));
+  } catch (err) {
+    throw new FailedPreconditionError(`cannot get the pause image ${ref}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 export function newPodId(): string {
   return randomBytes(32).toString('hex');
 }
@@ -31,9 +41,6 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
   const meta = config.metadata!;
   const handlerName = pc.runtimes.resolveName(req.runtime_handler);
   const runtime = pc.runtimes.get(handlerName);
-  if (cfg.pod.pause_image) {
-    throw new FailedPreconditionError(`pod.pause_image ("${cfg.pod.pause_image}") is not supported yet; leave it empty to use ${cfg.pod.infra_init}`);
-  }
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
   const id = newPodId();
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);
@@ -105,9 +112,24 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
         rb.add('shm', () => unmountShm(paths.shm));
       }
 
+      let rootfs = paths.infraRootfs;
+      let image: { args: string[]; env: string[]; cwd: string } | undefined;
+      if (cfg.pod.pause_image) {
+        const img = await pauseImage(pc, cfg.pod.pause_image);
+        const args = [...(img.config.Entrypoint ?? []), ...(img.config.Cmd ?? [])];
+        if (!args.length) throw new FailedPreconditionError(`pause image ${cfg.pod.pause_image} has neither Entrypoint nor Cmd`);
+        image = { args, env: img.config.Env ?? [], cwd: img.config.WorkingDir ?? '/' };
+        rec.infraImage = img.id;
+        rb.add('pause rootfs', () => pc.snapshots!.remove(id));
+        await pc.snapshots!.prepare(id, img.chainIds);
+        rootfs = (await pc.snapshots!.mount(id)).target;
+        await pc.store.save(rec);
+      }
+
       const spec = infraSpec({
         podId: id,
-        rootfs: paths.infraRootfs,
+        rootfs,
+        ...(image ? { image } : {}),
         infraInit: cfg.pod.infra_init,
         hostname: rec.hostname,
         namespaces: settings.namespaces,

@@ -35,6 +35,8 @@ export interface PodRecord {
   infraStartTime: string;
   /** The infra's OCI bundle (holds config.json, conmon.pid). */
   infraBundle: string;
+  /** With pod.pause_image: the image ID the infra runs (its rootfs is the snapshot keyed by the pod id). */
+  infraImage?: string;
   /**
    * The pod's cgroup: a cgroupfs path (`/rktlet/pod-<id>`, or the kubelet's parent) or, with the
    * systemd driver, a slice name (`kubepods-besteffort-pod<uid>.slice`). Containers go beneath it.
