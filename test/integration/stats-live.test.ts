@@ -102,7 +102,9 @@ test('a container burning CPU and filling memory: stats, pod stats and metrics r
   );
 
   // List / stream / filters.
+  const tl = performance.now();
   const all = await env.d.client.runtime('ListContainerStats', {});
+  t.diagnostic(`ListContainerStats round trip: ${(performance.now() - tl).toFixed(1)} ms for ${all.stats.length} container(s)`);
   assert.ok(all.stats.some((x) => x.attributes?.id === c.id));
   const byPod = await env.d.client.runtime('ListContainerStats', { filter: { pod_sandbox_id: pod.id } });
   assert.deepEqual(byPod.stats.map((x) => x.attributes?.id), [c.id]);
