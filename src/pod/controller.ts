@@ -58,6 +58,8 @@ export class PodController {
   /** Our own bounding set: the capabilities of a privileged infra. */
   ownCapabilities: string[] | undefined;
   private readonly pods = new Map<string, PodRecord>();
+  /** Pods whose RunPodSandbox is in flight: not listed until ready (in memory only). */
+  readonly creating = new Set<string>();
   private containers: PodContainers | undefined;
 
   private constructor(o: PodControllerOptions) {
@@ -154,8 +156,9 @@ export class PodController {
   }
 
   async list(filter: PodSandboxFilter__Output | null | undefined): Promise<PodRecord[]> {
-    await Promise.all([...this.pods.values()].map((p) => this.refresh(p)));
-    return filterPods([...this.pods.values()], filter);
+    const pods = [...this.pods.values()].filter((p) => !this.creating.has(p.id));
+    await Promise.all(pods.map((p) => this.refresh(p)));
+    return filterPods(pods, filter);
   }
 
   async status(idOrPrefix: string): Promise<PodRecord> {

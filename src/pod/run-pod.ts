@@ -82,6 +82,7 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       };
       await pc.store.save(rec);
       pc.index(rec);
+      pc.creating.add(id);
       rb.add('index', async () => pc.unindex(id));
 
       if (!hostNet) {
@@ -165,10 +166,12 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       rec.state = 'SANDBOX_READY';
       await pc.store.save(rec);
       rb.commit();
+      pc.creating.delete(id);
       pc.log.info({ pod_sandbox_id: id, pod: `${meta.namespace}/${meta.name}`, ips: rec.ips, handler: handlerName }, 'pod sandbox ready');
       return id;
     });
   } catch (err) {
+    pc.creating.delete(id);
     await rb.run();
     if (rb.failures.length) pc.log.warn({ pod_sandbox_id: id, undo_failures: rb.failures.map((f) => `${f.what}: ${String(f.err)}`) }, 'pod rollback incomplete');
     if (err instanceof RktletError) throw err;
