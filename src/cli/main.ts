@@ -4,6 +4,7 @@ import { addGlobalOptions } from './options.js';
 import { registerServe } from './serve.js';
 import { registerConfig } from './config-command.js';
 import { registerImageCommands } from './image-commands.js';
+import { registerContainerCommands } from './container-commands.js';
 import { packageVersion } from '../util/package-info.js';
 import { RktletError } from '../errors/catalog.js';
 
@@ -16,6 +17,7 @@ const program = addGlobalOptions(new Command('rktlet'))
 registerServe(program);
 registerConfig(program);
 registerImageCommands(program);
+registerContainerCommands(program);
 
 try {
   await program.parseAsync(process.argv);
