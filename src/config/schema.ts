@@ -131,6 +131,8 @@ export const configSchema = z.strictObject({
       token_ttl_seconds: z.number().int().positive().default(60),
       tls_cert: optionalAbsPath.default(''),
       tls_key: optionalAbsPath.default(''),
+      /** A streaming connection with no traffic for this long is closed (kubelet: 4 h). */
+      idle_timeout_seconds: z.number().int().positive().default(4 * 3600),
     })
     .prefault({}),
 

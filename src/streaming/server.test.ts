@@ -248,3 +248,17 @@ test('garbage after the upgrade ends that session only (GOAWAY, close); the serv
   const r = await spdyExec(execUrl(['echo', 'still here']));
   assert.equal(r.stdout.toString(), 'still here\n');
 });
+
+test('an idle connection is closed after the idle timeout, and its process killed', { timeout: 20_000 }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const running = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.trim() === 'sleep 2999');
+  const idle = await StreamingServer.start({ address: '127.0.0.1', port: 0, tokenTtlMs: 60_000, idleTimeoutMs: 300, backend: new HostBackend(), log: silentLogger() });
+  try {
+    const rc = await SpdyRemoteCommand.open(idle.register({ kind: 'exec', containerId: 'c', cmd: ['sleep', '2999'], stdin: true, stdout: true, stderr: true, tty: false }), { stdin: true });
+    await new Promise((r) => rc.conn.session.once('close', r));
+    for (let i = 0; i < 200 && running(); i++) await sleep(25);
+    assert.ok(!running(), 'the exec\'d process went with its connection');
+  } finally {
+    await idle.close();
+  }
+});

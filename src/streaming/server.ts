@@ -41,6 +41,8 @@ export interface StreamingServerOptions {
   log: Logger;
   /** How long a client has to open its SPDY streams (kubelet: 30 s). */
   streamCreationTimeoutMs?: number;
+  /** Close connections without traffic for this long; 0: never. */
+  idleTimeoutMs?: number;
 }
 
 const PATHS: Record<StreamingRequest['kind'], string> = { exec: 'exec', attach: 'attach', portforward: 'portforward' };
@@ -134,6 +136,12 @@ export class StreamingServer {
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
+    const idle = this.opts.idleTimeoutMs ?? 0;
+    const sock = socket as Socket;
+    if (idle > 0 && typeof sock.setTimeout === 'function') {
+      // Inactivity in either direction; an exec'd process is killed when its session goes.
+      sock.setTimeout(idle, () => sock.destroy());
+    }
     const { req: sr, status } = this.lookup(req.url);
     if (!sr) {
       const [code, reason, message] = status!;

@@ -37,6 +37,7 @@ export class StreamingService {
       tlsKey: c.tls_key || undefined,
       backend: this.deps.backend,
       log: this.deps.log.child({ part: 'streaming' }),
+      idleTimeoutMs: c.idle_timeout_seconds * 1000,
     });
     this.deps.log.info({ url: this.server.baseUrl }, 'streaming server listening');
   }
