@@ -2,7 +2,7 @@
 // image): create/start/status/list/logs/exec/stop/remove, exit codes and reasons, events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as Grpc } from '@grpc/grpc-js';
 import { containerEnv, createContainer, grpcError, readLog, runPod, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
@@ -149,6 +149,17 @@ test('bad input: right codes, daemon keeps serving', async () => {
   assert.equal((await grpcError(createContainer(env, pod.id, { name: 'dup', command: ['true'] })))?.code, Grpc.ALREADY_EXISTS);
   assert.equal((await grpcError(env.d.client.runtime('ExecSync', { container_id: c.id, cmd: ['true'], timeout: '1' })))?.code, Grpc.FAILED_PRECONDITION);
   await env.d.client.runtime('RemoveContainer', { container_id: 'never-existed' });
+  // A create the runtime refuses is rolled back: nothing listed, the name free again.
+  const before = (await env.d.client.runtime('ListContainers', {})).containers.length;
+  const active = () => readdirSync(join(env.d.dirs.root, 'snapshots', 'active')).length;
+  const snapshotsBefore = active();
+  const bad = await grpcError(createContainer(env, pod.id, { name: 'retry', command: ['/no/such/binary'] }));
+  assert.ok(bad && bad.code !== Grpc.OK);
+  assert.match(bad.details, /no such file|not found/i);
+  assert.equal((await env.d.client.runtime('ListContainers', {})).containers.length, before);
+  assert.equal(active(), snapshotsBefore, 'its writable layer is gone');
+  const again = await createContainer(env, pod.id, { name: 'retry', command: ['true'] });
+  assert.equal((await status(env, again.id)).status?.state, 'CONTAINER_CREATED');
   assert.equal((await env.d.client.runtime('Version', {})).runtime_name, 'rktlet');
 });
 
