@@ -244,6 +244,15 @@ test('attach to a conmon-run container: output, stdin, stdin_once ends it', asyn
   assert.equal(r.exitCode, 0);
 });
 
+test('attach over WebSocket v5: the close channel ends stdin, stdin_once ends the container', async () => {
+  const id = `watt-${suffix}`;
+  await runWithConmon(id, ['sh', '-c', 'cat; echo bye >&2'], { stdinOnce: true });
+  const r = await wsExec(server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: true, tty: false }), 'over ws\n');
+  assert.equal(r.stdout.toString(), 'over ws\n');
+  assert.equal(r.stderr.toString(), 'bye\n');
+  assert.equal(r.exitCode, 0);
+});
+
 test('attach with a TTY: resize through conmon\'s ctl fifo', async () => {
   const id = `atty-${suffix}`;
   await runWithConmon(id, ['sh'], { terminal: true });
