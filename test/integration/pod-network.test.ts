@@ -157,3 +157,22 @@ test('a failing CNI ADD rolls the pod back and returns the plugin error', async 
   assert.equal(again, Grpc.FAILED_PRECONDITION, 'the same name is not reserved by the failed attempt');
   await sleep(0);
 });
+
+test('an infra that cannot start rolls back the network too (DEL: address and rules released)', async () => {
+  const bad = await TestDaemon.start({ configToml: '[pod]\ninfra_init = "/nonexistent/catatonit"\n' });
+  daemons.push(bad);
+  const err = await bad.client.runtime('RunPodSandbox', { config: podConfig('noinit', { port_mappings: [{ container_port: 80, host_port: 30000 + ((process.pid + 13) % 20000) }] }) }).then(
+    () => undefined,
+    (e: unknown) => e as { code: number; details: string },
+  );
+  assert.ok(err, 'RunPodSandbox should fail');
+  assert.match(err.details, /nonexistent\/catatonit|no such file/i);
+  assert.deepEqual((await bad.client.runtime('ListPodSandbox', {})).items, []);
+  const store = join(bad.dirs.root, 'cni', 'networks', bad.dirs.bridge!);
+  assert.deepEqual(existsSync(store) ? readdirSync(store).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)) : [], [], 'no address stays allocated');
+  const netnsDir = join(bad.dirs.runRoot, 'netns');
+  assert.deepEqual(existsSync(netnsDir) ? readdirSync(netnsDir) : [], []);
+  const nat = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout;
+  assert.deepEqual(nat.split('\n').filter((l) => l.includes(`"${bad.dirs.bridge}\\"`)), [], 'no rule of this network is left');
+  assert.equal((await bad.client.runtime('Version', {})).runtime_name, 'rktlet');
+});
