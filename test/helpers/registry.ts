@@ -16,13 +16,21 @@
 //   corruptBlob(registry, digest)  rewrites a stored blob in place (same size, wrong bytes)
 //   imageConfigToml(registry, { mirrorFor?: ['docker.io', …] })
 //       the `[image]` TOML table that lets a TestDaemon pull from it over plain HTTP
+//   sharedBusyboxRegistry() -> Promise<{ registry, ref, configToml, image }>
+//       one registry per test process (stopped at exit) holding library/busybox:latest; ref is
+//       '127.0.0.1:PORT/library/busybox:latest' and configToml makes it (and docker.io) usable
 //   Builders: test/fixtures/{tar-layer,oci-image,busybox}.ts (buildLayer, buildImage, busyboxImage …).
+//   Token auth: test/helpers/registry-token.ts (startTokenServer).
 //
 // Typical use:
 //   const reg = await startRegistry(); after(() => reg.stop());
 //   await pushBusybox(reg, 'library/busybox:latest');
 //   const d = await TestDaemon.start({ configToml: imageConfigToml(reg) });
 //   await d.client.image('PullImage', { image: { image: `${reg.host}/library/busybox:latest` } });
+// or, in one go:
+//   const bb = await sharedBusyboxRegistry();
+//   const d = await TestDaemon.start({ configToml: bb.configToml });
+//   await d.client.image('PullImage', { image: { image: bb.ref } });   // or simply 'busybox'
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -68,6 +76,10 @@ export interface Registry {
   /** "GET /v2/…" lines seen so far (only with accessLog). */
   requests(): string[];
   stop(): Promise<void>;
+  /** Synchronous kill and clean-up (for exit handlers). */
+  kill(): void;
+  /** Lets the test process exit while the registry runs (pair with kill() in an exit handler). */
+  unref(): void;
 }
 
 export function freePort(): Promise<number> {
@@ -146,6 +158,14 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       await exited;
       rmSync(dir, { recursive: true, force: true });
+    },
+    kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    unref() {
+      proc.unref();
+      (proc.stderr as { unref?: () => void } | null)?.unref?.();
     },
   };
   if (opts.auth) reg.auth = opts.auth;
@@ -274,4 +294,27 @@ export function imageConfigToml(reg: Registry, o: { mirrorFor?: string[] } = {})
     for (const h of o.mirrorFor) lines.push(`"${h}" = ["${reg.url}"]`);
   }
   return lines.join('\n') + '\n';
+}
+
+export interface SharedBusybox {
+  registry: Registry;
+  /** '127.0.0.1:PORT/library/busybox:latest' */
+  ref: string;
+  /** `[image]` table: the registry is insecure and mirrors docker.io (so 'busybox' pulls too). */
+  configToml: string;
+  image: BuiltImage;
+}
+
+let shared: Promise<SharedBusybox> | undefined;
+
+/** One registry with busybox per test process, started on first use and killed at exit. */
+export function sharedBusyboxRegistry(): Promise<SharedBusybox> {
+  shared ??= (async () => {
+    const registry = await startRegistry();
+    registry.unref();
+    process.once('exit', () => registry.kill());
+    const image = await pushBusybox(registry, 'library/busybox:latest');
+    return { registry, ref: `${registry.host}/library/busybox:latest`, configToml: imageConfigToml(registry, { mirrorFor: ['docker.io'] }), image };
+  })();
+  return shared;
 }

@@ -49,3 +49,15 @@ test('basic auth registry refuses anonymous pulls and accepts the user', async (
   assert.equal(anon.statusCode, 401);
   assert.match(String(anon.headers['www-authenticate']), /^Basic/);
 });
+
+test('the shared busybox registry serves busybox once per process', async () => {
+  const { sharedBusyboxRegistry } = await import('../helpers/registry.js');
+  const a = await sharedBusyboxRegistry();
+  const b = await sharedBusyboxRegistry();
+  assert.equal(a, b);
+  assert.match(a.ref, /^127\.0\.0\.1:\d+\/library\/busybox:latest$/);
+  assert.match(a.configToml, /insecure_registries/);
+  const m = await request(`${a.registry.url}/v2/library/busybox/manifests/latest`, { headers: { accept: MT.ociManifest } });
+  await m.body.dump();
+  assert.equal(m.headers['docker-content-digest'], a.image.manifest.digest);
+});
