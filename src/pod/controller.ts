@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { RunPodSandboxRequest__Output } from '../gen/runtime/v1/RunPodSandboxRequest.js';
 import type { PodSandboxFilter__Output } from '../gen/runtime/v1/PodSandboxFilter.js';
-import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
+import { InternalError, InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { RuntimeSet } from '../oci/runtimes.js';
 import type { ImageRecord } from '../image/types.js';
@@ -169,21 +169,33 @@ export class PodController {
     return runPod(this, req);
   }
 
-  /** Stops the containers, tears the network down, stops the infra. Idempotent. */
-  async stop(idOrPrefix: string): Promise<void> {
+  /**
+   * Stops the containers, tears the network down, stops the infra. Idempotent. A failing CNI DEL
+   * fails the stop (the kubelet retries) unless `bestEffortNetwork` (remove: a network config or
+   * plugin that is gone for good must not make the pod unremovable).
+   */
+  async stop(idOrPrefix: string, o: { bestEffortNetwork?: boolean } = {}): Promise<void> {
     const id = this.resolve(idOrPrefix).id;
     await this.locks.with(id, async () => {
       const rec = this.pods.get(id);
       if (!rec) return; // removed meanwhile
       await this.containers?.stopAll(id);
       const who = { podId: id, namespace: rec.metadata.namespace, name: rec.metadata.name, uid: rec.metadata.uid };
-      if (rec.cni) {
-        await this.network.detach(who, rec.netnsPath, rec.portMappings, rec.cni);
+      try {
+        if (rec.cni) {
+          await this.network.detach(who, rec.netnsPath, rec.portMappings, rec.cni);
+        } else if (rec.cniPending) {
+          // The daemon died during the ADD: DEL with the network as configured now.
+          await this.network.detachUnrecorded(who, rec.netnsPath, rec.portMappings);
+        }
+      } catch (err) {
+        if (!o.bestEffortNetwork) {
+          throw new InternalError(`tearing down the network of pod ${id} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+        this.log.warn({ pod_sandbox_id: id, err: err instanceof Error ? err.message : String(err) }, 'CNI DEL failed; removing the pod anyway');
+      }
+      if (rec.cni || rec.cniPending) {
         delete rec.cni;
-        await this.store.save(rec);
-      } else if (rec.cniPending) {
-        // The daemon died during the ADD: DEL with the network as configured now.
-        await this.network.detachUnrecorded(who, rec.netnsPath, rec.portMappings);
         delete rec.cniPending;
         await this.store.save(rec);
       }
@@ -216,7 +228,7 @@ export class PodController {
     const rec0 = findByIdOrPrefix(this.pods.values(), idOrPrefix);
     if (!rec0) return;
     const id = rec0.id;
-    await this.stop(id);
+    await this.stop(id, { bestEffortNetwork: true });
     await this.locks.with(id, async () => {
       const rec = this.pods.get(id);
       if (!rec) return;

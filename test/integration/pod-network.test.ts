@@ -4,7 +4,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync, mkdtempSync, symlinkSync, unlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -175,4 +176,27 @@ test('an infra that cannot start rolls back the network too (DEL: address and ru
   const nat = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout;
   assert.deepEqual(nat.split('\n').filter((l) => l.includes(`"${bad.dirs.bridge}\\"`)), [], 'no rule of this network is left');
   assert.equal((await bad.client.runtime('Version', {})).runtime_name, 'rktlet');
+});
+
+test('a CNI DEL that keeps failing fails StopPodSandbox but never makes the pod unremovable', async () => {
+  const plugins = mkdtempSync(join(tmpdir(), 'rktlet-cni-bin-'));
+  for (const p of ['bridge', 'host-local', 'portmap', 'loopback']) symlinkSync(`/usr/lib/cni/${p}`, join(plugins, p));
+  const x = await TestDaemon.start({ configToml: `plugin_dirs = ["${plugins}"]\n` });
+  daemons.push(x);
+  try {
+    const r = await x.client.runtime('RunPodSandbox', { config: podConfig('stuck') });
+    unlinkSync(join(plugins, 'portmap'));
+    const err = await x.client.runtime('StopPodSandbox', { pod_sandbox_id: r.pod_sandbox_id }).then(
+      () => undefined,
+      (e: unknown) => e as { code: number; details: string },
+    );
+    assert.equal(err?.code, Grpc.INTERNAL);
+    assert.match(err!.details, /tearing down the network .* CNI plugin "portmap" not found/);
+    await x.client.runtime('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
+    assert.deepEqual((await x.client.runtime('ListPodSandbox', {})).items, []);
+    // The plugins that could run did: the bridge plugin's rules are gone.
+    assert.deepEqual(natRulesMentioning(r.pod_sandbox_id), []);
+  } finally {
+    rmSync(plugins, { recursive: true, force: true });
+  }
 });
