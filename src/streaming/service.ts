@@ -3,7 +3,7 @@
 // the engine too, and must not listen).
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { InvalidArgumentError, UnavailableError } from '../errors/catalog.js';
+import { ConfigError, InvalidArgumentError, UnavailableError } from '../errors/catalog.js';
 import type { StreamingBackend, StreamingValidator } from './backend.js';
 import { StreamingServer } from './server.js';
 
@@ -29,7 +29,7 @@ export class StreamingService {
   async start(): Promise<void> {
     if (this.server) return;
     const c = this.deps.config.streaming;
-    this.server = await StreamingServer.start({
+    const started = StreamingServer.start({
       address: c.address,
       port: c.port,
       tokenTtlMs: c.token_ttl_seconds * 1000,
@@ -38,6 +38,10 @@ export class StreamingService {
       backend: this.deps.backend,
       log: this.deps.log.child({ part: 'streaming' }),
       idleTimeoutMs: c.idle_timeout_seconds * 1000,
+    });
+    this.server = await started.catch((err: unknown) => {
+      const key = (err as { code?: string }).code === 'EADDRINUSE' || (err as { code?: string }).code === 'EADDRNOTAVAIL' ? 'streaming.port' : 'streaming';
+      throw new ConfigError(key, `cannot serve streaming on ${c.address}:${c.port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     });
     this.deps.log.info({ url: this.server.baseUrl }, 'streaming server listening');
   }

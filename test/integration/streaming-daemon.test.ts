@@ -5,7 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestDaemon, runSlot } from '../helpers/daemon.js';
+import net from 'node:net';
+import { rmSync, writeFileSync } from 'node:fs';
+import { TestDaemon, makeDirs, runCli, runSlot } from '../helpers/daemon.js';
 import { startRegistry, pushBusybox, imageConfigToml, type Registry } from '../helpers/registry.js';
 import { collect, spdyExec, SpdyPortForward, SpdyRemoteCommand, UpgradeError } from '../helpers/spdy-client.js';
 import { wsExec } from '../helpers/ws-client.js';
@@ -50,6 +52,22 @@ test('bad streaming requests are refused with the right code; the daemon stays u
   await rejectsWith(d.client.runtime('PortForward', { pod_sandbox_id: 'p', port: [70000] }), GrpcStatus.INVALID_ARGUMENT, /port/);
   assert.equal((await d.client.runtime('Version', {})).runtime_name, 'rktlet');
   assert.match(d.stderr, /"url":"http:\/\/127\.0\.0\.1:\d+","msg":"streaming server listening"/);
+});
+
+test('a streaming port in use stops start-up with a message naming the key', async () => {
+  const busy = net.createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  try {
+    const port = (busy.address() as net.AddressInfo).port;
+    const dirs = makeDirs();
+    writeFileSync(dirs.config, `[network]\nconf_dir = "${dirs.cniConfDir}"\n[streaming]\nport = ${port}\n`);
+    const r = await runCli(['serve', '--root', dirs.root, '--run-root', dirs.runRoot, '--socket', dirs.socket, '--config', dirs.config]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /config key "streaming\.port": cannot serve streaming on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+    rmSync(dirs.base, { recursive: true, force: true });
+  } finally {
+    busy.close();
+  }
 });
 
 // --- The full path: needs the pod and container parts of the daemon. ---
