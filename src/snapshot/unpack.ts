@@ -8,7 +8,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, open }
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { InvalidArgumentError, isErrno } from '../errors/catalog.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
 
 const run = promisify(execFile);
 
@@ -54,7 +54,13 @@ export function hasSetfattr(): Promise<boolean> {
 }
 
 async function setXattr(path: string, name: string, value: Buffer): Promise<void> {
-  await run('setfattr', ['-h', '-n', name, '-v', '0x' + value.toString('hex'), path]);
+  try {
+    await run('setfattr', ['-h', '-n', name, '-v', '0x' + value.toString('hex'), path]);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new FailedPreconditionError(`setting xattr ${name} needs setfattr (Debian package attr), which is not installed`);
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    throw new InternalError(`setting xattr ${name} on a layer file failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
+  }
 }
 
 class Unpacker {
