@@ -15,6 +15,7 @@ import { containersDir, exitDir } from './paths.js';
 import { oomCounterFiles, readExitFile } from './exit-files.js';
 import { exitReason } from './to-cri.js';
 import type { ContainerDeps } from './deps.js';
+import { removeContainer } from './lifecycle.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
@@ -48,6 +49,11 @@ export class ContainerService {
     await mkdir(this.exitDir, { recursive: true, mode: 0o700 });
     this.startMonitor();
     for (const r of this.store.list()) {
+      if (r.status.removing) {
+        // A RemoveContainer that did not finish: finish it (every step is idempotent).
+        await removeContainer(this, r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'finishing a removal failed'));
+        continue;
+      }
       if (r.status.state !== 'running' && r.status.state !== 'created') continue;
       await this.reconcile(r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'reconcile failed'));
     }

@@ -99,7 +99,6 @@ export function verboseInfo(r: ContainerRecord, spec: unknown): Record<string, s
       bundle: r.meta.bundle,
       rootfs: r.meta.rootfs,
       cgroupsPath: r.meta.cgroupsPath,
-      privileged: false,
       runtimeSpec: spec,
     }),
   };
