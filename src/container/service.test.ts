@@ -58,8 +58,8 @@ function setup() {
   const bus = new EventBus();
   bus.subscribe((e) => events.push(e));
   const removed: string[] = [];
-  let svc: ContainerService;
-  const rt = new FakeRuntime(() => svc.exitDir);
+  const exitDirOf = { svc: undefined as ContainerService | undefined };
+  const rt = new FakeRuntime(() => exitDirOf.svc!.exitDir);
   const rootfs = join(dir, 'rootfs');
   mkdirSync(join(rootfs, 'etc'), { recursive: true });
   writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\n');
@@ -87,7 +87,8 @@ function setup() {
     },
     runtime: () => rt,
   };
-  svc = new ContainerService(deps);
+  const svc = new ContainerService(deps);
+  exitDirOf.svc = svc;
   return { dir, svc, rt, events, removed, deps, close: async () => { await svc.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
