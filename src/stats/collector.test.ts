@@ -112,3 +112,21 @@ test('pod metrics: pod level has container "" and the network; containers carry 
   assert.equal(cm.metrics!.find((x) => x.name === 'container_fs_usage_bytes')?.value?.value, '8192');
   assert.equal(cm.metrics!.find((x) => x.name === 'container_start_time_seconds')?.value?.value, '1700000000');
 });
+
+test('concurrent stats calls share one writable-layer walk per container', async () => {
+  let walks = 0;
+  const d = deps(v1, 'cgroupfs');
+  const c = new StatsCollector({
+    ...d,
+    writableLayer: async () => {
+      walks++;
+      await new Promise((r) => setTimeout(r, 20));
+      return { bytes: 1, inodes: 1 };
+    },
+  });
+  const r = container('c1', '/kubepods/pod1/ctr1');
+  await Promise.all([c.containerStats(r), c.containerStats(r), c.containerStats(r)]);
+  assert.equal(walks, 1);
+  await c.containerStats(r);
+  assert.equal(walks, 2); // nothing cached once the walk is over
+});

@@ -41,6 +41,8 @@ async function read(dirs: CgroupDirs): Promise<CgroupSample> {
 
 export class StatsCollector {
   readonly rates = new CpuRateTracker();
+  /** Writable-layer walks in flight: concurrent stats calls share one walk per container. */
+  private readonly layerWalks = new Map<string, Promise<{ bytes: number; inodes: number } | undefined>>();
 
   constructor(private readonly deps: StatsDeps) {}
 
@@ -73,9 +75,20 @@ export class StatsCollector {
 
   private async containerSample(r: ContainerRecord) {
     const live = r.status.state === 'running' || r.status.state === 'created';
-    const cg = live ? await this.sampleCgroup(r.meta.cgroupsPath, r.status.pid) : undefined;
-    const layer = await this.deps.writableLayer(r.meta.id).catch(() => undefined);
+    const [cg, layer] = await Promise.all([live ? this.sampleCgroup(r.meta.cgroupsPath, r.status.pid) : undefined, this.layerUsage(r.meta.id)]);
     return { cg, layer };
+  }
+
+  private layerUsage(id: string): Promise<{ bytes: number; inodes: number } | undefined> {
+    let p = this.layerWalks.get(id);
+    if (!p) {
+      p = this.deps
+        .writableLayer(id)
+        .catch(() => undefined)
+        .finally(() => this.layerWalks.delete(id));
+      this.layerWalks.set(id, p);
+    }
+    return p;
   }
 
   async containerStats(r: ContainerRecord): Promise<ContainerStats> {
