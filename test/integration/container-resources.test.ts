@@ -10,7 +10,7 @@ import { containerEnv, createContainer, readLog, runPod, status, waitExited, typ
 
 let env: ContainerEnv;
 before(async () => {
-  env = await containerEnv();
+  env = await containerEnv({ daemon: { configToml: '[runtime]\nexec_sync_max_output_bytes = 4096\n' } });
 });
 after(async () => {
   await env?.close();
@@ -127,4 +127,28 @@ test('StreamContainers pages what ListContainers returns; events for created, st
     events.filter((e) => e.id === c.id).map((e) => e.type),
     ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'],
   );
+});
+
+test('ExecSync output is capped per stream at runtime.exec_sync_max_output_bytes', async () => {
+  const pod = await runPod(env);
+  const c = await createContainer(env, pod.id, { command: ['sleep', '3600'] });
+  await env.d.client.runtime('StartContainer', { container_id: c.id });
+  const r = await env.d.client.runtime('ExecSync', { container_id: c.id, cmd: ['sh', '-c', 'head -c 100000 /dev/zero; head -c 10 /dev/zero >&2; exit 2'], timeout: '20' });
+  assert.equal(Buffer.from(r.stdout).length, 4096);
+  assert.equal(Buffer.from(r.stderr).length, 10);
+  assert.equal(r.exit_code, 2);
+});
+
+test('crun containers: create, exec, stop (through the hybrid-cgroup wrapper)', async () => {
+  const pod = await env.d.client.runtime('RunPodSandbox', {
+    config: { metadata: { name: `crun-${process.pid}`, namespace: 'ctr', uid: `crun-${process.pid}`, attempt: 0 }, log_directory: `${env.logRoot}/crun` },
+    runtime_handler: 'crun',
+  });
+  const c = await createContainer(env, pod.pod_sandbox_id, { command: ['sh', '-c', "trap 'exit 43' TERM; while true; do sleep 0.1; done"] });
+  await env.d.client.runtime('StartContainer', { container_id: c.id });
+  assert.equal((await status(env, c.id)).status?.state, 'CONTAINER_RUNNING');
+  const r = await env.d.client.runtime('ExecSync', { container_id: c.id, cmd: ['id', '-u'], timeout: '20' });
+  assert.equal(Buffer.from(r.stdout).toString(), '0\n');
+  await env.d.client.runtime('StopContainer', { container_id: c.id, timeout: '10' });
+  assert.equal((await status(env, c.id)).status?.exit_code, 43);
 });

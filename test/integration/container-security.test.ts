@@ -191,6 +191,11 @@ test('PID namespaces: own (CONTAINER) or the pod\'s (POD); the pod\'s hosts/reso
   assert.equal(own.out.split('\n')[0], '1');
   const shared = await run({ linux: { security_context: { namespace_options: { pid: 'POD' } } } }, 'cat /proc/1/cmdline | tr "\\0" " "');
   assert.notEqual(shared.out.trim(), 'sh -c cat /proc/1/cmdline | tr "\\0" " "', 'pid 1 is the pod infra, not us');
+  // TARGET: the namespace of another running container of the pod (ephemeral debug containers).
+  const target = await running({ command: ['sleep', '4242'] });
+  const seen = await run({ linux: { security_context: { namespace_options: { pid: 'TARGET', target_id: target } } } }, 'ps -o args | grep -c "^sleep 4242"');
+  assert.equal(seen.out, '1');
+  await env.d.client.runtime('RemoveContainer', { container_id: target });
   const files = await run({}, 'grep -c . /etc/hosts; hostname; test -s /etc/resolv.conf && echo resolv');
   const lines = files.out.split('\n');
   assert.ok(Number(lines[0]) >= 1);
