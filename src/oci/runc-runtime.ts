@@ -9,7 +9,7 @@
 //         `<bundle>/conmon.pid`, and the attach socket `<socketDir>/<id>/attach` (+ `ctl` fifo).
 //   await rt.start(id); await rt.kill(id, 'SIGTERM', all?); await rt.delete(id, force?)
 //   await rt.state(id)            → OciState | undefined (unknown to the runtime)
-//   await rt.update(id, resources) → `runtime update --resources -` (linux.resources JSON)
+//   await rt.update(id, resources) → `runtime update --resources <file>` (linux.resources JSON)
 //   rt.exec(id, process, { tty: false })  → a ChildProcess running `runtime exec --process`;
 //         its stdio are pipes (no tty support here: use the attach path for terminals).
 //   await rt.execSync(id, process, { timeoutMs, maxOutputBytes, stdin? }) → { exitCode, stdout, stderr, timedOut }
@@ -175,7 +175,16 @@ export class RuncRuntime implements OciRuntime {
   }
 
   async update(id: string, resources: object): Promise<void> {
-    await this.run(['update', '--resources', '-', id], JSON.stringify(resources));
+    // A file, not stdin: crun opens /dev/stdin, which fails on the socket Node gives a child.
+    const dir = join(this.opts.helperDir, 'update');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, `${randomBytes(8).toString('hex')}.json`);
+    await writeFile(file, JSON.stringify(resources), { mode: 0o600 });
+    try {
+      await this.run(['update', '--resources', file, id]);
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   private async writeProcessSpec(proc: ExecProcess): Promise<string> {
