@@ -116,7 +116,7 @@ export class Engine {
       events: e.events,
       images: e.images,
       snapshots: e.snapshots,
-      pods: { get: (id) => e.pods.view(id) },
+      pods: { get: (id) => e.pods.view(id), withLock: (id, fn) => e.pods.withLock(id, fn) },
       runtime: (handler) => e.runtimes.get(handler),
     });
     const containers = e.containers;

@@ -29,6 +29,13 @@ function int64(name: string, v: { value: string } | null): number | undefined {
 }
 
 export async function createContainer(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
+  if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
+  const pods = svc.deps.pods;
+  // Under the pod's lock: a pod being stopped or removed gets no new containers behind its back.
+  return pods.withLock ? pods.withLock(req.pod_sandbox_id, () => createInPod(svc, req)) : createInPod(svc, req);
+}
+
+async function createInPod(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
   const cfg = req.config;
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
   if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');

@@ -36,6 +36,8 @@ export interface PodView {
 
 export interface PodLookup {
   get(id: string): PodView | undefined;
+  /** Runs fn under the pod's lock, so a create cannot race StopPodSandbox/RemovePodSandbox. */
+  withLock?<T>(id: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface ContainerDeps {
