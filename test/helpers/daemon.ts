@@ -153,6 +153,26 @@ function sh(cmd: string, args: string[]): string {
   return r.status === 0 ? r.stdout : '';
 }
 
+/**
+ * Deletes the nat rules the CNI plugins made for one network (their comments name it; each test
+ * daemon's network name is its own bridge name), then the per-pod chains they leave empty. Only
+ * needed when pods could not be removed through the daemon (it was killed for good).
+ */
+export function removeNatRulesOf(network: string): void {
+  const lines = sh('iptables-save', ['-t', 'nat']).split('\n');
+  const mine = lines.filter((l) => l.startsWith('-A ') && l.includes(`"${network}\\"`));
+  const chains = new Set<string>();
+  for (const l of mine) {
+    const target = /-j (CNI-(?:DN-)?[0-9a-f]{20,})\b/.exec(l)?.[1];
+    if (target) chains.add(target);
+    spawnSync('sh', ['-c', `iptables -t nat ${l.replace(/^-A /, '-D ')}`]);
+  }
+  for (const c of chains) {
+    spawnSync('iptables', ['-t', 'nat', '-F', c]);
+    spawnSync('iptables', ['-t', 'nat', '-X', c]);
+  }
+}
+
 /** Best-effort removal of everything a daemon left on the host, then its temp dirs. */
 export function cleanupHost(dirs: DaemonDirs): void {
   for (const [handler, bin] of [['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun']] as const) {
@@ -169,6 +189,7 @@ export function cleanupHost(dirs: DaemonDirs): void {
     .filter((m) => m === dirs.base || m.startsWith(dirs.base + '/'))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) spawnSync('umount', ['-l', m]);
+  if (dirs.bridge) removeNatRulesOf(dirs.bridge);
   if (dirs.bridge && existsSync(`/sys/class/net/${dirs.bridge}`)) spawnSync('ip', ['link', 'del', dirs.bridge]);
   rmSync(dirs.base, { recursive: true, force: true });
 }
