@@ -16,7 +16,7 @@ export class RuntimeSet {
         new RuncRuntime({
           name,
           path: h.path,
-          root: h.root || join(config.run_root, name),
+          root: h.root || join(config.run_root, 'oci', name), // as config/load.ts fills it
           args: h.args,
           hideUnifiedCgroup: h.hide_unified_cgroup,
           conmon: rt.conmon,
