@@ -8,7 +8,7 @@ export function podCgroupWrites(r: ResourceRequest, v2: boolean): { controller: 
   const w: { controller: string; file: string; value: string }[] = [];
   if (v2) {
     // cgroup v2 weight from v1 shares, the conversion runc/crun use.
-    if (r.cpuShares) w.push({ controller: '', file: 'cpu.weight', value: String(Math.round(1 + ((Math.max(2, Math.min(r.cpuShares, 262144)) - 2) * 9999) / 262142)) });
+    if (r.cpuShares) w.push({ controller: '', file: 'cpu.weight', value: String(1 + Math.floor(((Math.max(2, Math.min(r.cpuShares, 262144)) - 2) * 9999) / 262142)) });
     if (r.cpuQuota || r.cpuPeriod) w.push({ controller: '', file: 'cpu.max', value: `${r.cpuQuota > 0 ? r.cpuQuota : 'max'} ${r.cpuPeriod || 100000}` });
     if (r.memoryLimit) w.push({ controller: '', file: 'memory.max', value: String(r.memoryLimit) });
     if (r.cpusetCpus) w.push({ controller: '', file: 'cpuset.cpus', value: r.cpusetCpus });
