@@ -3,14 +3,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { oomCounterFiles, parseOomKills, readExitFile } from './exit-files.js';
+import { expandSlice, oomCounterFiles, parseOomKills, readExitFile } from './exit-files.js';
 
 test('oom counters (v1 oom_control, v2 memory.events)', () => {
   assert.equal(parseOomKills('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n'), 2);
   assert.equal(parseOomKills('low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n'), 1);
   assert.equal(parseOomKills('oom 1\n'), 0);
   assert.deepEqual(oomCounterFiles('/rktlet/p/c', '/cg'), ['/cg/memory/rktlet/p/c/memory.oom_control', '/cg/rktlet/p/c/memory.events']);
-  assert.deepEqual(oomCounterFiles('kubepods.slice:rktlet:abc'), []);
+  assert.deepEqual(oomCounterFiles('kubepods-besteffort-pod1.slice:rktlet:abc', '/cg'), [
+    '/cg/memory/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/rktlet-abc.scope/memory.oom_control',
+    '/cg/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/rktlet-abc.scope/memory.events',
+  ]);
+  assert.deepEqual(oomCounterFiles('garbage'), []);
+});
+
+test('systemd slices nest by their dashes', () => {
+  assert.equal(expandSlice('kubepods.slice'), 'kubepods.slice');
+  assert.equal(expandSlice('a-b-c.slice'), 'a.slice/a-b.slice/a-b-c.slice');
+  assert.equal(expandSlice('system'), '');
 });
 
 test('exit files: code, mtime as finish time, oom from conmon or the cgroup', async () => {

@@ -18,10 +18,27 @@ export function parseOomKills(text: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** The memory cgroup files to look at for a cgroupfs path (systemd paths: conmon's file only). */
+/** systemd's slice nesting: "a-b-c.slice" lives at a.slice/a-b.slice/a-b-c.slice. */
+export function expandSlice(slice: string): string {
+  if (!slice.endsWith('.slice') || slice === '-.slice') return '';
+  const parts = slice.slice(0, -'.slice'.length).split('-');
+  return parts.map((_p, i) => `${parts.slice(0, i + 1).join('-')}.slice`).join('/');
+}
+
+/** The cgroup directory (relative to a hierarchy) of a runtime cgroupsPath, for either driver. */
+export function cgroupDir(cgroupsPath: string): string | undefined {
+  if (cgroupsPath.startsWith('/')) return cgroupsPath;
+  // systemd: "slice:prefix:name" is the scope <prefix>-<name>.scope in that slice.
+  const [slice, prefix, name] = cgroupsPath.split(':');
+  if (!slice || !prefix || !name) return undefined;
+  return `/${expandSlice(slice)}/${prefix}-${name}.scope`;
+}
+
+/** The memory cgroup files that count OOM kills of a container (v1 and v2 layouts). */
 export function oomCounterFiles(cgroupsPath: string, cgroupRoot = '/sys/fs/cgroup'): string[] {
-  if (!cgroupsPath.startsWith('/')) return [];
-  return [join(cgroupRoot, 'memory', cgroupsPath, 'memory.oom_control'), join(cgroupRoot, cgroupsPath, 'memory.events')];
+  const dir = cgroupDir(cgroupsPath);
+  if (!dir) return [];
+  return [join(cgroupRoot, 'memory', dir, 'memory.oom_control'), join(cgroupRoot, dir, 'memory.events')];
 }
 
 async function oomKilled(bundle: string, counterFiles: string[]): Promise<boolean> {
