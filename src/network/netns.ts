@@ -28,10 +28,20 @@ export async function isMountPoint(path: string): Promise<boolean> {
   return mountPoints(await readFile('/proc/self/mountinfo', 'utf8')).includes(path);
 }
 
-let prepared = new Set<string>();
+// One preparation per dir, shared by concurrent callers (two binds would stack two mounts).
+let prepared = new Map<string, Promise<void>>();
 
-async function prepareDir(dir: string): Promise<void> {
-  if (prepared.has(dir)) return;
+function prepareDir(dir: string): Promise<void> {
+  let p = prepared.get(dir);
+  if (!p) {
+    p = doPrepareDir(dir);
+    prepared.set(dir, p);
+    p.catch(() => prepared.delete(dir));
+  }
+  return p;
+}
+
+async function doPrepareDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   if (!(await isMountPoint(dir))) {
     const b = await run('mount', ['--bind', dir, dir]);
@@ -39,7 +49,6 @@ async function prepareDir(dir: string): Promise<void> {
   }
   const p = await run('mount', ['--make-private', dir]);
   if (p.code !== 0) throw new InternalError(`cannot make ${dir} a private mount: ${p.stderr.trim()}`);
-  prepared.add(dir);
 }
 
 /** Creates a new network namespace pinned at <dir>/<name>; returns its path. */
@@ -76,5 +85,5 @@ export async function netnsExists(path: string): Promise<boolean> {
 
 /** For tests: forget which dirs were prepared. */
 export function resetPreparedDirs(): void {
-  prepared = new Set<string>();
+  prepared = new Map<string, Promise<void>>();
 }
