@@ -1,6 +1,7 @@
 // UpdatePodSandboxResources: the pod's cgroup gets the new pod-level limits (best effort per the CRI).
 import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import { applyPodCgroup } from '../container/pod-cgroup.js';
+import { expandSlice } from '../container/exit-files.js';
 import { isCgroupV2 } from '../container/host-facts.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
@@ -13,9 +14,11 @@ export async function podSandboxUpdateResources(
   const pod = ctx.engine.containers.deps.pods.get(req.pod_sandbox_id);
   if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   const res = resourcesFromCri(req.resources);
-  // systemd-driven slices are changed through systemd, which this host does not run: cgroupfs only.
-  if (ctx.engine.config.runtime.cgroup_driver === 'cgroupfs' && pod.cgroupParent) {
-    const n = await applyPodCgroup('/sys/fs/cgroup', pod.cgroupParent, res, await isCgroupV2());
+  // With systemd the pod's cgroup is its slice's directory; the files are written directly (best
+  // effort, as the CRI defines this call: systemd may later reapply the slice's own properties).
+  const dir = ctx.engine.config.runtime.cgroup_driver === 'systemd' ? `/${expandSlice(pod.cgroupParent)}` : pod.cgroupParent;
+  if (pod.cgroupParent && dir !== '/') {
+    const n = await applyPodCgroup('/sys/fs/cgroup', dir, res, await isCgroupV2());
     ctx.log.debug({ pod: pod.id, files: n }, 'pod resources updated');
   }
   return {};
