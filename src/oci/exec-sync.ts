@@ -26,9 +26,9 @@ export interface ExecSyncResult {
   exitCode: number;
 }
 
-/** Where a handler keeps its state: its `root`, else <run_root>/<handler name> (config contract). */
+/** Where a handler keeps its state: its `root`, else <run_root>/oci/<handler> (as config loading fills it). */
 export function runtimeRoot(handler: RuntimeHandlerConfig, name: string, runRoot: string): string {
-  return handler.root || join(runRoot, name);
+  return handler.root || join(runRoot, 'oci', name);
 }
 
 /** Keeps the first `max` bytes of a stream and drops the rest (still draining it). */
