@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync, mkdtempSync, symlinkSync, unlinkSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, symlinkSync, unlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -78,6 +78,9 @@ test('a pod gets an IP on the bridge and answers from the host, on its IP and on
 
   const info = await verbose(a.pod_sandbox_id);
   assert.ok(info.netnsPath.startsWith(d.dirs.runRoot), info.netnsPath);
+  // The pods started concurrently; their netns dir was made a private mount once.
+  const netnsDir = join(d.dirs.runRoot, 'netns');
+  assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === netnsDir).length, 1);
   await serveInPod(info.netnsPath, 8080, 'hello-from-pod');
   assert.equal(await readFrom(sa.network!.ip, 8080), 'hello-from-pod');
   assert.equal(await readFrom('127.0.0.1', hostPort), 'hello-from-pod');
