@@ -130,6 +130,15 @@ export class Engine {
     return e;
   }
 
+  /**
+   * Catches up with what other processes on this state root (daemonless CLI verbs, or the daemon)
+   * wrote: cheap when nothing changed. The server runs it before every call.
+   */
+  async sync(): Promise<void> {
+    await this.pods?.sync();
+    await this.containers?.store.sync();
+  }
+
   async health(): Promise<EngineHealth> {
     const rt = this.config.runtime;
     const handler = rt.handlers[rt.default_handler];

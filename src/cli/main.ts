@@ -5,6 +5,9 @@ import { registerServe } from './serve.js';
 import { registerConfig } from './config-command.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerContainerCommands } from './container-commands.js';
+import { registerAppCommands } from './app-commands.js';
+import { registerPodCommands } from './pod-commands.js';
+import { registerExecCommand } from './exec-command.js';
 import { packageVersion } from '../util/package-info.js';
 import { RktletError } from '../errors/catalog.js';
 
@@ -18,6 +21,9 @@ registerServe(program);
 registerConfig(program);
 registerImageCommands(program);
 registerContainerCommands(program);
+registerAppCommands(program);
+registerPodCommands(program);
+registerExecCommand(program);
 
 try {
   await program.parseAsync(process.argv);

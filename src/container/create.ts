@@ -58,6 +58,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
 
   const id = randomBytes(32).toString('hex');
   const metaKey = { podId: pod.id, name: cfg.metadata.name, attempt: cfg.metadata.attempt };
+  await svc.store.sync(); // a container of this name another process (the CLI) created
   svc.store.reserveName(metaKey, id);
   const undo: Undo[] = [async () => svc.store.releaseName(metaKey, id)];
   const config = svc.deps.config;

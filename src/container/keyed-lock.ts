@@ -1,11 +1,36 @@
 // One operation at a time per key (container ID): create/start/stop/remove and the exit monitor
-// never interleave their read-modify-write of a container's status.
+// never interleave their read-modify-write of a container's status. With a directory the lock also
+// holds across processes (the daemon and daemonless CLI verbs share the state root): a lock file
+// per key, and onAcquire re-reads what another process may have changed meanwhile.
+import { PodLocks } from '../pod/pod-lock.js';
+
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly files: PodLocks | undefined;
+
+  constructor(
+    dir?: string,
+    private readonly onAcquire?: (key: string) => Promise<void>,
+  ) {
+    this.files = dir ? new PodLocks(dir) : undefined;
+  }
+
+  /** Whether this process holds (or waits for) the key. */
+  held(key: string): boolean {
+    return this.tails.has(key);
+  }
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const files = this.files;
+    const body = files
+      ? () =>
+          files.with(key, async () => {
+            await this.onAcquire?.(key);
+            return fn();
+          })
+      : fn;
     const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
+    const next = prev.then(body, body);
     const tail = next.catch(() => undefined);
     this.tails.set(key, tail);
     try {

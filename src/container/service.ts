@@ -2,7 +2,7 @@
 // monitor and the operations on running containers. State on disk is the truth; recover()
 // rebuilds memory and reconciles with conmon's exit files and the runtime.
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,7 +20,8 @@ import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
   readonly store: ContainerStore;
-  readonly lock = new KeyedLock();
+  /** Per container, across processes (the CLI and the daemon share the state root). */
+  readonly lock: KeyedLock;
   /** 'exited' with the container ID, whenever an exit is recorded. */
   readonly exits = new EventEmitter();
   private watcher: FSWatcher | undefined;
@@ -28,6 +29,8 @@ export class ContainerService {
 
   constructor(readonly deps: ContainerDeps) {
     this.store = new ContainerStore(containersDir(deps.config));
+    this.lock = new KeyedLock(join(deps.config.run_root, 'locks', 'containers'), (id) => this.store.reload(id));
+    this.store.busy = (id) => this.lock.held(id);
     this.exits.setMaxListeners(0);
   }
 
@@ -43,6 +46,9 @@ export class ContainerService {
   async recover(): Promise<void> {
     const { broken } = await this.store.recover();
     for (const b of broken) {
+      // Possibly a create still writing its files in another process (the CLI): left for later.
+      const st = await stat(join(this.store.dir, b.id)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs < 10 * 60_000) continue;
       this.deps.log.warn({ id: b.id, err: b.error }, 'dropping an unreadable container record');
       await rm(join(this.store.dir, b.id), { recursive: true, force: true });
     }
@@ -75,13 +81,19 @@ export class ContainerService {
   }
 
   private async pollRunning(): Promise<void> {
+    // Containers another process (the CLI) created or started are watched too.
+    await this.store.sync().catch((err: unknown) => this.deps.log.warn({ err }, 'container index sync failed'));
     for (const r of this.store.list()) {
       if (r.status.state === 'running' || r.status.state === 'created') await this.onExitFile(r.meta.id);
     }
   }
 
   private async onExitFile(id: string): Promise<void> {
-    if (!this.store.find(id)) return;
+    if (!this.store.find(id)) {
+      // Perhaps a container another process created.
+      await this.store.sync().catch(() => undefined);
+      if (!this.store.find(id)) return;
+    }
     try {
       await this.lock.run(id, () => this.recordExit(id));
     } catch (err) {

@@ -1,7 +1,9 @@
-// The container store: the files on disk are the truth; the map is an index rebuilt by recover().
+// The container store: the files on disk are the truth; the map is an index rebuilt by recover()
+// and kept current by sync() (other processes — the daemon, CLI verbs — write the same files).
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
+import { ChangeStamp, fileSig } from '../store/change-stamp.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import type { ContainerMeta, ContainerRecord, ContainerStatusRecord } from './types.js';
 
@@ -9,8 +11,15 @@ export class ContainerStore {
   private readonly byId = new Map<string, ContainerRecord>();
   /** pod ID + name + attempt → container ID: the CRI forbids duplicates. */
   private readonly byName = new Map<string, string>();
+  /** status.json identity as last read, per container (sync reloads what changed). */
+  private readonly sigs = new Map<string, string>();
+  private readonly stamp: ChangeStamp;
+  /** Containers this process is changing under their lock: its copy is the newest. */
+  busy: (id: string) => boolean = () => false;
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.stamp = new ChangeStamp(join(dir, '.stamp'));
+  }
 
   containerDir(id: string): string {
     return join(this.dir, id);
@@ -21,6 +30,8 @@ export class ContainerStore {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     this.byId.clear();
     this.byName.clear();
+    this.sigs.clear();
+    const token = await this.stamp.read();
     const broken: { id: string; error: unknown }[] = [];
     for (const id of await readdir(this.dir)) {
       if (id.startsWith('.')) continue;
@@ -37,7 +48,50 @@ export class ContainerStore {
         broken.push({ id, error });
       }
     }
+    this.stamp.accept(token);
     return { loaded: this.byId.size, broken };
+  }
+
+  /** Brings the index up to date with what other processes wrote (cheap when nothing changed). */
+  sync(): Promise<void> {
+    return this.stamp.sync(async () => {
+      let names: string[];
+      try {
+        names = (await readdir(this.dir)).filter((n) => !n.startsWith('.'));
+      } catch {
+        return;
+      }
+      const onDisk = new Set(names);
+      for (const id of [...this.byId.keys()]) if (!onDisk.has(id) && !this.busy(id)) this.unindex(id);
+      await Promise.all(names.map((id) => (this.busy(id) ? undefined : this.reload(id))));
+    });
+  }
+
+  /** Re-reads one container's files (under its lock: another process may have changed it). */
+  async reload(id: string): Promise<void> {
+    const sig = await fileSig(join(this.dir, id, 'status.json'));
+    const cur = this.byId.get(id);
+    if (sig === undefined) {
+      // Removed (or a create still writing its files, which indexes itself).
+      if (cur && (await fileSig(join(this.dir, id, 'meta.json'))) === undefined) this.unindex(id);
+      return;
+    }
+    if (cur && this.sigs.get(id) === sig) return;
+    const status = await readJsonIfExists<ContainerStatusRecord>(join(this.dir, id, 'status.json')).catch(() => undefined);
+    const meta = cur?.meta ?? (await readJsonIfExists<ContainerMeta>(join(this.dir, id, 'meta.json')).catch(() => undefined));
+    if (!status || !meta) return;
+    const now = this.byId.get(id);
+    if (now) now.status = status;
+    else this.index({ meta, status });
+    this.sigs.set(id, sig);
+  }
+
+  private unindex(id: string): void {
+    const r = this.byId.get(id);
+    if (!r) return;
+    this.byId.delete(id);
+    this.sigs.delete(id);
+    this.releaseName(r.meta, id);
   }
 
   private nameKey(m: { podId: string; name: string; attempt: number }): string {
@@ -71,14 +125,18 @@ export class ContainerStore {
     await writeJsonAtomic(join(d, 'meta.json'), r.meta);
     await writeJsonAtomic(join(d, 'status.json'), r.status);
     this.index(r);
+    await this.stamp.bump();
   }
 
   /** Persists a new status (callers serialize updates per container). */
   async updateStatus(id: string, change: (s: ContainerStatusRecord) => ContainerStatusRecord): Promise<ContainerStatusRecord> {
     const r = this.get(id);
-    const next = change({ ...r.status });
+    // The file, not memory: another process may have written it since we read it.
+    const onDisk = await readJsonIfExists<ContainerStatusRecord>(join(this.containerDir(id), 'status.json'));
+    const next = change({ ...(onDisk ?? r.status) });
     await writeJsonAtomic(join(this.containerDir(id), 'status.json'), next);
     r.status = next;
+    await this.stamp.bump();
     return next;
   }
 
@@ -112,7 +170,9 @@ export class ContainerStore {
     await rm(this.containerDir(id), { recursive: true, force: true });
     if (r) {
       this.byId.delete(id);
+      this.sigs.delete(id);
       this.releaseName(r.meta, id);
     }
+    await this.stamp.bump();
   }
 }

@@ -24,6 +24,7 @@ import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
 import { unmountShm } from './shm.js';
 import { PodStore } from './store.js';
+import { fileSig } from '../store/change-stamp.js';
 import { ownCapabilities, ownOomScoreAdj } from './host-facts.js';
 import type { PodContainers, PodHandle, PodRecord } from './types.js';
 import { podView, type PodViewShape } from './view.js';
@@ -58,6 +59,8 @@ export class PodController {
   /** Our own bounding set: the capabilities of a privileged infra. */
   ownCapabilities: string[] | undefined;
   private readonly pods = new Map<string, PodRecord>();
+  /** pod.json identity as last read, per pod (sync re-reads what changed). */
+  private readonly sigs = new Map<string, string>();
   /** Pods whose RunPodSandbox is in flight: not listed until ready (in memory only). */
   readonly creating = new Set<string>();
   private containers: PodContainers | undefined;
@@ -71,6 +74,7 @@ export class PodController {
     this.snapshots = o.snapshots;
     this.store = new PodStore(o.config.root, o.config.run_root);
     this.locks = new PodLocks(join(o.config.run_root, 'locks', 'pods'));
+    this.locks.onAcquire = (id) => this.reload(id);
     this.names = new PodNames(join(o.config.root, 'pod-names'), async (id) => this.pods.has(id) || (await this.store.load(id)) !== undefined);
   }
 
@@ -98,6 +102,8 @@ export class PodController {
   /** Rebuilds the index from disk; a pod whose infra died while we were away is NOTREADY. */
   async recover(): Promise<void> {
     this.pods.clear();
+    this.sigs.clear();
+    this.store.stamp.accept(await this.store.stamp.read());
     for (const id of await this.store.ids()) {
       let rec: PodRecord | undefined;
       try {
@@ -107,8 +113,13 @@ export class PodController {
         continue;
       }
       if (!rec) {
-        // A run that crashed before its first write: nothing else can have been created yet.
-        await this.store.removeDirs(id).catch(() => undefined);
+        // A run that crashed before its first write: nothing else can have been created yet. Under
+        // the pod's lock: another process (daemon or CLI) may be running it right now.
+        await this.locks
+          .with(id, async () => {
+            if (!(await this.store.load(id))) await this.store.removeDirs(id);
+          })
+          .catch(() => undefined);
         continue;
       }
       this.pods.set(id, rec);
@@ -118,14 +129,49 @@ export class PodController {
     this.log.info({ pods: this.pods.size }, 'pods recovered');
   }
 
-  /** Marks a READY pod whose infra is gone NOTREADY (written to disk). */
+  /** Marks a READY pod whose infra is gone NOTREADY (written to disk, under the pod's lock). */
   async refresh(rec: PodRecord): Promise<PodRecord> {
     if (rec.state !== 'SANDBOX_READY') return rec;
     if (await infraAlive(rec.infraPid, rec.infraStartTime, rec.exitDir, rec.id)) return rec;
-    rec.state = 'SANDBOX_NOTREADY';
-    await this.store.save(rec);
-    this.log.warn({ pod_sandbox_id: rec.id }, 'pod infra is gone: pod is NOTREADY');
-    return rec;
+    if (this.locks.held(rec.id)) return rec; // our own stop/remove is on it
+    return this.locks.with(rec.id, async () => {
+      const cur = this.pods.get(rec.id);
+      if (!cur || cur.state !== 'SANDBOX_READY') return cur ?? rec;
+      cur.state = 'SANDBOX_NOTREADY';
+      await this.store.save(cur);
+      this.log.warn({ pod_sandbox_id: rec.id }, 'pod infra is gone: pod is NOTREADY');
+      return cur;
+    });
+  }
+
+  /** Brings the index up to date with what other processes (the CLI, the daemon) wrote. */
+  sync(): Promise<void> {
+    return this.store.stamp.sync(async () => {
+      const ids = await this.store.ids();
+      const onDisk = new Set(ids);
+      for (const id of [...this.pods.keys()]) {
+        if (!onDisk.has(id) && !this.locks.held(id)) {
+          this.pods.delete(id);
+          this.sigs.delete(id);
+        }
+      }
+      await Promise.all(ids.map((id) => (this.locks.held(id) ? undefined : this.reload(id))));
+    });
+  }
+
+  /** Re-reads one pod record when its file changed (or drops it when it is gone). */
+  async reload(id: string): Promise<void> {
+    const sig = await fileSig(this.store.paths(id).record);
+    if (sig === undefined) {
+      this.pods.delete(id);
+      this.sigs.delete(id);
+      return;
+    }
+    if (this.pods.has(id) && this.sigs.get(id) === sig) return;
+    const rec = await this.store.load(id).catch(() => undefined);
+    if (!rec) return;
+    this.pods.set(id, rec);
+    this.sigs.set(id, sig);
   }
 
   get(id: string): PodRecord | undefined {
@@ -157,8 +203,7 @@ export class PodController {
 
   async list(filter: PodSandboxFilter__Output | null | undefined): Promise<PodRecord[]> {
     const pods = [...this.pods.values()].filter((p) => !this.creating.has(p.id));
-    await Promise.all(pods.map((p) => this.refresh(p)));
-    return filterPods(pods, filter);
+    return filterPods(await Promise.all(pods.map((p) => this.refresh(p))), filter);
   }
 
   async status(idOrPrefix: string): Promise<PodRecord> {

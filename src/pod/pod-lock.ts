@@ -18,6 +18,8 @@ function alive(pid: number): boolean {
 
 export class PodLocks {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Runs once the lock is held, before fn: re-reads what another process changed meanwhile. */
+  onAcquire: ((key: string) => Promise<void>) | undefined;
 
   constructor(
     readonly dir: string,
@@ -35,6 +37,7 @@ export class PodLocks {
     try {
       const file = await this.acquireFile(podId);
       try {
+        await this.onAcquire?.(podId);
         return await fn();
       } finally {
         await unlink(file).catch(() => undefined);
@@ -43,6 +46,11 @@ export class PodLocks {
       release();
       if (this.chains.get(podId) === chain) this.chains.delete(podId);
     }
+  }
+
+  /** Whether this process holds (or waits for) the key. */
+  held(podId: string): boolean {
+    return this.chains.has(podId);
   }
 
   private async acquireFile(podId: string): Promise<string> {

@@ -4,6 +4,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
+import { ChangeStamp } from '../store/change-stamp.js';
 import type { PodRecord } from './types.js';
 
 export interface PodPaths {
@@ -23,10 +24,13 @@ export interface PodPaths {
 export class PodStore {
   readonly podsDir: string;
   readonly runDir: string;
+  /** Bumped after every write, so other processes (daemon, CLI) know to re-read (PodController.sync). */
+  readonly stamp: ChangeStamp;
 
   constructor(root: string, runRoot: string) {
     this.podsDir = join(root, 'pods');
     this.runDir = join(runRoot, 'pods');
+    this.stamp = new ChangeStamp(join(root, 'pods.stamp'));
   }
 
   paths(id: string): PodPaths {
@@ -56,6 +60,7 @@ export class PodStore {
 
   async save(rec: PodRecord): Promise<void> {
     await writeJsonAtomic(this.paths(rec.id).record, rec);
+    await this.stamp.bump();
   }
 
   async load(id: string): Promise<PodRecord | undefined> {
@@ -77,5 +82,6 @@ export class PodStore {
     const p = this.paths(id);
     await rm(p.runDir, { recursive: true, force: true });
     await rm(p.dir, { recursive: true, force: true });
+    await this.stamp.bump();
   }
 }

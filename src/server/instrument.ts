@@ -66,7 +66,8 @@ export function unary<Req, Res>(
       callback(serviceError(GrpcStatus.UNAVAILABLE, NOT_READY));
       return;
     }
-    const p = handler(ctx, call.request).then(
+    // Pods and containers the daemonless CLI changed are seen by the next call.
+    const p = ctx.engine.sync().then(() => handler(ctx, call.request)).then(
       (res) => {
         finish(GrpcStatus.OK);
         callback(null, res);
@@ -100,7 +101,7 @@ export function serverStream<Req, Res>(
         if (call.write(res)) resolve();
         else call.once('drain', () => resolve());
       });
-    const p = handler(ctx, call.request, send).then(
+    const p = ctx.engine.sync().then(() => handler(ctx, call.request, send)).then(
       () => {
         finish(GrpcStatus.OK);
         call.end();

@@ -1,0 +1,87 @@
+// What the daemonless pod/app/exec verbs share: the engine opened on the state root (the same one
+// `rktlet serve` uses, side by side with it), a CallContext so the verbs run the CRI handlers
+// themselves, and CRI requests decoded exactly as the daemon decodes them (defaults filled in).
+import type { Command } from 'commander';
+import { effectiveConfig, type GlobalOptions } from './options.js';
+import { createLogger } from '../log/logger.js';
+import { Engine } from '../engine.js';
+import { criProto } from '../server/proto.js';
+import type { CallContext, RuntimeReq, RuntimeRpc } from '../cri/handler.js';
+import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
+import type { PodRecord } from '../pod/types.js';
+import type { ContainerRecord } from '../container/types.js';
+
+/** Opens the engine, runs fn with a handler context, closes the engine (pods and containers keep running). */
+export async function withEngine<T>(cmd: Command, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
+  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  const { config } = effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  const log = createLogger(config.log.level);
+  const engine = await Engine.open({ config, log });
+  const ac = new AbortController();
+  const onSig = (): void => ac.abort(new Error('interrupted'));
+  process.once('SIGINT', onSig);
+  try {
+    return await fn({ engine, log, signal: ac.signal, rpc: cmd.name() });
+  } finally {
+    process.off('SIGINT', onSig);
+    await engine.close();
+    log.flush();
+  }
+}
+
+type MethodCodec = { requestSerialize(v: unknown): Buffer; requestDeserialize(b: Buffer): unknown };
+
+/** A loose request as the daemon would receive it over the wire: decoded with every default set. */
+export function criRequest<M extends RuntimeRpc>(rpc: M, loose: unknown): RuntimeReq<M> {
+  const service = criProto().runtime.v1.RuntimeService.service as unknown as Record<string, MethodCodec>;
+  const m = service[rpc];
+  if (!m) throw new InvalidArgumentError(`no such CRI method ${rpc}`);
+  return m.requestDeserialize(m.requestSerialize(loose)) as RuntimeReq<M>;
+}
+
+/** A pod by ID, unique ID prefix or name (the newest attempt). */
+export function findPod(ctx: CallContext, ref: string): PodRecord {
+  if (!ref) throw new InvalidArgumentError('a pod ID or name is required');
+  const all = ctx.engine.pods.all();
+  const byId = all.filter((p) => p.id.startsWith(ref));
+  if (byId.length === 1) return byId[0]!;
+  if (byId.length > 1) throw new InvalidArgumentError(`pod ID prefix "${ref}" is ambiguous`);
+  const byName = all.filter((p) => p.metadata.name === ref).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
+  if (!byName[0]) throw new NotFoundError(`pod "${ref}" not found`);
+  return byName[0];
+}
+
+/** A container of the pod by ID, unique ID prefix or name (the newest attempt). */
+export function findApp(ctx: CallContext, pod: PodRecord, ref: string | undefined): ContainerRecord {
+  if (!ref) throw new InvalidArgumentError('--app NAME|ID is required');
+  const mine = ctx.engine.containers.store.list().filter((r) => r.meta.podId === pod.id);
+  const byId = mine.filter((r) => r.meta.id.startsWith(ref));
+  if (byId.length === 1) return byId[0]!;
+  const byName = mine.filter((r) => r.meta.name === ref).sort((a, b) => b.meta.attempt - a.meta.attempt);
+  if (!byName[0]) throw new NotFoundError(`app "${ref}" not found in pod ${pod.id.slice(0, 13)}`);
+  return byName[0];
+}
+
+/** "K=V" pairs (flags given several times). */
+export function keyValues(list: string[] | undefined, flag: string): { key: string; value: string }[] {
+  return (list ?? []).map((kv) => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new InvalidArgumentError(`${flag} must be KEY=VALUE, got "${kv}"`);
+    return { key: kv.slice(0, i), value: kv.slice(i + 1) };
+  });
+}
+
+export function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+/** Nanoseconds since the epoch as an ISO time (second precision). */
+export function isoTime(ns: string | number | bigint): string {
+  const n = BigInt(ns);
+  if (n === 0n) return '-';
+  return new Date(Number(n / 1_000_000n)).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+export function printJson(v: unknown): void {
+  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+}

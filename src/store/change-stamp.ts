@@ -1,0 +1,88 @@
+// Cross-process change detection for a store directory that the daemon and daemonless CLI verbs
+// share. Every record write is followed by a new random token in the stamp file; a reader reads
+// the token, then rescans. A write whose token landed before the read is visible to the scan (its
+// record was written first); one whose token lands after makes the next read differ. So an
+// unchanged token means the index is current, at the cost of one small read per call.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { isErrno } from '../errors/catalog.js';
+
+export class ChangeStamp {
+  private seen: string | undefined;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(readonly file: string) {}
+
+  /** Records that something in the store changed (after the record itself was written). */
+  async bump(): Promise<void> {
+    const token = randomBytes(12).toString('hex');
+    const tmp = `${this.file}.${token}.tmp`;
+    // Not fsynced: the token only matters to processes running now.
+    await writeFile(tmp, token, { mode: 0o600 });
+    await rename(tmp, this.file);
+  }
+
+  async read(): Promise<string> {
+    try {
+      return await readFile(this.file, 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return '';
+      throw err;
+    }
+  }
+
+  /** Marks the index current as of `token` (read before a full load). */
+  accept(token: string): void {
+    this.seen = token;
+  }
+
+  /**
+   * Runs rescan when the token changed since the last accepted one. Concurrent callers share one
+   * scan that starts after their call (a scan already running may have read the token too early).
+   */
+  sync(rescan: () => Promise<void>): Promise<void> {
+    if (this.queued) return this.queued;
+    if (this.running) {
+      const q = this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = undefined;
+          return this.once(rescan);
+        });
+      this.queued = q;
+      return q;
+    }
+    return this.once(rescan);
+  }
+
+  private once(rescan: () => Promise<void>): Promise<void> {
+    const p = (async () => {
+      const token = await this.read();
+      if (token === this.seen) return;
+      await rescan();
+      this.seen = token;
+    })();
+    this.running = p;
+    void p.then(
+      () => this.clear(p),
+      () => this.clear(p),
+    );
+    return p;
+  }
+
+  private clear(p: Promise<void>): void {
+    if (this.running === p) this.running = undefined;
+  }
+}
+
+/** Identity of a file's current content (atomic writes replace the inode); undefined when absent. */
+export async function fileSig(path: string): Promise<string | undefined> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,123 @@
+// The daemonless CLI (`rktlet app …`, `pods`, `pod …`, `exec`) on the state root of a running
+// daemon: what one creates, stops or removes, the other sees on its next call.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from '../helpers/daemon.js';
+import { containerEnv, createContainer, grpcError, runPod, status, type ContainerEnv } from '../helpers/container-env.js';
+
+let env: ContainerEnv;
+before(async () => {
+  env = await containerEnv();
+});
+after(async () => {
+  await env?.close();
+});
+
+// Global options first: whatever follows `--` is the container's command.
+const cli = (...args: string[]) => runCli(['--root', env.d.dirs.root, '--run-root', env.d.dirs.runRoot, '--config', env.d.dirs.config, ...args]);
+
+async function ok(...args: string[]): Promise<string> {
+  const r = await cli(...args);
+  assert.equal(r.code, 0, `rktlet ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function daemonState(id: string): Promise<{ state: string; exit_code: number; reason: string }> {
+  const s = await status(env, id);
+  return { state: s.status!.state as string, exit_code: s.status!.exit_code, reason: s.status!.reason };
+}
+
+test('CLI pod and apps are seen by the running daemon; daemon containers by the CLI', async () => {
+  const podId = (await ok('app', 'sandbox', '--name', 'side', '--namespace', 'cli', '--uid', 'uid-side', '--label', 'made-by=cli')).trim();
+  assert.match(podId, /^[0-9a-f]{64}$/);
+
+  // The daemon lists it READY with its IP, as the CLI reports it.
+  const list = await env.d.client.runtime('ListPodSandbox', { filter: { label_selector: { 'made-by': 'cli' } } });
+  assert.deepEqual(list.items.map((p) => [p.id, p.state, p.metadata?.name]), [[podId, 'SANDBOX_READY', 'side']]);
+  const dst = await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: podId });
+  const ip = dst.status!.network!.ip;
+  assert.match(ip, /^10\.\d+\.\d+\.\d+$/);
+  const cst = JSON.parse(await ok('pod', 'status', 'side')) as { id: string; state: string; network: { ip: string } };
+  assert.deepEqual([cst.id, cst.state, cst.network.ip], [podId, 'SANDBOX_READY', ip]);
+  assert.match(await ok('pods'), new RegExp(`${podId.slice(0, 13)}\\s+\\S+\\s+Ready\\s+side\\s+cli`));
+
+  // Same metadata a second time: AlreadyExists, from the CLI and from the daemon.
+  const dup = await cli('app', 'sandbox', '--name', 'side', '--namespace', 'cli', '--uid', 'uid-side');
+  assert.equal(dup.code, 1);
+  assert.match(dup.stderr, /reserved|already exists/);
+  const dupErr = await grpcError(env.d.client.runtime('RunPodSandbox', { config: { metadata: { name: 'side', namespace: 'cli', uid: 'uid-side', attempt: 0 } } }));
+  assert.equal(dupErr?.code, 6, dupErr?.details);
+
+  // A CLI app: created, then started; the daemon follows.
+  const sleeperId = (await ok('app', 'add', podId.slice(0, 10), env.image, '--name', 'sleeper', '--env', 'GREETING=hi', '--', 'sleep', '3600')).trim();
+  const dl = await env.d.client.runtime('ListContainers', { filter: { pod_sandbox_id: podId } });
+  assert.deepEqual(dl.containers.map((c) => [c.id, c.state, c.metadata?.name]), [[sleeperId, 'CONTAINER_CREATED', 'sleeper']]);
+  await ok('app', 'start', 'side', '--app', 'sleeper');
+  assert.equal((await daemonState(sleeperId)).state, 'CONTAINER_RUNNING');
+
+  // exec: output and exit code come through; the daemon can exec in the CLI's container too.
+  const ex = await cli('exec', 'sleeper', '--', 'sh', '-c', 'echo $GREETING; echo oops >&2; exit 42');
+  assert.deepEqual([ex.code, ex.stdout, ex.stderr], [42, 'hi\n', 'oops\n']);
+  const ds = await env.d.client.runtime('ExecSync', { container_id: sleeperId, cmd: ['cat', '/etc/hostname'], timeout: '10' });
+  assert.equal(ds.stdout.toString(), 'side\n');
+
+  // A daemon container: the CLI lists it, stops it (its exit code reaches the daemon), removes it.
+  const daemonPod = await runPod(env);
+  const trap = await createContainer(env, daemonPod.id, { name: 'trap', command: ['sh', '-c', 'trap "exit 7" TERM; sleep 3600 & wait'] });
+  await env.d.client.runtime('StartContainer', { container_id: trap.id });
+  const apps = await ok('app', 'list', daemonPod.id);
+  assert.match(apps, /^ID\s+NAME\s+IMAGE\s+STATE\s+CREATED\s+EXIT/);
+  assert.match(apps, new RegExp(`${trap.id.slice(0, 13)}\\s+trap\\s+\\S+busybox:latest\\s+RUNNING\\s+\\S+\\s+-`));
+  await sleep(300); // let sh install its trap
+  await ok('app', 'stop', daemonPod.id, '--app', 'trap', '--timeout', '20');
+  assert.deepEqual(await daemonState(trap.id), { state: 'CONTAINER_EXITED', exit_code: 7, reason: 'Error' });
+  const st = JSON.parse(await ok('app', 'status', daemonPod.id, '--app', 'trap')) as { state: string; exit_code: number };
+  assert.deepEqual([st.state, st.exit_code], ['CONTAINER_EXITED', 7]);
+  await ok('app', 'rm', daemonPod.id, '--app', trap.id.slice(0, 12));
+  const after = await env.d.client.runtime('ListContainers', { filter: { pod_sandbox_id: daemonPod.id } });
+  assert.deepEqual(after.containers, []);
+  assert.equal((await grpcError(status(env, trap.id)))?.code, 5);
+
+  // A CLI app that exits on its own: the daemon's exit monitor records conmon's exit file.
+  await ok('app', 'add', 'side', env.image, '--name', 'job', '--', 'sh', '-c', 'sleep 0.5; exit 5');
+  const jobId = (await ok('app', 'list', 'side')).split('\n').find((l) => /\sjob\s/.test(l))!.split(/\s+/)[0]!;
+  const full = (await env.d.client.runtime('ListContainers', { filter: { id: jobId } })).containers[0]!.id;
+  await ok('app', 'start', 'side', '--app', 'job');
+  let s = await daemonState(full);
+  while (s.state !== 'CONTAINER_EXITED') {
+    await sleep(100);
+    s = await daemonState(full);
+  }
+  assert.deepEqual(s, { state: 'CONTAINER_EXITED', exit_code: 5, reason: 'Error' });
+
+  // The daemon stops the CLI's container; the CLI sees it.
+  await env.d.client.runtime('StopContainer', { container_id: sleeperId, timeout: '0' });
+  assert.match(await ok('app', 'list', 'side'), new RegExp(`${sleeperId.slice(0, 13)}\\s+sleeper\\s+\\S+\\s+EXITED\\s+\\S+\\s+137`));
+
+  // CLI stops and removes the pod; the daemon follows.
+  await ok('pod', 'stop', podId);
+  assert.equal((await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: podId })).status!.state, 'SANDBOX_NOTREADY');
+  assert.deepEqual((await ok('pods', '-q', '--state', 'notready')).trim().split('\n'), [podId]);
+  await ok('pod', 'rm', podId);
+  const gone = await env.d.client.runtime('ListPodSandbox', {});
+  assert.deepEqual(gone.items.map((p) => p.id), [daemonPod.id]);
+  assert.deepEqual((await env.d.client.runtime('ListContainers', { filter: { pod_sandbox_id: podId } })).containers, []);
+  // The name is free again.
+  const again = (await ok('app', 'sandbox', '--name', 'side', '--namespace', 'cli', '--uid', 'uid-side', '--net', 'host')).trim();
+  assert.equal((await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: again })).status!.linux!.namespaces!.options!.network, 'NODE');
+});
+
+test('bad input: clear errors, nothing changes', async () => {
+  const before = await env.d.client.runtime('ListPodSandbox', {});
+  const r1 = await cli('app', 'sandbox', '--port', 'eighty');
+  assert.equal(r1.code, 1);
+  assert.match(r1.stderr, /--port must be/);
+  const r2 = await cli('app', 'add', 'nosuchpod', env.image);
+  assert.equal(r2.code, 1);
+  assert.match(r2.stderr, /pod "nosuchpod" not found/);
+  const r3 = await cli('exec', 'nosuch', '--', 'true');
+  assert.equal(r3.code, 1);
+  assert.match(r3.stderr, /not found/);
+  assert.deepEqual((await env.d.client.runtime('ListPodSandbox', {})).items.length, before.items.length);
+});
