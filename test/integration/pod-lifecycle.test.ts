@@ -85,6 +85,9 @@ test('run, status, list with filters, stream: every field the kubelet reads', as
 
   // The infra runs and is not a child of the daemon (nor is its conmon).
   const v = await verbose(web.pod_sandbox_id);
+  // No DNSConfig: the host's resolv.conf; /etc/hosts names the pod by its hostname and IP.
+  assert.equal(readFileSync(v.resolvConfPath, 'utf8'), readFileSync('/etc/resolv.conf', 'utf8'));
+  assert.match(readFileSync(v.hostsPath, 'utf8'), new RegExp(`^${st.network!.ip.replace(/\./g, '\\.')}\tweb-0$`, 'm'));
   assert.ok(existsSync(`/proc/${v.pid}`));
   assert.match(readFileSync(`/proc/${v.pid}/cmdline`, 'utf8'), /catatonit/);
   const conmon = ppid(v.pid);
