@@ -63,6 +63,15 @@ async function setXattr(path: string, name: string, value: Buffer): Promise<void
   }
 }
 
+async function mknod(args: string[]): Promise<void> {
+  try {
+    await run('mknod', args);
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    throw new InternalError(`mknod ${args.join(' ')} failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
+  }
+}
+
 class Unpacker {
   /** Directories known to be real directories inside root (no symlinks on the way). */
   private readonly dirs = new Set<string>(['']);
@@ -150,7 +159,7 @@ class Unpacker {
       if (!victim || victim === '.' || victim === '..') throw new UnsafeLayerError(`layer entry "${h.name}" is a malformed whiteout`);
       const rel = parentRel ? `${parentRel}/${victim}` : victim;
       await this.clear(rel, false);
-      await run('mknod', [this.abs(rel), 'c', '0', '0']);
+      await mknod([this.abs(rel), 'c', '0', '0']);
       this.stats.inodes++;
       return;
     }
@@ -219,7 +228,7 @@ class Unpacker {
         body.resume();
         await this.clear(rel, false);
         const kind = h.type === 'fifo' ? ['p'] : [h.type === 'block-device' ? 'b' : 'c', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-        await run('mknod', [path, ...kind]);
+        await mknod([path, ...kind]);
         await this.attrs(path, h, false);
         this.stats.inodes++;
         return;
