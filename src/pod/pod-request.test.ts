@@ -59,6 +59,7 @@ test('settings: defaults, host namespaces, port mappings, users', () => {
   assert.deepEqual([h.uid, h.gid, h.additionalGids], [1000, 2000, [3000]]);
   assert.deepEqual(h.seccomp, { kind: 'default' });
   assert.throws(() => podSettings(null), /config is required/);
+  assert.throws(() => podSettings(config({ port_mappings: [{ protocol: 'TCP', container_port: 80, host_port: 80, host_ip: 'localhost' }] })), /not an IP address/);
   assert.throws(() => podSettings(config({ metadata: { name: 'a/b', namespace: 'ns', uid: 'u', attempt: 0 } })), /metadata.name/);
   assert.equal(podNameKey({ name: 'a', namespace: 'b', uid: 'c', attempt: 2 }), 'a_b_c_2');
 });

@@ -1,6 +1,7 @@
 // RunPodSandbox input checked up front and turned into the pod's settings (pure, except for
 // reading a Localhost seccomp profile): bad input is refused before anything is created.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 import type { LinuxSandboxSecurityContext__Output } from '../gen/runtime/v1/LinuxSandboxSecurityContext.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
@@ -86,6 +87,7 @@ export function podSettings(config: PodSandboxConfig__Output | null): PodSetting
   for (const p of config.port_mappings) {
     if (p.container_port <= 0 || p.container_port > 65535) throw new InvalidArgumentError(`port mapping container_port ${p.container_port} is out of range`);
     if (p.host_port < 0 || p.host_port > 65535) throw new InvalidArgumentError(`port mapping host_port ${p.host_port} is out of range`);
+    if (p.host_ip && !isIP(p.host_ip)) throw new InvalidArgumentError(`port mapping host_ip "${p.host_ip}" is not an IP address`);
     if (p.host_port === 0 || namespaces.network === 'NODE') continue; // declared only / already on the host
     const protocol = (typeof p.protocol === 'string' ? p.protocol : 'TCP').toLowerCase() as CniPortMapping['protocol'];
     portMappings.push({ hostPort: p.host_port, containerPort: p.container_port, protocol, ...(p.host_ip ? { hostIP: p.host_ip } : {}) });
