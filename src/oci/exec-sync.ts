@@ -71,8 +71,13 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const out = new CappedBuffer(o.maxOutputBytes);
     const err = new CappedBuffer(o.maxOutputBytes);
+    // The start of stderr whatever the cap, for the message when the runtime itself fails.
+    const errHead = new CappedBuffer(4096);
     child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stderr.on('data', (b: Buffer) => {
+      err.push(b);
+      errHead.push(b);
+    });
 
     let why: 'timeout' | 'cancel' | undefined;
     // Kill the command itself (runc forwards signals, but not SIGKILL), then the runtime.
@@ -105,7 +110,7 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     const stderr = err.value;
     // The runtime itself failed (no such container, no pid written): not the command's exit code.
     if ((await readPid(pidFile)) === 0) {
-      throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, code, stderr.toString());
+      throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, code, errHead.value.toString());
     }
     return { stdout: out.value, stderr, exitCode: code ?? 128 + (sig ? signalNumber(sig) : 0) };
   } finally {

@@ -1,0 +1,55 @@
+// execSync against a stand-in runtime (a shell script speaking `exec --pid-file F ID CMD...`):
+// exit codes, per-stream caps, the deadline killing the command, a runtime that fails by itself.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execArgv, execSync, runtimeRoot } from './exec-sync.js';
+import { DeadlineExceededError, OciRuntimeError } from '../errors/catalog.js';
+
+const FAKE = `#!/bin/sh
+# fake-runtime --root R exec --pid-file F ID CMD...
+while [ "$1" != "exec" ]; do shift; done; shift
+[ "$1" = "--pid-file" ] || exit 99
+pidfile=$2; id=$3; shift 3
+if [ "$id" = "missing" ]; then echo "container does not exist" >&2; exit 1; fi
+echo $$ > "$pidfile"
+exec "$@"
+`;
+
+function handler(path: string) {
+  return { type: 'oci' as const, path, root: '', args: [], hide_unified_cgroup: false };
+}
+
+test('argv: plain, and through the hybrid-cgroup mount namespace', () => {
+  const h = handler('/usr/sbin/runc');
+  assert.deepEqual(execArgv({ handler: h, root: '/r', id: 'c', cmd: ['ls', '-l'], pidFile: '/p' }), ['/usr/sbin/runc', '--root', '/r', 'exec', '--pid-file', '/p', 'c', 'ls', '-l']);
+  const w = execArgv({ handler: { ...h, hide_unified_cgroup: true }, root: '/r', id: 'c', cmd: ['true'], pidFile: '/p' });
+  assert.equal(w[0], 'unshare');
+  assert.deepEqual(w.slice(-8), ['/usr/sbin/runc', '--root', '/r', 'exec', '--pid-file', '/p', 'c', 'true']);
+  assert.equal(runtimeRoot(h, 'runc', '/run/x'), '/run/x/oci/runc');
+});
+
+test('exit codes, output caps, deadline, runtime failure', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'exec-sync-'));
+  try {
+    const rt = join(d, 'rt');
+    writeFileSync(rt, FAKE);
+    chmodSync(rt, 0o755);
+    const base = { handler: handler(rt), root: d, id: 'c1', timeoutMs: 0, maxOutputBytes: 10 };
+    const r = await execSync({ ...base, cmd: ['sh', '-c', 'echo 0123456789abcdef; echo err >&2; exit 3'] });
+    assert.equal(r.exitCode, 3);
+    assert.equal(r.stdout.toString(), '0123456789');
+    assert.equal(r.stderr.toString(), 'err\n');
+
+    const marker = join(d, 'still-running');
+    await assert.rejects(execSync({ ...base, timeoutMs: 300, cmd: ['sh', '-c', `sleep 2; touch ${marker}`] }), DeadlineExceededError);
+    await new Promise((res) => setTimeout(res, 2500));
+    assert.ok(!existsSync(marker), 'the command was killed, not left running');
+
+    await assert.rejects(execSync({ ...base, id: 'missing', cmd: ['true'] }), (e: unknown) => e instanceof OciRuntimeError && /does not exist/.test(e.message));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
