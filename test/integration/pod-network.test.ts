@@ -203,3 +203,32 @@ test('a CNI DEL that keeps failing fails StopPodSandbox but never makes the pod 
     rmSync(plugins, { recursive: true, force: true });
   }
 });
+
+test('a CNI 0.4.0 network list (a user config, chained, no loopback in it) works as well', async () => {
+  const net = uniqueNetwork();
+  const x = await TestDaemon.start({ configToml: 'write_default_config = false\n' });
+  daemons.push(x);
+  x.dirs.bridge = net.bridge;
+  writeFileSync(
+    join(x.dirs.cniConfDir, '20-old.conflist'),
+    JSON.stringify({
+      cniVersion: '0.4.0',
+      name: net.bridge,
+      plugins: [
+        { type: 'bridge', bridge: net.bridge, isGateway: true, ipMasq: true, ipam: { type: 'host-local', ranges: [[{ subnet: net.subnet }]], dataDir: join(x.dirs.root, 'ipam') } },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    }),
+  );
+  const r = await x.client.runtime('RunPodSandbox', { config: podConfig('old') });
+  const s = await x.client.runtime('PodSandboxStatus', { pod_sandbox_id: r.pod_sandbox_id, verbose: true });
+  const prefix = net.subnet.split('.').slice(0, 3).join('.');
+  assert.ok(s.status!.network!.ip.startsWith(`${prefix}.`), `${s.status!.network!.ip} in ${net.subnet}`);
+  const info = JSON.parse(s.info.info!) as { netnsPath: string; cniResult: { cniVersion: string } };
+  assert.equal(info.cniResult.cniVersion, '0.4.0');
+  // lo is up although the list has no loopback plugin: rktlet ran it on its own.
+  assert.match(spawnSync('nsenter', [`--net=${info.netnsPath}`, 'ip', '-o', 'link', 'show', 'lo'], { encoding: 'utf8' }).stdout, /UP/);
+  await x.client.runtime('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
+  assert.deepEqual(natRulesMentioning(r.pod_sandbox_id), []);
+  assert.deepEqual(readdirSync(join(x.dirs.root, 'ipam', net.bridge)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)), []);
+});
