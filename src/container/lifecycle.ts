@@ -69,7 +69,7 @@ export async function removeContainer(svc: ContainerService, idOrPrefix: string)
   const r = svc.store.find(idOrPrefix);
   if (!r) return;
   const id = r.meta.id;
-  if (r.status.state === 'running' || r.status.state === 'created') await stopContainer(svc, id, 0);
+  if (r.status.state !== 'exited') await stopContainer(svc, id, 0);
   await svc.lock.run(id, async () => {
     const cur = svc.store.find(id);
     if (!cur) return;

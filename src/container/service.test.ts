@@ -45,7 +45,9 @@ class FakeRuntime implements OciRuntime {
     this.calls.push(`delete ${id}`);
     this.states.delete(id);
   }
+  broken = false;
   async state(id: string) {
+    if (this.broken) throw new OciRuntimeError('runc state failed', 1, 'exec format error');
     return this.states.get(id);
   }
   async update() {}
@@ -184,6 +186,28 @@ test('stop is idempotent and escalates; remove of a created container kills it f
     const n = t.rt.calls.length;
     await stopContainer(t.svc, id2, 5);
     assert.equal(t.rt.calls.length, n, 'a second stop does nothing');
+  } finally {
+    await t.close();
+  }
+});
+
+test('a runtime that cannot answer makes a container UNKNOWN, not exited; it comes back', async () => {
+  const t = setup();
+  try {
+    const b = join(t.dir, 'b');
+    mkdirSync(b);
+    await t.svc.store.recover();
+    await t.svc.store.add(record('c', 'running', b));
+    t.rt.states.set('c', { id: 'c', status: 'running', pid: 99, bundle: b });
+    t.rt.broken = true;
+    await t.svc.recover();
+    assert.equal(t.svc.store.get('c').status.state, 'unknown');
+    assert.match(t.svc.store.get('c').status.message, /exec format error/);
+    t.rt.broken = false;
+    await t.svc.reconcile('c');
+    assert.equal(t.svc.store.get('c').status.state, 'running');
+    assert.equal(t.svc.store.get('c').status.startedAtNs, '2000', 'the start time is kept');
+    assert.equal(t.svc.store.get('c').status.message, '');
   } finally {
     await t.close();
   }

@@ -60,7 +60,7 @@ export class ContainerService {
         await removeContainer(this, r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'finishing a removal failed'));
         continue;
       }
-      if (r.status.state !== 'running' && r.status.state !== 'created') continue;
+      if (r.status.state === 'exited') continue;
       await this.reconcile(r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'reconcile failed'));
     }
   }
@@ -85,6 +85,7 @@ export class ContainerService {
     await this.store.sync().catch((err: unknown) => this.deps.log.warn({ err }, 'container index sync failed'));
     for (const r of this.store.list()) {
       if (r.status.state === 'running' || r.status.state === 'created') await this.onExitFile(r.meta.id);
+      else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
     }
   }
 
@@ -130,11 +131,30 @@ export class ContainerService {
     await this.lock.run(id, async () => {
       if (await this.recordExit(id)) return;
       const r = this.store.get(id);
-      const st = await this.deps.runtime(r.meta.runtimeHandler).state(id).catch(() => undefined);
+      let st;
+      try {
+        st = await this.deps.runtime(r.meta.runtimeHandler).state(id);
+      } catch (err) {
+        // The runtime cannot tell right now (broken binary, …): UNKNOWN until it can, never a
+        // made-up exit. The poller asks again.
+        if (r.status.state !== 'unknown') {
+          const why = err instanceof Error ? err.message : String(err);
+          await this.store.updateStatus(id, (s) => ({ ...s, state: 'unknown', message: `the runtime cannot report the container: ${why}` }));
+        }
+        return;
+      }
       if (st && st.status !== 'stopped') {
-        if (st.status === 'running' && r.status.state === 'created') {
-          // Started, but the daemon died before recording it.
-          await this.store.updateStatus(id, (s) => ({ ...s, state: 'running', pid: st.pid, startedAtNs: nowNs().toString() }));
+        const was = r.status.state;
+        if (was === 'unknown' || (st.status === 'running' && was === 'created')) {
+          // Started while the daemon was away (or known again after an UNKNOWN spell).
+          const state = st.status === 'created' ? 'created' : 'running';
+          await this.store.updateStatus(id, (s) => ({
+            ...s,
+            state,
+            pid: st.pid,
+            message: '',
+            startedAtNs: state === 'running' && s.startedAtNs === '0' ? nowNs().toString() : s.startedAtNs,
+          }));
         }
         return;
       }
