@@ -1,0 +1,80 @@
+// The CLI with no daemon at all: pods, apps (the image pulled on first use), exec, exits recorded
+// from conmon's files; a daemon started afterwards finds everything as the CLI left it.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupHost, makeDirs, runCli, TestDaemon, uniqueNetwork } from '../helpers/daemon.js';
+import { sharedBusyboxRegistry } from '../helpers/registry.js';
+
+const dirs = makeDirs('rktlet-cli-');
+let daemon: TestDaemon | undefined;
+after(async () => {
+  if (daemon) await daemon.destroy();
+  else cleanupHost(dirs);
+});
+
+const cli = (...args: string[]) => runCli(['--root', dirs.root, '--run-root', dirs.runRoot, '--config', dirs.config, ...args]);
+
+async function ok(...args: string[]): Promise<string> {
+  const r = await cli(...args);
+  assert.equal(r.code, 0, `rktlet ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+test('daemonless pods and apps; a daemon started later finds them', async () => {
+  const reg = await sharedBusyboxRegistry();
+  const net = uniqueNetwork();
+  dirs.bridge = net.bridge;
+  writeFileSync(
+    dirs.config,
+    ['[network]', `conf_dir = "${dirs.cniConfDir}"`, `default_bridge = "${net.bridge}"`, `default_subnet = "${net.subnet}"`, reg.configToml].join('\n'),
+  );
+
+  const podId = (await ok('app', 'sandbox', '--name', 'solo', '--hostname', 'solo-host', '--port', '18080:80/tcp')).trim();
+  const pst = JSON.parse(await ok('pod', 'status', podId)) as { state: string; network: { ip: string } };
+  assert.equal(pst.state, 'SANDBOX_READY');
+  assert.match(pst.network.ip, /^10\./);
+
+  // 'busybox' is not stored yet: add pulls it (through the configured mirror), as IfNotPresent.
+  assert.equal((await ok('images', '-q')).trim(), '');
+  const webId = (await ok('app', 'add', 'solo', 'busybox', '--name', 'web', '--env', 'A=1', '--workdir', '/tmp', '--', 'sleep', '3600')).trim();
+  assert.match(webId, /^[0-9a-f]{64}$/);
+  assert.equal((await ok('images', '-q')).trim().split('\n').length, 1);
+  await ok('app', 'start', 'solo', '--app', 'web');
+
+  const ex = await cli('exec', 'web', '--', 'sh', '-c', 'echo "$A $(pwd) $(hostname)"; exit 3');
+  assert.deepEqual([ex.code, ex.stdout], [3, '1 /tmp solo-host\n']);
+  const tty = await cli('exec', '-t', webId.slice(0, 12), '--', 'sh', '-c', 'test -t 1 && echo on-a-tty');
+  assert.equal(tty.code, 0, tty.stderr);
+  assert.equal(tty.stdout.replace(/\r/g, ''), 'on-a-tty\n');
+
+  // An app that exits with no daemon around: the next CLI call reads conmon's exit file.
+  await ok('app', 'add', 'solo', 'busybox', '--name', 'job', '--', 'sh', '-c', 'exit 9');
+  await ok('app', 'start', 'solo', '--app', 'job');
+  let st = JSON.parse(await ok('app', 'status', 'solo', '--app', 'job')) as { state: string; exit_code: number; reason: string };
+  for (let i = 0; st.state !== 'CONTAINER_EXITED' && i < 100; i++) {
+    await sleep(100);
+    st = JSON.parse(await ok('app', 'status', 'solo', '--app', 'job')) as typeof st;
+  }
+  assert.deepEqual([st.state, st.exit_code, st.reason], ['CONTAINER_EXITED', 9, 'Error']);
+  const list = await ok('app', 'list', 'solo');
+  assert.match(list, new RegExp(`${webId.slice(0, 13)}\\s+web\\s+busybox\\s+RUNNING\\s+\\S+\\s+-`));
+  assert.match(list, /\sjob\s+busybox\s+EXITED\s+\S+\s+9\n/);
+  assert.match(await ok('ps'), new RegExp(`${webId.slice(0, 13)}.*RUNNING\\s+web`));
+
+  // The daemon, started now, finds the pod (same IP) and both apps as they are.
+  daemon = await TestDaemon.start({ dirs });
+  const pods = await daemon.client.runtime('ListPodSandbox', {});
+  assert.deepEqual(pods.items.map((p) => [p.id, p.state]), [[podId, 'SANDBOX_READY']]);
+  assert.equal((await daemon.client.runtime('PodSandboxStatus', { pod_sandbox_id: podId })).status!.network!.ip, pst.network.ip);
+  const ctrs = await daemon.client.runtime('ListContainers', { filter: { pod_sandbox_id: podId } });
+  assert.deepEqual(ctrs.containers.map((c) => [c.metadata?.name, c.state]).sort(), [['job', 'CONTAINER_EXITED'], ['web', 'CONTAINER_RUNNING']]);
+  const exec = await daemon.client.runtime('ExecSync', { container_id: webId, cmd: ['sh', '-c', 'echo $A'], timeout: '10' });
+  assert.equal(exec.stdout.toString(), '1\n');
+
+  // And the CLI removes the pod under the daemon's eyes.
+  await ok('pod', 'rm', 'solo');
+  assert.deepEqual((await daemon.client.runtime('ListPodSandbox', {})).items, []);
+  assert.deepEqual((await daemon.client.runtime('ListContainers', {})).containers, []);
+});
