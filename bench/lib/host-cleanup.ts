@@ -30,7 +30,7 @@ export function killProcessesUnder(dir: string): number[] {
 }
 
 /** runc state roots below dir: directories whose children hold a state.json. */
-export function findRuncRoots(dir: string, depth = 4): string[] {
+export function findRuncRoots(dir: string, depth = 6): string[] {
   const out: string[] = [];
   const walk = (d: string, left: number) => {
     let names: string[];
