@@ -1,7 +1,7 @@
 // Starts a real `bin/rktlet serve` process on its own socket and state roots, as the kubelet's
 // node would run it, and gives tests a CRI client for it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -181,6 +181,17 @@ export function cleanupHost(dirs: DaemonDirs): void {
       for (const id of sh(bin, ['--root', root, 'list', '-q']).split('\n').filter((x) => x)) {
         spawnSync(bin, ['--root', root, 'delete', '--force', id]);
       }
+    }
+  }
+  // Pod cgroups rktlet made up under the default parent (runc removed the containers' own).
+  const podsDir = join(dirs.root, 'pods');
+  const podIds = existsSync(podsDir) ? readdirSync(podsDir).filter((n) => /^[0-9a-f]{64}$/.test(n)) : [];
+  for (const ctl of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+    for (const id of podIds) {
+      const pod = join('/sys/fs/cgroup', ctl, 'rktlet', `pod-${id}`);
+      if (!existsSync(pod)) continue;
+      for (const child of readdirSync(pod, { withFileTypes: true })) if (child.isDirectory()) spawnSync('rmdir', [join(pod, child.name)]);
+      spawnSync('rmdir', [pod]);
     }
   }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
