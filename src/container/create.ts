@@ -10,9 +10,10 @@ import { propagationFromCri, propagationRequirements, type BindMount } from '../
 import { namespaceModeFromCri } from '../oci/spec/namespaces.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import { parseSeccompProfile, seccompFromCri } from '../oci/spec/seccomp.js';
+import { apparmorFromCri } from '../oci/spec/security.js';
 import { writeJsonAtomic } from '../store/atomic-file.js';
 import { nowNs } from '../util/time.js';
-import { currentCapabilities, daemonOomScoreAdj, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
+import { apparmorEnabled, currentCapabilities, daemonOomScoreAdj, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
 import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js';
 import { resolveUser } from './user-resolve.js';
 import type { ContainerService } from './service.js';
@@ -133,6 +134,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         readonlyPaths: sc?.readonly_paths ?? [],
         seccomp,
         ...(seccompProfile ? { seccompProfile } : {}),
+        apparmor: apparmorFromCri(sc?.apparmor ?? null, sc?.apparmor_profile ?? ''),
       },
       hostDevices: sc?.privileged ? await hostDevices() : [],
       host: {
@@ -141,6 +143,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         restrictOomScoreAdj: config.runtime.restrict_oom_score_adj,
         swapAccounting: await swapAccounting(v2),
         cgroupV2: v2,
+        apparmorEnabled: await apparmorEnabled(),
         ...(available ? { availableCapabilities: available } : {}),
       },
       annotations: cfg.annotations,

@@ -101,6 +101,14 @@ export async function currentCapabilities(): Promise<string[] | undefined> {
   }
 }
 
+export async function apparmorEnabled(): Promise<boolean> {
+  try {
+    return (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8')).trim() === 'Y';
+  } catch {
+    return false;
+  }
+}
+
 export async function isCgroupV2(): Promise<boolean> {
   try {
     await access('/sys/fs/cgroup/cgroup.controllers');

@@ -132,6 +132,21 @@ test('capabilities: defaults, drop ALL, add; seccomp default/unconfined; masked 
   assert.equal(custom.out, '0\nrc=1');
 });
 
+test('an AppArmor profile on a host without AppArmor is refused, not ignored', async (t) => {
+  let enabled = false;
+  try {
+    enabled = readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+  } catch {
+    /* no AppArmor module */
+  }
+  if (enabled) return t.skip('AppArmor is enabled on this host');
+  const err = await createContainer(env, podId, { command: ['true'], linux: { security_context: { apparmor: { profile_type: 'Localhost', localhost_ref: 'k8s-strict' } } } }).catch(
+    (e: { code: number; details: string }) => e,
+  );
+  assert.equal((err as { code: number }).code, 3, 'INVALID_ARGUMENT');
+  assert.match((err as { details: string }).details, /AppArmor is not enabled/);
+});
+
 test('read-only rootfs; privileged: all capabilities, writable /sys, host devices, no seccomp', async () => {
   const ro = await run({ linux: { security_context: { readonly_rootfs: true } } }, 'touch /x 2>/dev/null; echo rc=$?; touch /dev/shm/ok && echo shm-ok');
   assert.equal(ro.out, 'rc=1\nshm-ok');

@@ -10,6 +10,8 @@ import { mergeArgs, withCwd, withEnv, withProcessArgs, withTerminal } from './pr
 import { withCgroupsPath, withResources, type ResourceRequest } from './resources.js';
 import { withSeccomp, type SeccompChoice } from './seccomp.js';
 import {
+  withApparmor,
+  type ApparmorChoice,
   computeCapabilities,
   withCapabilities,
   withMaskedPaths,
@@ -47,6 +49,8 @@ export interface ContainerSpecInput {
     maskedPaths: string[];
     readonlyPaths: string[];
     seccomp: SeccompChoice;
+    /** Default: RuntimeDefault. */
+    apparmor?: ApparmorChoice;
     /** Localhost profile or configured RuntimeDefault file, already parsed. */
     seccompProfile?: OciSeccomp;
   };
@@ -59,6 +63,7 @@ export interface ContainerSpecInput {
     swapAccounting: boolean;
     cgroupV2: boolean;
     arch?: string;
+    apparmorEnabled?: boolean;
     /** The daemon's bounding set: what privileged and `ALL` can give (default: every capability). */
     availableCapabilities?: string[];
   };
@@ -84,6 +89,7 @@ export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
     withNoNewPrivileges(sec.noNewPrivs),
     withReadonlyRootfs(sec.readonlyRootfs),
     withAnnotations(i.annotations, i.metadata),
+    withApparmor(sec.privileged ? { type: 'Unconfined' } : (sec.apparmor ?? { type: 'RuntimeDefault' }), i.host.apparmorEnabled ?? false),
   ];
   if (sec.privileged) {
     // Privileged: all capabilities and devices, writable /sys; no seccomp, no masked paths.

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capabilitiesFromMask, computeCapabilities, normalizeCapability } from './security.js';
+import { apparmorFromCri, capabilitiesFromMask, computeCapabilities, normalizeCapability, withApparmor } from './security.js';
+import { baseSpec } from './defaults.js';
 import { ALL_CAPABILITIES } from './defaults.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
 import { seccompFromCri, parseSeccompProfile } from './seccomp.js';
@@ -63,4 +64,18 @@ test('capability masks; ALL is limited to what the daemon holds', () => {
   assert.ok(!capabilitiesFromMask('000001fffeffffff').includes('CAP_SYS_RESOURCE'));
   assert.equal(capabilitiesFromMask('000001ffffffffff').length, 41);
   assert.deepEqual(computeCapabilities(D, ['ALL'], [], ['CAP_CHOWN', 'CAP_NET_ADMIN']), ['CAP_CHOWN', 'CAP_NET_ADMIN']);
+});
+
+test('apparmor: Localhost applied by name where AppArmor runs, refused where it does not', () => {
+  assert.deepEqual(apparmorFromCri(null, ''), { type: 'RuntimeDefault' });
+  assert.deepEqual(apparmorFromCri({ profile_type: 'Localhost', localhost_ref: 'k8s-nginx' }, ''), { type: 'Localhost', profile: 'k8s-nginx' });
+  assert.deepEqual(apparmorFromCri(null, 'localhost/p1'), { type: 'Localhost', profile: 'p1' });
+  assert.deepEqual(apparmorFromCri({ profile_type: 'Unconfined', localhost_ref: '' }, ''), { type: 'Unconfined' });
+  const s = baseSpec('/r');
+  withApparmor({ type: 'Localhost', profile: 'p1' }, true)(s);
+  assert.equal(s.process.apparmorProfile, 'p1');
+  assert.throws(() => withApparmor({ type: 'Localhost', profile: 'p1' }, false)(baseSpec('/r')), /not enabled/);
+  const d = baseSpec('/r');
+  withApparmor({ type: 'RuntimeDefault' }, false)(d);
+  assert.equal(d.process.apparmorProfile, undefined);
 });

@@ -95,3 +95,32 @@ export function withSysctls(sysctls: Record<string, string>, hostNetwork: boolea
     if (Object.keys(out).length) s.linux.sysctl = out;
   };
 }
+
+export type ApparmorChoice = { type: 'RuntimeDefault' } | { type: 'Unconfined' } | { type: 'Localhost'; profile: string };
+
+/** From the CRI fields: the structured `apparmor` wins over the deprecated `apparmor_profile`. */
+export function apparmorFromCri(apparmor: { profile_type: string; localhost_ref: string } | null, legacy: string): ApparmorChoice {
+  if (apparmor && (apparmor.profile_type !== 'RuntimeDefault' || apparmor.localhost_ref)) {
+    if (apparmor.profile_type === 'Unconfined') return { type: 'Unconfined' };
+    if (apparmor.profile_type === 'Localhost') {
+      if (!apparmor.localhost_ref) throw new InvalidArgumentError('apparmor Localhost needs localhost_ref');
+      return { type: 'Localhost', profile: apparmor.localhost_ref };
+    }
+  }
+  if (legacy === 'unconfined') return { type: 'Unconfined' };
+  if (legacy.startsWith('localhost/')) return { type: 'Localhost', profile: legacy.slice('localhost/'.length) };
+  return { type: 'RuntimeDefault' };
+}
+
+/**
+ * A Localhost profile is applied by name; it cannot be honoured on a host without AppArmor, so
+ * that is an error rather than a silently weaker container. RuntimeDefault has no profile of its
+ * own here (the host's default confinement applies).
+ */
+export function withApparmor(choice: ApparmorChoice, hostEnabled: boolean): SpecOpt {
+  return (s) => {
+    if (choice.type !== 'Localhost') return;
+    if (!hostEnabled) throw new InvalidArgumentError(`apparmor profile "${choice.profile}" requested, but AppArmor is not enabled on this host`);
+    s.process.apparmorProfile = choice.profile;
+  };
+}
