@@ -153,6 +153,7 @@ export class PodController {
         if (!onDisk.has(id) && !this.locks.held(id)) {
           this.pods.delete(id);
           this.sigs.delete(id);
+          this.creating.delete(id);
         }
       }
       await Promise.all(ids.map((id) => (this.locks.held(id) ? undefined : this.reload(id))));
@@ -170,6 +171,9 @@ export class PodController {
     if (this.pods.has(id) && this.sigs.get(id) === sig) return;
     const rec = await this.store.load(id).catch(() => undefined);
     if (!rec) return;
+    // Another process's RunPodSandbox in flight (no infra yet, its lock held): not listed until ready.
+    if (rec.state === 'SANDBOX_NOTREADY' && !rec.infraPid && (await this.locks.heldElsewhere(id))) this.creating.add(id);
+    else if (!this.locks.held(id)) this.creating.delete(id);
     this.pods.set(id, rec);
     this.sigs.set(id, sig);
   }

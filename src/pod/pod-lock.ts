@@ -53,6 +53,12 @@ export class PodLocks {
     return this.chains.has(podId);
   }
 
+  /** Whether another live process holds the key's lock file right now. */
+  async heldElsewhere(podId: string): Promise<boolean> {
+    const holder = Number((await readFile(join(this.dir, `${podId}.lock`), 'utf8').catch(() => '')).trim());
+    return holder > 0 && holder !== process.pid && alive(holder);
+  }
+
   private async acquireFile(podId: string): Promise<string> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = join(this.dir, `${podId}.lock`);

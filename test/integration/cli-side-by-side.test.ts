@@ -108,6 +108,17 @@ test('CLI pod and apps are seen by the running daemon; daemon containers by the 
   assert.equal((await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: again })).status!.linux!.namespaces!.options!.network, 'NODE');
 });
 
+test('two processes racing for one pod name: one wins, the other gets AlreadyExists', async () => {
+  const args = ['app', 'sandbox', '--name', 'race', '--namespace', 'cli', '--uid', 'uid-race', '--net', 'host'];
+  const [a, b] = await Promise.all([cli(...args), cli(...args)]);
+  assert.deepEqual([a.code, b.code].sort(), [0, 1], a.stderr + b.stderr);
+  assert.match((a.code ? a : b).stderr, /reserved/);
+  const winner = (a.code ? b : a).stdout.trim();
+  const pods = await env.d.client.runtime('ListPodSandbox', { filter: { label_selector: {} } });
+  assert.deepEqual(pods.items.filter((p) => p.metadata?.name === 'race').map((p) => [p.id, p.state]), [[winner, 'SANDBOX_READY']]);
+  await ok('pod', 'rm', winner);
+});
+
 test('bad input: clear errors, nothing changes', async () => {
   const before = await env.d.client.runtime('ListPodSandbox', {});
   const r1 = await cli('app', 'sandbox', '--port', 'eighty');
