@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { InvalidArgumentError } from '../errors/catalog.js';
+import { InvalidArgumentError, RktletError } from '../errors/catalog.js';
 import { createZstdDecompress } from './zstd.js';
 import { unpackLayer, type UnpackStats } from '../snapshot/unpack.js';
 import type { BlobWriter } from './content-store.js';
@@ -79,11 +79,11 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
   const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);
   if (flow.status === 'rejected') {
     const err = flow.reason as Error;
-    if (decompError) {
-      const bad = decompError;
-      throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${bad.message}`, { cause: bad });
-    }
-    // The unpacker's refusal (e.g. an escaping path) is the real story when there is one.
+    // The unpacker's refusal (e.g. an escaping path) is the real story when there is one; its
+    // stop also ends the decompressor with a premature close, which is no data error.
+    if (unpack.status === 'rejected' && unpack.reason instanceof RktletError) throw unpack.reason;
+    const bad = decompError && (decompError as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? decompError : undefined;
+    if (bad) throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${bad.message}`, { cause: bad });
     if (unpack.status === 'rejected') throw unpack.reason;
     throw err;
   }

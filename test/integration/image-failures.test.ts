@@ -65,6 +65,16 @@ test('a corrupted layer blob fails the pull and leaves nothing behind', async ()
   assert.equal(storeFiles().blobs.length, 0);
 });
 
+test('a corrupted gzip layer fails the pull with INVALID_ARGUMENT', async () => {
+  const layer = await buildLayer([{ name: 'data', content: Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251)) }]);
+  const img = await busyboxImage({ layers: [layer] });
+  await pushImage(reg, 'library/corruptgz:1', img);
+  corruptBlob(reg, layer.digest);
+  await assert.rejects(pull(`${reg.host}/library/corruptgz:1`), { code: 3 });
+  assert.deepEqual(await list(), []);
+  assert.deepEqual(storeFiles().layers, []);
+});
+
 test('a corrupted config blob fails the pull', async () => {
   const img = await busyboxImage({ config: { Labels: { c: 'bad-config' } } });
   await pushImage(reg, 'library/badconfig:1', img);
