@@ -2,7 +2,7 @@
 // and have the OCI runtime create the container under conmon. Every step registers its undo.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
@@ -46,6 +46,15 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   if (!pod.ready) throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready`);
   const image = svc.deps.images.resolve(cfg.image.image);
   if (!image) throw new NotFoundError(`image "${cfg.image.image}" not found: pull it first`);
+  // The log file stays inside the pod's log directory.
+  if (cfg.log_path && (isAbsolute(cfg.log_path) || normalize(cfg.log_path).split('/').includes('..'))) {
+    throw new InvalidArgumentError(`log_path "${cfg.log_path}" must be relative to the pod's log directory`);
+  }
+  for (const d of cfg.devices) {
+    if (!isAbsolute(d.host_path) || (d.container_path && !isAbsolute(d.container_path))) {
+      throw new InvalidArgumentError(`device paths must be absolute (${d.host_path} → ${d.container_path})`);
+    }
+  }
   const sc = cfg.linux?.security_context ?? null;
   const resources = resourcesFromCri(cfg.linux?.resources ?? null);
   const mounts: BindMount[] = cfg.mounts.map((m) => {

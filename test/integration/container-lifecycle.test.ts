@@ -145,6 +145,12 @@ test('bad input: right codes, daemon keeps serving', async () => {
   assert.equal((await grpcError(env.d.client.runtime('CreateContainer', { pod_sandbox_id: pod.id, config: null })))?.code, Grpc.INVALID_ARGUMENT);
   assert.equal((await grpcError(createContainer(env, 'nopod', { command: ['true'] })))?.code, Grpc.NOT_FOUND);
   assert.equal((await grpcError(createContainer(env, pod.id, { command: ['true'] }, 'no/such:image')))?.code, Grpc.NOT_FOUND);
+  for (const log_path of ['../escape.log', '/var/log/abs.log', 'a/../../b.log']) {
+    const e = await grpcError(env.d.client.runtime('CreateContainer', { pod_sandbox_id: pod.id, config: { metadata: { name: 'lp', attempt: 0 }, image: { image: env.image }, command: ['true'], log_path } }));
+    assert.equal(e?.code, Grpc.INVALID_ARGUMENT, log_path);
+  }
+  const rel = await grpcError(createContainer(env, pod.id, { command: ['true'], mounts: [{ container_path: 'rel', host_path: '/tmp' }] }));
+  assert.equal(rel?.code, Grpc.INVALID_ARGUMENT);
   const c = await createContainer(env, pod.id, { name: 'dup', command: ['true'] });
   assert.equal((await grpcError(createContainer(env, pod.id, { name: 'dup', command: ['true'] })))?.code, Grpc.ALREADY_EXISTS);
   assert.equal((await grpcError(env.d.client.runtime('ExecSync', { container_id: c.id, cmd: ['true'], timeout: '1' })))?.code, Grpc.FAILED_PRECONDITION);
