@@ -157,6 +157,43 @@ async function main(): Promise<void> {
   let rkVersion = '';
   if (rk?.running) rkVersion = (await rk.client.runtime('Version', {}).catch(() => undefined))?.runtime_version ?? '';
 
+  const vers = await versions(rkVersion);
+  const outDir = settings.outDir || (settings.quick ? tmpdir() : join(packageRoot, 'bench', 'results'));
+  const stamp = started.toISOString().slice(0, 16).replace(/:/g, '');
+  // Written after every scenario, so an interrupted or overrunning run still leaves its figures.
+  const writeResults = (status: string): string => {
+    const report: Report = {
+      date: started.toISOString(),
+      machine: machineInfo(),
+      versions: vers,
+      settings: {
+        status,
+        ...describeSettings(settings),
+        'wall time': `${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`,
+        // Other work on the machine skews both runtimes; this says how busy it was.
+        'load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${(loadavg()[0] ?? 0).toFixed(2)}`,
+      },
+      rows: ctx.rows,
+      notes: [
+        'containerd 1.6 runs one containerd-shim-runc-v2 per pod (with a pause container from a catatonit image); rktlet runs conmon per container and its infra process from the host catatonit, no pause image.',
+        'Both runtimes use the same runc (cgroupfs driver), the same CNI plugins with a bridge network of the same shape (rktlet writes its default network: bridge + host-local + portmap + loopback; containerd gets bridge + host-local + portmap and brings lo up itself), each with its own bridge and subnet, and the same local registry over plain HTTP.',
+        "Helper processes are the host-pid-namespace processes, other than the daemon, whose command line names a path in the runtime's private directory; PSS splits shared pages among the processes sharing them.",
+        ...notes,
+        ...ctx.notes,
+      ],
+    };
+    const md = renderMarkdown(report);
+    const json = `${JSON.stringify(toJson(report), null, 2)}\n`;
+    mkdirSync(outDir, { recursive: true });
+    const names = settings.quick && !settings.outDir ? ['rktlet-bench-quick'] : ['latest', stamp];
+    for (const name of names) {
+      writeFileSync(join(outDir, `${name}.md`), md);
+      writeFileSync(join(outDir, `${name}.json`), json);
+    }
+    return md;
+  };
+
+  let done = 0;
   for (const name of settings.scenarios) {
     if (run.aborted) return;
     log(`scenario ${name}`);
@@ -166,42 +203,11 @@ async function main(): Promise<void> {
       notes.push(`scenario ${name} stopped: ${errorText(err)}`);
       log(`scenario ${name} stopped: ${errorText(err)}`);
     }
+    if (run.aborted) return;
+    done++;
+    if (done < settings.scenarios.length) writeResults(`incomplete: ${done} of ${settings.scenarios.length} scenarios done`);
   }
-
-  if (run.aborted) return;
-  const report: Report = {
-    date: started.toISOString(),
-    machine: machineInfo(),
-    versions: await versions(rkVersion),
-    settings: {
-      ...describeSettings(settings),
-      'wall time': `${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`,
-      // Other work on the machine skews both runtimes; this says how busy it was.
-      'load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${(loadavg()[0] ?? 0).toFixed(2)}`,
-    },
-    rows: ctx.rows,
-    notes: [
-      'containerd 1.6 runs one containerd-shim-runc-v2 per pod (with a pause container from a catatonit image); rktlet runs conmon per container and its infra process from the host catatonit, no pause image.',
-      'Both runtimes use the same runc (cgroupfs driver), the same CNI plugins with a bridge network of the same shape (rktlet writes its default network: bridge + host-local + portmap + loopback; containerd gets bridge + host-local + portmap and brings lo up itself), each with its own bridge and subnet, and the same local registry over plain HTTP.',
-      'Helper processes are the host-pid-namespace processes, other than the daemon, whose command line names a path in the runtime\'s private directory; PSS splits shared pages among the processes sharing them.',
-      ...notes,
-      ...ctx.notes,
-    ],
-  };
-  const md = renderMarkdown(report);
-  const json = `${JSON.stringify(toJson(report), null, 2)}\n`;
-  const outDir = settings.outDir || (settings.quick ? tmpdir() : join(packageRoot, 'bench', 'results'));
-  mkdirSync(outDir, { recursive: true });
-  if (settings.quick && !settings.outDir) {
-    writeFileSync(join(outDir, 'rktlet-bench-quick.md'), md);
-    writeFileSync(join(outDir, 'rktlet-bench-quick.json'), json);
-  } else {
-    const stamp = started.toISOString().slice(0, 16).replace(/:/g, '');
-    for (const name of ['latest', stamp]) {
-      writeFileSync(join(outDir, `${name}.md`), md);
-      writeFileSync(join(outDir, `${name}.json`), json);
-    }
-  }
+  const md = writeResults('complete');
   process.stdout.write(md);
   log(`results written to ${outDir}; cleaning up`);
   await cleanup.run();
