@@ -184,3 +184,16 @@ test('StopPodSandbox stops the pod\'s containers; RemovePodSandbox removes them'
   assert.deepEqual(left.containers, []);
   assert.equal((await grpcError(status(env, a.id)))?.code, Grpc.NOT_FOUND);
 });
+
+test('a TTY container runs on a terminal and logs its output; stdin containers start', async () => {
+  const pod = await runPod(env);
+  const c = await createContainer(env, pod.id, { command: ['sh', '-c', 'tty; exit 0'], tty: true });
+  await env.d.client.runtime('StartContainer', { container_id: c.id });
+  const s = await waitExited(env, c.id);
+  assert.equal(s.exit_code, 0);
+  assert.match(readLog(s.log_path).map((l) => l.text).join(''), /\/dev\/pts\/\d+/);
+  const i = await createContainer(env, pod.id, { command: ['sh', '-c', 'read x; echo got:$x'], stdin: true, stdin_once: true });
+  await env.d.client.runtime('StartContainer', { container_id: i.id });
+  assert.equal((await status(env, i.id)).status?.state, 'CONTAINER_RUNNING', 'waits on its open stdin');
+  await env.d.client.runtime('StopContainer', { container_id: i.id, timeout: '0' });
+});
