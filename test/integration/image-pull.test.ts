@@ -53,6 +53,9 @@ test('a short name pulls through the docker.io mirror; every way of naming it fi
   assert.equal(await status('busybox:nope'), null);
   assert.deepEqual((await d.client.image('ListImages', { filter: { image: { image: 'docker.io/library/busybox:latest' } } })).images, [img]);
   assert.deepEqual((await d.client.image('ListImages', { filter: { image: { image: 'other' } } })).images, []);
+  const streamed: unknown[] = [];
+  for await (const page of d.client.imageStream('StreamImages', {})) streamed.push(...(page as { images: unknown[] }).images);
+  assert.deepEqual(streamed, [img]);
 
   const verbose = await d.client.image('ImageStatus', { image: { image: 'busybox' }, verbose: true });
   const info = JSON.parse(verbose.info.info!) as { imageSpec: { config: { Cmd: string[] }; rootfs: { diff_ids: string[] } } };
