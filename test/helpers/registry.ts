@@ -38,7 +38,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { busyboxImage, bigImage, type BusyboxExtra } from '../fixtures/busybox.js';
 import { buildIndex, type Blob, type BuiltImage, type IndexEntry } from '../fixtures/oci-image.js';
 
@@ -65,6 +65,8 @@ export interface RegistryOptions {
   pushToken?: (repo: string) => Promise<string>;
   /** Keep the access log, for requests() (e.g. to count blob downloads). */
   accessLog?: boolean;
+  /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 (url becomes https://). */
+  tls?: boolean;
 }
 
 export interface Registry {
@@ -116,6 +118,17 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     `  addr: 127.0.0.1:${port}`,
     `  secret: rktlet-test-${port}`,
   ];
+  let scheme = 'http';
+  if (opts.tls) {
+    scheme = 'https';
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')],
+      { stdio: 'ignore' },
+    );
+    lines.push('  tls:', `    certificate: ${join(dir, 'tls.crt')}`, `    key: ${join(dir, 'tls.key')}`);
+  }
   if (opts.auth) {
     const htpasswd = join(dir, 'htpasswd');
     execFileSync('htpasswd', ['-Bbc', htpasswd, opts.auth.username, opts.auth.password], { stdio: 'ignore' });
@@ -139,7 +152,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   proc.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
   if (process.env.REG_DEBUG) proc.stderr?.pipe(process.stderr);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   const reg: Registry = {
     host: `127.0.0.1:${port}`,
     url,
@@ -173,7 +186,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   for (let i = 0; i < 200; i++) {
     if (proc.exitCode !== null) break;
     try {
-      const r = await request(`${url}/v2/`);
+      const r = await request(`${url}/v2/`, opts.tls ? { dispatcher: insecureAgent() } : {});
       await r.body.dump();
       if (r.statusCode === 200 || r.statusCode === 401) return reg;
     } catch {
@@ -183,6 +196,17 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   }
   await reg.stop();
   throw new Error(`docker-registry did not start on ${url}:\n${stderr}`);
+}
+
+let agent: Agent | undefined;
+/** An undici agent that accepts self-signed certificates (test registries only). */
+export function insecureAgent(): Agent {
+  agent ??= new Agent({ connect: { rejectUnauthorized: false } });
+  return agent;
+}
+
+function via(reg: Registry): { dispatcher?: Agent } {
+  return reg.url.startsWith('https:') ? { dispatcher: insecureAgent() } : {};
 }
 
 async function authHeaders(reg: Registry, repo: string): Promise<Record<string, string>> {
@@ -200,10 +224,10 @@ function splitRef(ref: string): { repo: string; tag?: string } {
 /** Monolithic blob upload (POST then PUT ?digest=), skipped when the registry has the blob. */
 export async function pushBlob(reg: Registry, repo: string, digest: string, bytes: Buffer): Promise<void> {
   const h = await authHeaders(reg, repo);
-  const head = await request(`${reg.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD', headers: h });
+  const head = await request(`${reg.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD', headers: h, ...via(reg) });
   await head.body.dump();
   if (head.statusCode === 200) return;
-  const start = await request(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: h });
+  const start = await request(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: h, ...via(reg) });
   await start.body.dump();
   if (start.statusCode !== 202) throw new Error(`blob upload start for ${repo}: HTTP ${start.statusCode}`);
   const loc = new URL(String(start.headers.location), reg.url);
@@ -212,6 +236,7 @@ export async function pushBlob(reg: Registry, repo: string, digest: string, byte
     method: 'PUT',
     headers: { ...h, 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
     body: bytes,
+    ...via(reg),
   });
   const text = await put.body.text();
   if (put.statusCode !== 201) throw new Error(`blob upload ${digest} to ${repo}: HTTP ${put.statusCode} ${text}`);
@@ -223,6 +248,7 @@ export async function pushManifest(reg: Registry, repo: string, reference: strin
     method: 'PUT',
     headers: { ...h, 'content-type': m.mediaType },
     body: m.bytes,
+    ...via(reg),
   });
   const text = await put.body.text();
   if (put.statusCode !== 201) throw new Error(`manifest ${repo}:${reference}: HTTP ${put.statusCode} ${text}`);

@@ -151,6 +151,22 @@ test('plain HTTP is used only for registries configured as insecure', async () =
   assert.equal((await d.client.runtime('Version', {})).runtime_name, 'rktlet');
 });
 
+test('HTTPS: an unverifiable certificate is refused unless the registry is configured insecure', async () => {
+  const tls = await startRegistry({ tls: true });
+  cleanups.push(() => tls.stop());
+  assert.match(tls.url, /^https:/);
+  const img = await pushBusybox(tls, 'library/busybox:tls');
+  const ref = `${tls.host}/library/busybox:tls`;
+  await assert.rejects(pull(ref), (err: { code: number; details: string }) => {
+    assert.equal(err.code, 14);
+    assert.match(err.details, /certificate/i);
+    return true;
+  });
+  const d4 = await TestDaemon.start({ configToml: `[image]\ninsecure_registries = ["${tls.host}"]\n` });
+  cleanups.push(() => d4.destroy());
+  assert.equal((await d4.client.image('PullImage', { image: { image: ref } })).image_ref, img.id);
+});
+
 test('mirrors are tried in order and the origin is the fallback', async () => {
   const dead = `http://127.0.0.1:1`;
   const toml = `[image]\ninsecure_registries = ["${reg.host}"]\n[image.mirrors]\n"${reg.host}" = ["${dead}", "${basicReg.url}"]\n`;
