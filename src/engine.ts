@@ -31,6 +31,11 @@ export interface EngineHealth {
 export interface EngineOptions {
   config: Config;
   log: Logger;
+  /**
+   * Collect unreferenced layers at open (default true). Short-lived CLI verbs skip it: pull leases
+   * are per process, so a sweep could take the blobs of a pull the daemon has in flight.
+   */
+  sweepImages?: boolean;
 }
 
 const READY: HealthCondition = { ok: true, reason: '', message: '' };
@@ -104,7 +109,7 @@ export class Engine {
     await e.snapshots.open();
     e.images = await ImageService.open(e.config, e.log, e.snapshots);
     // Layers of images removed while containers still used them.
-    await e.images.sweep().catch((err: unknown) => e.log.warn({ err }, 'image store sweep failed'));
+    if (opts.sweepImages !== false) await e.images.sweep().catch((err: unknown) => e.log.warn({ err }, 'image store sweep failed'));
     e.runtimes = new RuntimeSet(e.config);
     e.network = new PodNetwork(e.config);
     const written = await e.network.init();

@@ -16,7 +16,7 @@ export async function withEngine<T>(cmd: Command, fn: (ctx: CallContext) => Prom
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const { config } = effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
-  const engine = await Engine.open({ config, log });
+  const engine = await Engine.open({ config, log, sweepImages: false });
   const ac = new AbortController();
   const onSig = (): void => ac.abort(new Error('interrupted'));
   process.once('SIGINT', onSig);

@@ -202,20 +202,24 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
     };
     // The record exists before the runtime's container, so a crash in between leaves something
     // recover() can see (and RemoveContainer can clean up).
-    await svc.store.add(record);
+    // Under the container's lock (it holds across processes): another process's recovery must not
+    // reconcile a record whose runtime container does not exist yet.
     const rt = svc.deps.runtime(pod.runtimeHandler);
-    undo.push(() => rt.delete(id, true));
-    const st = await rt.create({
-      id,
-      bundle,
-      logPath,
-      exitDir: exitDir(config),
-      socketDir: socketDir(config),
-      terminal: cfg.tty,
-      stdin: cfg.stdin,
-      stdinOnce: cfg.stdin_once,
+    await svc.lock.run(id, async () => {
+      await svc.store.add(record);
+      undo.push(() => rt.delete(id, true));
+      const st = await rt.create({
+        id,
+        bundle,
+        logPath,
+        exitDir: exitDir(config),
+        socketDir: socketDir(config),
+        terminal: cfg.tty,
+        stdin: cfg.stdin,
+        stdinOnce: cfg.stdin_once,
+      });
+      await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
     });
-    await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
     return id;
   } catch (err) {
     for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
