@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, statSync, lstatSync, readlinkSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, statSync, lstatSync, readlinkSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -66,4 +66,18 @@ test('writes through symlinks and links outside the layer are refused', async ()
   await assert.rejects(unpack([{ name: 'l', type: 'link', linkname: 'missing' }]), /does not hold/);
   await assert.rejects(unpack([{ name: 'f', content: 'x' }, { name: 'f/child', content: 'y' }]), /non-directory/);
   assert.equal(existsSync('/etc/passwd-pwned'), false);
+});
+
+test('binary xattr values (as GNU tar --xattrs writes them) are applied byte for byte', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const src = mkdtempSync(join(tmpdir(), 'rktlet-unpack-src-'));
+  dirs.push(src);
+  writeFileSync(join(src, 'cap'), 'x');
+  execFileSync('setfattr', ['-n', 'user.bin', '-v', '0x01ff00fe80', join(src, 'cap')]);
+  const archive = execFileSync('tar', ['--xattrs', '--xattrs-include=user.*', '-C', src, '-cf', '-', 'cap']);
+  const dir = mkdtempSync(join(tmpdir(), 'rktlet-unpack-'));
+  dirs.push(dir);
+  await unpackLayer(Readable.from([archive]), dir);
+  const hex = execFileSync('getfattr', ['-e', 'hex', '--only-values', '-n', 'user.bin', join(dir, 'cap')]);
+  assert.equal(hex.toString('hex'), '01ff00fe80');
 });

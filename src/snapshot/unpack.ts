@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
+import { installBinaryPax } from './pax-binary.js';
 
 const run = promisify(execFile);
+installBinaryPax();
 
 export class UnsafeLayerError extends InvalidArgumentError {}
 
@@ -131,7 +133,8 @@ class Unpacker {
     if (!isLink) await chmod(path, (h.mode ?? 0o644) & 0o7777);
     if (this.xattrs && h.pax) {
       for (const [k, v] of Object.entries(h.pax as Record<string, string>)) {
-        if (k.startsWith('SCHILY.xattr.')) await setXattr(path, k.slice('SCHILY.xattr.'.length), Buffer.from(v, 'utf8'));
+        // Values are byte-exact latin1 strings (see pax-binary.ts).
+        if (k.startsWith('SCHILY.xattr.')) await setXattr(path, k.slice('SCHILY.xattr.'.length), Buffer.from(v, 'latin1'));
       }
     }
   }
