@@ -221,6 +221,29 @@ test('whiteouts, opaque dirs and hard links stack correctly under overlayfs', as
   assert.equal(existsSync(m.upperDir), false);
 });
 
+test('a 45-layer image mounts (lower dirs beyond one page of absolute paths)', async () => {
+  const layers = [];
+  for (let i = 0; i < 45; i++) layers.push(await buildLayer([{ name: `l${i}`, content: `${i}\n` }]));
+  const img = await busyboxImage({ layers });
+  await pushImage(reg, 'library/deep:1', img);
+  await pull('deep:1');
+  const verbose = await d.client.image('ImageStatus', { image: { image: 'deep:1' }, verbose: true });
+  const { chainIds } = JSON.parse(verbose.info.info!) as { chainIds: string[] };
+  const snaps = new OverlaySnapshotter(join(d.dirs.root, 'snapshots'));
+  await snaps.open();
+  try {
+    const m = await snaps.prepare('test-deep', chainIds);
+    assert.ok(m.lowerDirs.join(':').length > 4096);
+    await snaps.mount('test-deep');
+    assert.equal(readFileSync(join(m.target, 'l44'), 'utf8'), '44\n');
+    assert.equal(readFileSync(join(m.target, 'l0'), 'utf8'), '0\n');
+  } finally {
+    await snaps.remove('test-deep');
+    await snaps.close();
+  }
+  await d.client.image('RemoveImage', { image: { image: 'deep:1' } });
+});
+
 test('RemoveImage by tag, ID or digest; idempotent; shared layers stay while used', async () => {
   await pull('busybox');
   const layersBefore = readdirSync(join(d.dirs.root, 'snapshots', 'layers')).length;
