@@ -31,6 +31,7 @@ export class ContainerService {
     this.store = new ContainerStore(containersDir(deps.config));
     this.lock = new KeyedLock(join(deps.config.run_root, 'locks', 'containers'), (id) => this.store.reload(id));
     this.store.busy = (id) => this.lock.held(id);
+    this.store.onExternal = (kind, r, prev) => this.externalEvents(kind, r, prev);
     this.exits.setMaxListeners(0);
   }
 
@@ -40,6 +41,22 @@ export class ContainerService {
 
   publish(type: ContainerEventType, r: ContainerRecord): void {
     this.deps.events.publish({ type, containerId: r.meta.id, podSandboxId: r.meta.podId, createdAtNs: nowNs().toString() });
+  }
+
+  /** Events for what another process (the CLI, or the daemon for the CLI) did to a container. */
+  private externalEvents(kind: 'added' | 'changed' | 'removed', r: ContainerRecord, prev?: string): void {
+    if (kind === 'removed') {
+      this.publish('CONTAINER_DELETED_EVENT', r);
+      return;
+    }
+    if (kind === 'added') this.publish('CONTAINER_CREATED_EVENT', r);
+    const from = prev ?? 'created';
+    const state = r.status.state;
+    if (from === 'created' && state !== 'created' && r.status.startedAtNs !== '0') this.publish('CONTAINER_STARTED_EVENT', r);
+    if (state === 'exited' && from !== 'exited') {
+      this.publish('CONTAINER_STOPPED_EVENT', r);
+      this.exits.emit('exited', r.meta.id);
+    }
   }
 
   /** Loads the store, records exits that happened while we were away, starts the monitor. */

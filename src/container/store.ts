@@ -13,9 +13,13 @@ export class ContainerStore {
   private readonly byName = new Map<string, string>();
   /** status.json identity as last read, per container (sync reloads what changed). */
   private readonly sigs = new Map<string, string>();
+  /** Local writes per container: a reload that raced one of ours keeps ours. */
+  private readonly writes = new Map<string, number>();
   private readonly stamp: ChangeStamp;
   /** Containers this process is changing under their lock: its copy is the newest. */
   busy: (id: string) => boolean = () => false;
+  /** Called for changes another process made, as sync or reload finds them (events, waiters). */
+  onExternal: (kind: 'added' | 'changed' | 'removed', r: ContainerRecord, prevState?: ContainerStatusRecord['state']) => void = () => undefined;
 
   constructor(readonly dir: string) {
     this.stamp = new ChangeStamp(join(dir, '.stamp'));
@@ -69,6 +73,7 @@ export class ContainerStore {
 
   /** Re-reads one container's files (under its lock: another process may have changed it). */
   async reload(id: string): Promise<void> {
+    const w = this.writes.get(id);
     const sig = await fileSig(join(this.dir, id, 'status.json'));
     const cur = this.byId.get(id);
     if (sig === undefined) {
@@ -79,10 +84,16 @@ export class ContainerStore {
     if (cur && this.sigs.get(id) === sig) return;
     const status = await readJsonIfExists<ContainerStatusRecord>(join(this.dir, id, 'status.json')).catch(() => undefined);
     const meta = cur?.meta ?? (await readJsonIfExists<ContainerMeta>(join(this.dir, id, 'meta.json')).catch(() => undefined));
-    if (!status || !meta) return;
+    if (!status || !meta || this.writes.get(id) !== w) return;
     const now = this.byId.get(id);
-    if (now) now.status = status;
-    else this.index({ meta, status });
+    if (now) {
+      const prev = now.status.state;
+      now.status = status;
+      if (prev !== status.state) this.onExternal('changed', now, prev);
+    } else {
+      this.index({ meta, status });
+      this.onExternal('added', this.byId.get(id)!);
+    }
     this.sigs.set(id, sig);
   }
 
@@ -92,6 +103,7 @@ export class ContainerStore {
     this.byId.delete(id);
     this.sigs.delete(id);
     this.releaseName(r.meta, id);
+    this.onExternal('removed', r);
   }
 
   private nameKey(m: { podId: string; name: string; attempt: number }): string {
@@ -125,6 +137,7 @@ export class ContainerStore {
     await writeJsonAtomic(join(d, 'meta.json'), r.meta);
     await writeJsonAtomic(join(d, 'status.json'), r.status);
     this.index(r);
+    this.writes.set(r.meta.id, (this.writes.get(r.meta.id) ?? 0) + 1);
     await this.stamp.bump();
   }
 
@@ -136,6 +149,7 @@ export class ContainerStore {
     const next = change({ ...(onDisk ?? r.status) });
     await writeJsonAtomic(join(this.containerDir(id), 'status.json'), next);
     r.status = next;
+    this.writes.set(id, (this.writes.get(id) ?? 0) + 1);
     await this.stamp.bump();
     return next;
   }
@@ -171,6 +185,7 @@ export class ContainerStore {
     if (r) {
       this.byId.delete(id);
       this.sigs.delete(id);
+      this.writes.delete(id);
       this.releaseName(r.meta, id);
     }
     await this.stamp.bump();
