@@ -1,6 +1,7 @@
 // The image service: pulls into the content store and the snapshotter, keeps image metadata,
 // removes images with their unshared blobs and layers. Shared by the daemon and the CLI verbs.
 import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
@@ -107,10 +108,22 @@ export class ImageService implements ImageLookup {
    * Removes every blob and layer no image, container snapshot or pull in this process needs
    * (layers outlive their image while a container uses them; this collects them afterwards).
    */
-  async sweep(): Promise<void> {
+  async sweep(minAgeMs = 3600_000): Promise<void> {
+    // Only old leftovers: another process (a CLI pull) may be writing new ones right now.
+    const cutoff = Date.now() - minAgeMs;
+    const old = async (paths: [string, string][]) => {
+      const out: string[] = [];
+      for (const [id, p] of paths) {
+        const st = await stat(p).catch(() => undefined);
+        if (st && st.mtimeMs < cutoff) out.push(id);
+      }
+      return out;
+    };
     await this.lock.with(async () => {
       this.store.reload();
-      await this.collectGarbage(await this.content.list(), await this.snapshots.listLayers());
+      const blobs = await old((await this.content.list()).map((d) => [d, this.content.path(d)]));
+      const layers = await old((await this.snapshots.listLayers()).map((c) => [c, this.snapshots.layerPath(c)]));
+      await this.collectGarbage(blobs, layers);
     });
   }
 
