@@ -3,8 +3,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanupHost, makeDirs, runCli, TestDaemon, uniqueNetwork } from '../helpers/daemon.js';
+import { cleanupHost, makeDirs, runCli, RKTLET_BIN, TestDaemon, uniqueNetwork } from '../helpers/daemon.js';
 import { sharedBusyboxRegistry } from '../helpers/registry.js';
 
 const dirs = makeDirs('rktlet-cli-');
@@ -48,6 +49,14 @@ test('daemonless pods and apps; a daemon started later finds them', async () => 
   const tty = await cli('exec', '-t', webId.slice(0, 12), '--', 'sh', '-c', 'test -t 1 && echo on-a-tty');
   assert.equal(tty.code, 0, tty.stderr);
   assert.equal(tty.stdout.replace(/\r/g, ''), 'on-a-tty\n');
+
+  // -i: our stdin reaches the command, and its end ends the command's input.
+  const piped = spawnSync(process.execPath, [RKTLET_BIN, '--root', dirs.root, '--run-root', dirs.runRoot, '--config', dirs.config, 'exec', '-i', 'web', '--', 'sh', '-c', 'tr a-z A-Z; exit 4'], {
+    input: 'hello\nworld\n',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.deepEqual([piped.status, piped.stdout], [4, 'HELLO\nWORLD\n'], piped.stderr);
 
   // An app that exits with no daemon around: the next CLI call reads conmon's exit file.
   await ok('app', 'add', 'solo', 'busybox', '--name', 'job', '--', 'sh', '-c', 'exit 9');

@@ -143,6 +143,21 @@ test("the daemon's GetContainerEvents reports what the CLI does to a container",
   );
 });
 
+test("a pod the CLI is still creating is not listed by the daemon until it is ready", async () => {
+  const seen: string[] = [];
+  let done = false;
+  const run = cli('app', 'sandbox', '--name', 'inflight', '--namespace', 'cli').finally(() => (done = true));
+  while (!done) {
+    const l = await env.d.client.runtime('ListPodSandbox', {});
+    for (const p of l.items) if (p.metadata?.name === 'inflight') seen.push(p.state as string);
+    await sleep(10);
+  }
+  const id = (await run).stdout.trim();
+  assert.ok(seen.every((s) => s === 'SANDBOX_READY'), seen.join());
+  assert.equal((await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: id })).status!.state, 'SANDBOX_READY');
+  await ok('pod', 'rm', id);
+});
+
 test('bad input: clear errors, nothing changes', async () => {
   const before = await env.d.client.runtime('ListPodSandbox', {});
   const r1 = await cli('app', 'sandbox', '--port', 'eighty');
