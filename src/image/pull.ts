@@ -17,6 +17,8 @@ import { SingleFlight } from './single-flight.js';
 export interface PullOptions {
   credentials?: Credentials;
   signal?: AbortSignal;
+  /** Counts the bytes this pull downloaded (shared downloads count for the pull that ran them). */
+  progress?: { bytes: number };
 }
 
 interface PullState {
@@ -26,6 +28,7 @@ interface PullState {
   /** What this pull wrote (rolled back on failure when nothing else uses it). */
   createdBlobs: string[];
   createdLayers: string[];
+  progress: { bytes: number };
 }
 
 function isPauseImage(ref: ImageReference, pause: string): boolean {
@@ -47,7 +50,8 @@ export class Puller {
     const ref = parseReference(input);
     const svc = this.svc;
     const top = await svc.client.fetchManifest(ref, ref.digest ?? ref.tag ?? 'latest', o.credentials, o.signal);
-    const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [] };
+    const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 } };
+    st.progress.bytes += top.bytes.length;
     const keys: string[] = [top.digest];
     let release = svc.lease(keys);
     try {
@@ -58,6 +62,7 @@ export class Puller {
         const want = parsePlatform(svc.config.image.platform);
         const desc = selectPlatform(parsed, want);
         const m = await svc.client.fetchManifest(ref, desc.digest, o.credentials, o.signal, st.endpoint);
+        st.progress.bytes += m.bytes.length;
         release();
         release = svc.lease([...keys, m.digest]);
         await this.storeSmall(st, m.digest, m.bytes);
@@ -137,6 +142,7 @@ export class Puller {
       try {
         for await (const chunk of res.body) await w.write(chunk as Buffer);
         await w.commit(d.size);
+        st.progress.bytes += d.size;
       } catch (err) {
         await w.abort();
         throw err;
@@ -168,6 +174,7 @@ export class Puller {
         try {
           const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer, expectedSize: l.size });
           wroteBlob = true;
+          st.progress.bytes += l.size;
           return usage;
         } catch (err) {
           res.body.destroy();
