@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { InvalidArgumentError, RktletError } from '../errors/catalog.js';
+import { InvalidArgumentError, RktletError, UnavailableError } from '../errors/catalog.js';
 import { createZstdDecompress } from './zstd.js';
 import { unpackLayer, type UnpackStats } from '../snapshot/unpack.js';
 import type { BlobWriter } from './content-store.js';
@@ -73,7 +73,9 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
   });
   const decomp = decompressor(o.mediaType);
   let decompError: Error | undefined;
+  let sourceError: Error | undefined;
   decomp.once('error', (e: Error) => (decompError = e));
+  o.source.once('error', (e: Error) => (sourceError = e));
   const flowing = pipeline(o.source, coalesce(), tap, decomp, diffTap);
   const unpacking = unpackLayer(diffTap, o.dir);
   const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);
@@ -82,7 +84,11 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
     // The unpacker's refusal (e.g. an escaping path) is the real story when there is one; its
     // stop also ends the decompressor with a premature close, which is no data error.
     if (unpack.status === 'rejected' && unpack.reason instanceof RktletError) throw unpack.reason;
-    const bad = decompError && (decompError as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? decompError : undefined;
+    // A broken download (connection reset, registry gone) is no data error: try again later.
+    if (sourceError && !(sourceError instanceof RktletError)) {
+      throw new UnavailableError(`download of layer ${writer?.digest ?? ''} was interrupted: ${sourceError.message}`, { cause: sourceError });
+    }
+    const bad = decompError && decompError !== sourceError && (decompError as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? decompError : undefined;
     if (bad) throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${bad.message}`, { cause: bad });
     if (unpack.status === 'rejected') throw unpack.reason;
     throw err;

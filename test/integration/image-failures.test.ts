@@ -3,6 +3,9 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
 import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon.js';
 import { startRegistry, pushBusybox, pushImage, corruptBlob, imageConfigToml, type Registry } from '../helpers/registry.js';
@@ -73,6 +76,42 @@ test('a corrupted gzip layer fails the pull with INVALID_ARGUMENT', async () => 
   await assert.rejects(pull(`${reg.host}/library/corruptgz:1`), { code: 3 });
   assert.deepEqual(await list(), []);
   assert.deepEqual(storeFiles().layers, []);
+});
+
+test('a download cut off midway is UNAVAILABLE (retryable) and leaves nothing behind', async () => {
+  const layer = await buildLayer([{ name: 'data', content: Buffer.alloc(1 << 20, 3) }], { compression: 'none' });
+  const img = await busyboxImage({ layers: [layer] });
+  await pushImage(reg, 'library/cutoff:1', img);
+  // A forwarding proxy in front of the real registry that drops the connection halfway through the layer.
+  const proxy = createServer((req, res) => {
+    void (async () => {
+      const up = await request(`${reg.url}${req.url}`, { method: req.method as 'GET', headers: { accept: String(req.headers.accept ?? '*/*') } });
+      const body = Buffer.from(await up.body.arrayBuffer());
+      const headers = Object.fromEntries(Object.entries(up.headers).filter(([k]) => k !== 'transfer-encoding' && k !== 'connection'));
+      res.writeHead(up.statusCode, headers);
+      if (req.url?.includes(layer.digest)) {
+        res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+        return;
+      }
+      res.end(body);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  });
+  const port = (proxy.address() as AddressInfo).port;
+  const d5 = await TestDaemon.start({ configToml: `[image]\ninsecure_registries = ["127.0.0.1:${port}"]\n` });
+  cleanups.push(() => d5.destroy());
+  await assert.rejects(d5.client.image('PullImage', { image: { image: `127.0.0.1:${port}/library/cutoff:1` } }), (err: { code: number; details: string }) => {
+    assert.equal(err.code, 14, err.details);
+    assert.match(err.details, /interrupted/);
+    return true;
+  });
+  assert.deepEqual((await d5.client.image('ListImages', {})).images, []);
+  assert.deepEqual(readdirSync(join(d5.dirs.root, 'snapshots', 'layers')), []);
+  assert.deepEqual(readdirSync(join(d5.dirs.root, 'content', 'blobs', 'sha256')), []);
 });
 
 test('a corrupted config blob fails the pull', async () => {
