@@ -2,7 +2,8 @@
 // root): an exclusive lock file naming its holder's pid, taken over when that process is dead.
 // Within one process, waiters queue on a promise chain so the file is only contended across
 // processes.
-import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+import { link, readFile, unlink, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineExceededError, isErrno } from '../errors/catalog.js';
@@ -64,13 +65,17 @@ export class PodLocks {
     const file = join(this.dir, `${podId}.lock`);
     const until = Date.now() + this.timeoutMs;
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      // Written aside, then linked in: the lock file appears with its holder's pid in it, so a
+      // live holder's file is never seen empty (and taken for a crashed one's).
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      await writeFile(tmp, String(process.pid), { mode: 0o600 });
       try {
-        const fh = await open(file, 'wx', 0o600);
-        await fh.writeFile(String(process.pid));
-        await fh.close();
+        await link(tmp, file);
         return file;
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
+      } finally {
+        await unlink(tmp).catch(() => undefined);
       }
       const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
       if (!holder || holder === process.pid || !alive(holder)) {
