@@ -202,7 +202,7 @@ test('an exit noticed by the monitor produces STOPPED even when nobody polls', a
   await waitExited(env, c.id);
 });
 
-test('Prometheus: image pulls counted with bytes and durations', { todo: 'the pull path does not call metrics.imagePull yet' }, async () => {
+test('Prometheus: image pulls counted with bytes and durations', async () => {
   const prom = await (await fetch(metricsUrl)).text();
   assert.match(prom, /rktlet_image_pulls_total\{result="success"\} [1-9]/);
   assert.match(prom, /rktlet_image_pull_bytes_total [1-9]/);
