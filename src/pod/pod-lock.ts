@@ -2,7 +2,7 @@
 // root): an exclusive lock file naming its holder's pid, taken over when that process is dead.
 // Within one process, waiters queue on a promise chain so the file is only contended across
 // processes.
-import { link, readFile, unlink, mkdir, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -81,8 +81,17 @@ export class PodLocks {
       if (!holder || holder === process.pid || !alive(holder)) {
         // A holder that died (or an empty file from a crash between open and write) is stale.
         if (!holder) await sleep(20);
-        const again = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-        if (again === holder) await unlink(file).catch(() => undefined);
+        // Moved aside, not unlinked: a contender that got here first may have made a fresh lock
+        // in its place; what we moved tells, and a live holder's lock is put back.
+        const aside = `${file}.stale.${randomBytes(4).toString('hex')}`;
+        try {
+          await rename(file, aside);
+        } catch {
+          continue; // taken over by someone else already
+        }
+        const moved = Number((await readFile(aside, 'utf8').catch(() => '')).trim());
+        if (moved && moved !== holder && moved !== process.pid && alive(moved)) await link(aside, file).catch(() => undefined);
+        await unlink(aside).catch(() => undefined);
         continue;
       }
       if (Date.now() > until) throw new DeadlineExceededError(`pod ${podId} is locked by process ${holder}`);
