@@ -1,6 +1,8 @@
 // `rktlet pods`, `rktlet pod status|stop|rm`: pod sandboxes without a daemon, through the same CRI
 // handlers the daemon runs (state root shared with a running `rktlet serve`).
 import type { Command } from 'commander';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { listPodSandbox } from '../cri/pod-list.js';
 import { podSandboxStatus } from '../cri/pod-status.js';
 import { stopPodSandbox } from '../cri/pod-stop.js';
@@ -68,7 +70,11 @@ export function registerPodCommands(program: Command): void {
     .argument('<pod>', 'pod ID, ID prefix or name')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       await withEngine(cmd, async (ctx) => {
-        await removePodSandbox(ctx, criRequest('RemovePodSandbox', { pod_sandbox_id: findPod(ctx, ref).id }));
+        const p = findPod(ctx, ref);
+        await removePodSandbox(ctx, criRequest('RemovePodSandbox', { pod_sandbox_id: p.id }));
+        // Logs of pods `app sandbox` made go with them (the kubelet cleans up its own log dirs).
+        const ours = join(ctx.engine.config.root, 'pod-logs');
+        if (p.logDirectory.startsWith(ours + '/')) await rm(p.logDirectory, { recursive: true, force: true });
       });
     });
 }

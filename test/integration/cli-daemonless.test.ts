@@ -2,7 +2,8 @@
 // from conmon's files; a daemon started afterwards finds everything as the CLI left it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanupHost, makeDirs, runCli, RKTLET_BIN, TestDaemon, uniqueNetwork } from '../helpers/daemon.js';
@@ -70,6 +71,7 @@ test('daemonless pods and apps; a daemon started later finds them', async () => 
   const list = await ok('app', 'list', 'solo');
   assert.match(list, new RegExp(`${webId.slice(0, 13)}\\s+web\\s+busybox\\s+RUNNING\\s+\\S+\\s+-`));
   assert.match(list, /\sjob\s+busybox\s+EXITED\s+\S+\s+9\n/);
+  assert.equal(readdirSync(join(dirs.root, 'pod-logs')).length, 1);
   assert.match(await ok('ps'), new RegExp(`${webId.slice(0, 13)}.*RUNNING\\s+web`));
 
   // The daemon, started now, finds the pod (same IP) and both apps as they are.
@@ -86,4 +88,5 @@ test('daemonless pods and apps; a daemon started later finds them', async () => 
   await ok('pod', 'rm', 'solo');
   assert.deepEqual((await daemon.client.runtime('ListPodSandbox', {})).items, []);
   assert.deepEqual((await daemon.client.runtime('ListContainers', {})).containers, []);
+  assert.deepEqual(readdirSync(join(dirs.root, 'pod-logs')), []);
 });
