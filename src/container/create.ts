@@ -13,7 +13,8 @@ import { parseSeccompProfile, seccompFromCri } from '../oci/spec/seccomp.js';
 import { apparmorFromCri } from '../oci/spec/security.js';
 import { writeJsonAtomic } from '../store/atomic-file.js';
 import { nowNs } from '../util/time.js';
-import { apparmorEnabled, currentCapabilities, daemonOomScoreAdj, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
+import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
+import { apparmorEnabled, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
 import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js';
 import { resolveUser } from './user-resolve.js';
 import type { ContainerService } from './service.js';
@@ -107,7 +108,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
     else if (seccomp.type === 'RuntimeDefault' && config.runtime.seccomp_profile) seccompProfile = await loadProfile(config.runtime.seccomp_profile);
 
     const v2 = await isCgroupV2();
-    const available = await currentCapabilities();
+    const available = await ownCapabilities();
     const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
     const spec = generateContainerSpec({
       rootfs,
@@ -148,7 +149,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
       hostDevices: sc?.privileged ? await hostDevices() : [],
       host: {
         defaultCapabilities: config.runtime.default_capabilities,
-        daemonOomScoreAdj: await daemonOomScoreAdj(),
+        daemonOomScoreAdj: await ownOomScoreAdj(),
         restrictOomScoreAdj: config.runtime.restrict_oom_score_adj,
         swapAccounting: await swapAccounting(v2),
         cgroupV2: v2,

@@ -7,7 +7,6 @@ import { access, readdir, readFile, realpath, stat, lstat } from 'node:fs/promis
 import { join } from 'node:path';
 import { InvalidArgumentError, isErrno, OciRuntimeError } from '../errors/catalog.js';
 import { normalizePermissions, type HostDevice } from '../oci/spec/devices.js';
-import { capabilitiesFromMask } from '../oci/spec/security.js';
 
 const run = promisify(execFile);
 
@@ -81,24 +80,6 @@ export async function readUserFiles(rootfs: string): Promise<{ passwd: string; g
     }
   };
   return { passwd: await read('etc/passwd'), group: await read('etc/group') };
-}
-
-export async function daemonOomScoreAdj(): Promise<number> {
-  try {
-    return Number((await readFile('/proc/self/oom_score_adj', 'utf8')).trim()) || 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** The daemon's capability bounding set by name (what a container can be given at most). */
-export async function currentCapabilities(): Promise<string[] | undefined> {
-  try {
-    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'));
-    return m ? capabilitiesFromMask(m[1]!) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function apparmorEnabled(): Promise<boolean> {

@@ -116,6 +116,8 @@ export async function launchConmon(o: ConmonLaunch, timeoutMs = 60_000): Promise
   const { cmd, args } = conmonCommand(o, systemdIsInit());
   const child = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    // conmon writes files such as `oom` into its working directory: keep them in the bundle.
+    cwd: o.bundle,
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
     detached: true, // its own session: signals to our process group never reach it
   });

@@ -25,7 +25,7 @@ import { runPod } from './run-pod.js';
 import { unmountShm } from './shm.js';
 import { PodStore } from './store.js';
 import { fileSig } from '../store/change-stamp.js';
-import { ownCapabilities, ownOomScoreAdj } from './host-facts.js';
+import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
 import type { PodContainers, PodHandle, PodRecord } from './types.js';
 import { podView, type PodViewShape } from './view.js';
 

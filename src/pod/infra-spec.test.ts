@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertGolden } from '../../test/helpers/golden.js';
-import { clampOomScoreAdj, infraSeccompProfile, infraSpec, type InfraSpecInput } from './infra-spec.js';
+import { infraSeccompProfile, infraSpec, type InfraSpecInput } from './infra-spec.js';
+import { clampOomScoreAdj } from '../oci/spec/resources.js';
 
 const ID = 'a'.repeat(64);
 const base: InfraSpecInput = {

@@ -38,11 +38,6 @@ export interface InfraSpecInput {
   annotations: Record<string, string>;
 }
 
-/** The oom_score_adj to use: the wanted one, never below the floor when restricted. */
-export function clampOomScoreAdj(wanted: number, floor: number, restrict: boolean): number {
-  return restrict ? Math.max(wanted, floor) : wanted;
-}
-
 export function infraSpec(i: InfraSpecInput): OciSpec {
   const spec = baseSpec(i.rootfs);
   spec.root.readonly = true;
