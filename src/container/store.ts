@@ -102,6 +102,7 @@ export class ContainerStore {
     if (!r) return;
     this.byId.delete(id);
     this.sigs.delete(id);
+    this.writes.delete(id);
     this.releaseName(r.meta, id);
     this.onExternal('removed', r);
   }
