@@ -2,17 +2,17 @@
 // never interleave their read-modify-write of a container's status. With a directory the lock also
 // holds across processes (the daemon and daemonless CLI verbs share the state root): a lock file
 // per key, and onAcquire re-reads what another process may have changed meanwhile.
-import { PodLocks } from '../pod/pod-lock.js';
+import { FileLocks } from '../store/file-locks.js';
 
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
-  private readonly files: PodLocks | undefined;
+  private readonly files: FileLocks | undefined;
 
   constructor(
     dir?: string,
     private readonly onAcquire?: (key: string) => Promise<void>,
   ) {
-    this.files = dir ? new PodLocks(dir) : undefined;
+    this.files = dir ? new FileLocks(dir, 'container') : undefined;
   }
 
   /** Whether this process holds (or waits for) the key. */

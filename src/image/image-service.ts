@@ -9,7 +9,7 @@ import { ContentStore } from './content-store.js';
 import { ImageStore, type StoredImage } from './image-store.js';
 import { Puller, type PullOptions } from './pull.js';
 import { RegistryClient } from './registry-client.js';
-import { StoreLock } from './store-lock.js';
+import { FileLocks } from '../store/file-locks.js';
 import type { ImageLookup } from './types.js';
 
 export interface FsUsage {
@@ -20,7 +20,13 @@ export interface FsUsage {
 export class ImageService implements ImageLookup {
   readonly content: ContentStore;
   readonly store: ImageStore;
-  readonly lock: StoreLock;
+  /** Shared by every process using this image store (the daemon and CLI verbs). */
+  private readonly locks: FileLocks;
+
+  /** Runs fn holding the image store's lock, in this process and across processes. */
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locks.with('store', fn);
+  }
   readonly client: RegistryClient;
   readonly puller: Puller;
   /** Blobs and chain IDs that pulls in flight in this process are writing (GC keeps them). */
@@ -34,7 +40,7 @@ export class ImageService implements ImageLookup {
     const root = config.root;
     this.content = new ContentStore(join(root, 'content'));
     this.store = new ImageStore(join(root, 'images'));
-    this.lock = new StoreLock(join(root, 'images', 'lock'));
+    this.locks = new FileLocks(join(root, 'images', 'locks'), 'image store', 60_000);
     this.client = new RegistryClient(config.image, log);
     this.puller = new Puller(this);
   }
@@ -82,7 +88,7 @@ export class ImageService implements ImageLookup {
    * blobs and layers no other image or container uses. False when there was no such image.
    */
   async remove(ref: string): Promise<boolean> {
-    return this.lock.with(async () => {
+    return this.locks.with('store', async () => {
       this.store.reload();
       const img = this.store.resolve(ref);
       if (!img) return false;
@@ -119,7 +125,7 @@ export class ImageService implements ImageLookup {
       }
       return out;
     };
-    await this.lock.with(async () => {
+    await this.locks.with('store', async () => {
       this.store.reload();
       const blobs = await old((await this.content.list()).map((d) => [d, this.content.path(d)]));
       const layers = await old((await this.snapshots.listLayers()).map((c) => [c, this.snapshots.layerPath(c)]));

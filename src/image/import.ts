@@ -94,7 +94,7 @@ async function record(
       blobs: [...extraBlobs, manifestDigest, manifest.config.digest, ...layers.map((l) => l.digest)],
     };
     const refs = names.map((n) => parseReference(n));
-    return await svc.lock.with(async () => {
+    return await svc.withLock(async () => {
       let out = await svc.store.put(rec, undefined, undefined);
       for (const r of refs) out = await svc.store.put(rec, tagRef(r), repoDigestOf ? digestRef(r, repoDigestOf) : undefined);
       return { id: out.id, repoTags: out.repoTags };
@@ -188,7 +188,7 @@ export async function importArchive(svc: ImageService, file: string): Promise<Im
     if (a.files.has('manifest.json')) return await importDockerSave(svc, touched, a);
     throw new InvalidArgumentError(`${file} is neither a docker save archive nor an OCI layout tarball`);
   } catch (err) {
-    await svc.lock.with(async () => {
+    await svc.withLock(async () => {
       svc.store.reload();
       await svc.collectGarbage(touched.blobs, touched.layers);
     });

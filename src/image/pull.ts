@@ -100,7 +100,7 @@ export class Puller {
         layers: layerInfo,
         blobs: [...blobList, manifest.config.digest, ...layerInfo.map((l) => l.digest)],
       };
-      return await svc.lock.with(async () => {
+      return await svc.withLock(async () => {
         // A concurrent removal elsewhere may have collected a shared layer meanwhile.
         for (const c of chain) {
           if (!(await svc.snapshots.hasLayer(c))) throw new UnavailableError(`layer ${c} was removed while pulling ${input}; pull again`);
@@ -118,7 +118,7 @@ export class Puller {
 
   private async rollback(st: PullState): Promise<void> {
     if (!st.createdBlobs.length && !st.createdLayers.length) return;
-    await this.svc.lock.with(async () => {
+    await this.svc.withLock(async () => {
       this.svc.store.reload();
       await this.svc.collectGarbage(st.createdBlobs, st.createdLayers);
     });

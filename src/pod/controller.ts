@@ -18,7 +18,7 @@ import type { Snapshotter } from '../snapshot/types.js';
 import { cgroupMounts, podCgroupDir } from './cgroups.js';
 import { filterPods, findByIdOrPrefix } from './filter.js';
 import { infraAlive } from './infra-liveness.js';
-import { PodLocks } from './pod-lock.js';
+import { FileLocks } from '../store/file-locks.js';
 import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
@@ -52,7 +52,7 @@ export class PodController {
   readonly images: PauseImageSource | undefined;
   readonly snapshots: Snapshotter | undefined;
   readonly store: PodStore;
-  readonly locks: PodLocks;
+  readonly locks: FileLocks;
   readonly names: PodNames;
   /** The daemon's own oom_score_adj: the floor for the infra when restricted. */
   oomFloor = 0;
@@ -73,7 +73,7 @@ export class PodController {
     this.images = o.images;
     this.snapshots = o.snapshots;
     this.store = new PodStore(o.config.root, o.config.run_root);
-    this.locks = new PodLocks(join(o.config.run_root, 'locks', 'pods'));
+    this.locks = new FileLocks(join(o.config.run_root, 'locks', 'pods'));
     this.locks.onAcquire = (id) => this.reload(id);
     this.names = new PodNames(join(o.config.root, 'pod-names'), async (id) => this.pods.has(id) || (await this.store.load(id)) !== undefined);
   }

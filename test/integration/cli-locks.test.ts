@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/util/package-info.js';
 
 const worker = `
-import { PodLocks } from ${JSON.stringify(join(packageRoot, 'dist', 'src', 'pod', 'pod-lock.js'))};
+import { FileLocks } from ${JSON.stringify(join(packageRoot, 'dist', 'src', 'store', 'file-locks.js'))};
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 const [dir, log] = process.argv.slice(1);
-const locks = new PodLocks(dir);
+const locks = new FileLocks(dir);
 for (let i = 0; i < 15; i++) {
   await locks.with('k', async () => {
     appendFileSync(log, '+' + process.pid + '\\n');

@@ -1,5 +1,6 @@
-// A per-pod lock that holds across processes (the daemon and daemonless CLI verbs share the state
-// root): an exclusive lock file naming its holder's pid, taken over when that process is dead.
+// Keyed locks that hold across processes (the daemon and daemonless CLI verbs share the state
+// root): pods, containers and the image store each lock through one of these. An exclusive lock
+// file per key names its holder's pid and is taken over when that process is dead.
 // Within one process, waiters queue on a promise chain so the file is only contended across
 // processes.
 import { link, readFile, rename, unlink, mkdir, writeFile } from 'node:fs/promises';
@@ -17,17 +18,19 @@ function alive(pid: number): boolean {
   }
 }
 
-export class PodLocks {
+export class FileLocks {
   private readonly chains = new Map<string, Promise<void>>();
   /** Runs once the lock is held, before fn: re-reads what another process changed meanwhile. */
   onAcquire: ((key: string) => Promise<void>) | undefined;
 
   constructor(
     readonly dir: string,
+    /** What the keys name, for error messages ("pod", "container", "image store"). */
+    readonly what = 'pod',
     readonly timeoutMs = 120_000,
   ) {}
 
-  /** Runs fn while holding the pod's lock (in this process and across processes). */
+  /** Runs fn while holding the key's lock (in this process and across processes). */
   async with<T>(podId: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.chains.get(podId) ?? Promise.resolve();
     let release!: () => void;
@@ -94,7 +97,7 @@ export class PodLocks {
         await unlink(aside).catch(() => undefined);
         continue;
       }
-      if (Date.now() > until) throw new DeadlineExceededError(`pod ${podId} is locked by process ${holder}`);
+      if (Date.now() > until) throw new DeadlineExceededError(`${this.what} ${podId} is locked by process ${holder}`);
       await sleep(delay);
     }
   }

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PodNames } from './names.js';
+
+test('pod names: reserved, refused naming the holder, stale ones taken over, released by the holder only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rktlet-names-'));
+  const live = new Set<string>(['pod1']);
+  const names = new PodNames(dir, async (id) => live.has(id));
+  await names.reserve('a_ns_u_0', 'pod1');
+  await assert.rejects(names.reserve('a_ns_u_0', 'pod2'), /reserved by pod pod1/);
+  await names.release('a_ns_u_0', 'pod2'); // not the holder: no effect
+  await assert.rejects(names.reserve('a_ns_u_0', 'pod2'), /pod1/);
+  live.delete('pod1'); // the holder vanished (e.g. removed by hand)
+  await names.reserve('a_ns_u_0', 'pod2');
+  await names.release('a_ns_u_0', 'pod2');
+  await names.reserve('a_ns_u_0', 'pod3');
+  await names.ensure('a_ns_u_0', 'pod3');
+  mkdirSync(join(dir, 'x'), { recursive: true });
+  await names.reserve('odd/name with space', 'pod4'); // names become safe file names
+});
