@@ -1,6 +1,7 @@
 // StreamContainers: ListContainers in pages, for very many containers.
 import { filterContainers } from '../container/filter.js';
 import { toCriContainer } from '../container/to-cri.js';
+import { sendPages } from './stream-pages.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
 const PAGE = 500;
@@ -11,6 +12,5 @@ export async function containerStream(
   send: (res: RuntimeRes<'StreamContainers'>) => Promise<void>,
 ): Promise<void> {
   const all = filterContainers(ctx.engine.containers.store.list(), req.filter).map(toCriContainer);
-  if (all.length === 0) await send({ containers: [] });
-  for (let i = 0; i < all.length && !ctx.signal.aborted; i += PAGE) await send({ containers: all.slice(i, i + PAGE) });
+  await sendPages(all, PAGE, ctx.signal, (containers) => ({ containers }), send);
 }

@@ -1,4 +1,5 @@
 // StreamImages: ListImages in pages, for nodes with many images.
+import { sendPages } from './stream-pages.js';
 import type { CallContext, ImageReq, ImageRes } from './handler.js';
 import { toCriImage } from './image-convert.js';
 import { filterImages } from './image-list.js';
@@ -11,8 +12,5 @@ export async function streamImages(
   send: (res: ImageRes<'StreamImages'>) => Promise<void>,
 ): Promise<void> {
   const all = filterImages(ctx.engine, req.filter?.image?.image).map(toCriImage);
-  for (let i = 0; i < all.length; i += PAGE) {
-    if (ctx.signal.aborted) return;
-    await send({ images: all.slice(i, i + PAGE) });
-  }
+  await sendPages(all, PAGE, ctx.signal, (images) => ({ images }), send);
 }

@@ -1,5 +1,6 @@
 // StreamPodSandboxMetrics: ListPodSandboxMetrics' answer as a stream, in bounded chunks.
 import { podContainers, selectPods, statsFor } from '../stats/engine-stats.js';
+import { sendPages } from './stream-pages.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
 const CHUNK = 50;
@@ -12,8 +13,7 @@ export async function streamPodSandboxMetrics(
   const containers = ctx.engine.containers.store.list();
   const pods = selectPods(await ctx.engine.pods.list(null), null);
   const collector = statsFor(ctx.engine);
-  if (pods.length === 0) await send({ pod_sandbox_metrics: [] });
-  for (let i = 0; i < pods.length && !ctx.signal.aborted; i += CHUNK) {
-    await send({ pod_sandbox_metrics: await Promise.all(pods.slice(i, i + CHUNK).map((p) => collector.podMetrics(p, podContainers(containers, p.id)))) });
-  }
+  await sendPages(pods, CHUNK, ctx.signal, async (page) => ({
+    pod_sandbox_metrics: await Promise.all(page.map((p) => collector.podMetrics(p, podContainers(containers, p.id)))),
+  }), send);
 }

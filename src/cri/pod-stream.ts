@@ -1,4 +1,5 @@
 // StreamPodSandboxes: ListPodSandbox's answer sent as a stream, in bounded chunks.
+import { sendPages } from './stream-pages.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 import { toPodSandbox } from './pod-convert.js';
 
@@ -10,6 +11,5 @@ export async function streamPodSandboxes(
   send: (res: RuntimeRes<'StreamPodSandboxes'>) => Promise<void>,
 ): Promise<void> {
   const items = (await ctx.engine.pods.list(req.filter)).map(toPodSandbox);
-  for (let i = 0; i < items.length; i += CHUNK) await send({ pod_sandboxes: items.slice(i, i + CHUNK) });
-  if (items.length === 0) await send({ pod_sandboxes: [] });
+  await sendPages(items, CHUNK, ctx.signal, (pod_sandboxes) => ({ pod_sandboxes }), send);
 }
