@@ -11,4 +11,4 @@ npm run build
 npm run lint
 bash scripts/build-go-client.sh
 # One file at a time: integration tests start daemons, registries and bridges of their own.
-node --test --test-concurrency=1 --test-reporter=spec dist/src dist/test
+node --test --test-concurrency=1 --test-reporter=spec dist/src dist/bench/lib dist/test
