@@ -29,8 +29,8 @@ export async function startContainer(svc: ContainerService, idOrPrefix: string):
       svc.publish('CONTAINER_STOPPED_EVENT', r);
       throw err;
     }
-    const st = await rt.state(id).catch(() => undefined);
-    await svc.store.updateStatus(id, (s) => ({ ...s, state: 'running', pid: st?.pid ?? s.pid, startedAtNs }));
+    // The pid is the one create recorded: `runc start` execs the user process in that same process.
+    await svc.store.updateStatus(id, (s) => ({ ...s, state: 'running', startedAtNs }));
     svc.publish('CONTAINER_STARTED_EVENT', r);
   });
 }

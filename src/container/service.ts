@@ -11,6 +11,7 @@ import { FailedPreconditionError, NotFoundError, isErrno } from '../errors/catal
 import { nowNs } from '../util/time.js';
 import { ContainerStore } from './store.js';
 import { KeyedLock } from './keyed-lock.js';
+import { isContainerProcess } from './process-identity.js';
 import { containersDir, exitDir } from './paths.js';
 import { oomCounterFiles, readExitFile } from './exit-files.js';
 import { exitReason } from './to-cri.js';
@@ -148,6 +149,8 @@ export class ContainerService {
     await this.lock.run(id, async () => {
       if (await this.recordExit(id)) return;
       const r = this.store.get(id);
+      // Still the process we recorded: nothing to ask the runtime (a spawn per container).
+      if ((r.status.state === 'running' || r.status.state === 'created') && (await isContainerProcess(r.status.pid, r.meta.createdAtNs))) return;
       let st;
       try {
         st = await this.deps.runtime(r.meta.runtimeHandler).state(id);

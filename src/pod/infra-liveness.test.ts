@@ -10,13 +10,14 @@ test('start time from /proc/<pid>/stat, even with spaces and parentheses in the 
   assert.equal(parseStartTime(stat), '987654');
 });
 
-test('a live process with its recorded start time is alive; an exit file or another start time is not', async () => {
+test('a live process with its recorded start time is alive; another start time is not; without one, an exit file decides', async () => {
   const start = (await processStartTime(process.pid))!;
   assert.ok(start);
   const dir = mkdtempSync(join(tmpdir(), 'rktlet-live-'));
   assert.equal(await infraAlive(process.pid, start, dir, 'x'), true);
   assert.equal(await infraAlive(process.pid, '1', dir, 'x'), false);
   assert.equal(await infraAlive(0, '', dir, 'x'), false);
+  assert.equal(await infraAlive(process.pid, '', dir, 'x'), true);
   writeFileSync(join(dir, 'x'), '0');
-  assert.equal(await infraAlive(process.pid, start, dir, 'x'), false);
+  assert.equal(await infraAlive(process.pid, '', dir, 'x'), false);
 });

@@ -21,22 +21,25 @@ export async function processStartTime(pid: number): Promise<string | undefined>
   }
 }
 
-/** Alive when conmon wrote no exit file and the pid still has the recorded start time. */
+/**
+ * Alive when the pid still has the recorded start time and is no zombie (an init that does not
+ * reap leaves one). One read of /proc/<pid>/stat: ListPodSandbox asks this for every pod. Only
+ * a record without a start time falls back to conmon's exit file.
+ */
 export async function infraAlive(pid: number, startTime: string, exitDir: string, id: string): Promise<boolean> {
+  if (!pid || pid <= 0) return false;
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+  if (startTime) return parseStartTime(stat) === startTime;
   try {
     await access(join(exitDir, id));
     return false;
   } catch {
-    // no exit file
+    return true; // no exit file
   }
-  const now = await processStartTime(pid);
-  if (now === undefined) return false;
-  // A zombie (reaped late by an init that does not reap) has exited too.
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-  } catch {
-    return false;
-  }
-  return !startTime || now === startTime;
 }

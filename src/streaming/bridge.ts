@@ -1,6 +1,7 @@
 // Copies bytes both ways between a client stream and a socket (port forwarding). Resolves when the
 // socket is closed (the target hung up, or the client's half-close was passed on and the target
 // finished); rejects when the socket fails before connecting.
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export function bridge(client: Duplex, target: Duplex, signal: AbortSignal, connected: Promise<void>): Promise<void> {
@@ -25,4 +26,15 @@ export function bridge(client: Duplex, target: Duplex, signal: AbortSignal, conn
       () => undefined,
     );
   });
+}
+
+/** Port-forward on this host's loopback (host-network pods, and the test backend). */
+export function bridgeToLocalPort(client: Duplex, port: number, signal: AbortSignal): Promise<void> {
+  const sock = net.connect({ host: '127.0.0.1', port });
+  const connected = new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  connected.catch(() => undefined);
+  return bridge(client, sock, signal, connected);
 }

@@ -1,10 +1,9 @@
 // A backend without containers, for the protocol tests: exec runs the command on the host, attach
 // is an echo of stdin (what `cat` attached to a container's stdio looks like), port forwarding
 // connects to the host's loopback.
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExecResult, SessionStreams, StreamingBackend } from './backend.js';
-import { bridge } from './bridge.js';
+import { bridgeToLocalPort } from './bridge.js';
 import { runProcess } from './process-session.js';
 
 export class HostBackend implements StreamingBackend {
@@ -20,12 +19,6 @@ export class HostBackend implements StreamingBackend {
   }
 
   portForward(_podSandboxId: string, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    const connected = new Promise<void>((resolve, reject) => {
-      sock.once('connect', resolve);
-      sock.once('error', reject);
-    });
-    connected.catch(() => undefined);
-    return bridge(stream, sock, signal, connected);
+    return bridgeToLocalPort(stream, port, signal);
   }
 }

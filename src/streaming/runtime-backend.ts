@@ -5,7 +5,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
 import type { Config, RuntimeHandlerConfig } from '../config/schema.js';
@@ -14,7 +13,7 @@ import type { ContainerRecord } from '../container/types.js';
 import type { PodLookup } from '../container/deps.js';
 import { FailedPreconditionError, NotFoundError, OciRuntimeError } from '../errors/catalog.js';
 import type { ExecResult, SessionStreams, StreamingBackend, StreamingValidator, TerminalSize } from './backend.js';
-import { bridge } from './bridge.js';
+import { bridgeToLocalPort } from './bridge.js';
 import { runProcess } from './process-session.js';
 import { PYTHON } from './pty-relay.js';
 import { ATTACH_RELAY_PY, PORT_RELAY_PY } from './socket-relays.js';
@@ -151,13 +150,7 @@ export class RuntimeBackend implements StreamingBackend, StreamingValidator {
     const pod = this.deps.pods.get(podSandboxId);
     if (!pod) throw new NotFoundError(`pod sandbox "${podSandboxId}" not found`);
     if (pod.hostNetwork || !pod.netnsPath) {
-      const sock = net.connect({ host: '127.0.0.1', port });
-      const connected = new Promise<void>((resolve, reject) => {
-        sock.once('connect', resolve);
-        sock.once('error', reject);
-      });
-      connected.catch(() => undefined);
-      return bridge(stream, sock, signal, connected);
+      return bridgeToLocalPort(stream, port, signal);
     }
     const child = spawn('nsenter', [`--net=${pod.netnsPath}`, PYTHON, '-c', PORT_RELAY_PY, String(port)], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
