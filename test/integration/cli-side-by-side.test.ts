@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { recordContainerEvents } from '../helpers/events.js';
 import { runCli } from '../helpers/daemon.js';
-import { CriClient } from '../../src/client/cri-client.js';
 import { containerEnv, createContainer, grpcError, runPod, status, type ContainerEnv } from '../helpers/container-env.js';
 
 let env: ContainerEnv;
@@ -122,23 +122,18 @@ test('two processes racing for one pod name: one wins, the other gets AlreadyExi
 
 test("the daemon's GetContainerEvents reports what the CLI does to a container", { timeout: 60_000 }, async () => {
   const pod = await runPod(env);
-  const events: { type: string; id: string }[] = [];
-  const client = new CriClient(env.d.dirs.socket);
-  const stream = client.runtimeStream('GetContainerEvents', {});
-  stream.on('data', (e: { container_event_type: string; container_id: string }) => events.push({ type: e.container_event_type, id: e.container_id }));
-  stream.on('error', () => undefined);
+  const rec = recordContainerEvents(env.d.dirs.socket);
   await sleep(100);
   const id = (await ok('app', 'add', pod.id, env.image, '--name', 'ev', '--', 'sleep', '3600')).trim();
   await ok('app', 'start', pod.id, '--app', 'ev');
   await ok('app', 'stop', pod.id, '--app', 'ev', '--timeout', '0');
   await ok('app', 'rm', pod.id, '--app', 'ev');
   // No CRI call needed: the daemon's exit monitor syncs every 2 s.
-  while (events.filter((e) => e.id === id).length < 4) await sleep(50);
+  while (rec.typesFor(id).length < 4) await sleep(50);
   await sleep(2500); // and nothing is reported twice
-  stream.cancel();
-  client.close();
+  rec.close();
   assert.deepEqual(
-    events.filter((e) => e.id === id).map((e) => e.type),
+    rec.typesFor(id),
     ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'],
   );
 });

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { recordContainerEvents } from '../helpers/events.js';
 import { CriClient } from '../../src/client/cri-client.js';
 import { containerEnv, createContainer, readLog, runPod, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
 
@@ -106,11 +107,7 @@ test('logs: long lines are split with P tags; ReopenContainerLog after a rotatio
 
 test('StreamContainers pages what ListContainers returns; events for created, started, stopped, deleted', async () => {
   const pod = await runPod(env);
-  const events: { type: string; id: string }[] = [];
-  const client = new CriClient(env.d.dirs.socket);
-  const stream = client.runtimeStream('GetContainerEvents', {});
-  stream.on('data', (e: { container_event_type: string; container_id: string }) => events.push({ type: e.container_event_type, id: e.container_id }));
-  stream.on('error', () => undefined);
+  const rec = recordContainerEvents(env.d.dirs.socket);
   await sleep(100);
   const c = await createContainer(env, pod.id, { command: ['sh', '-c', 'exit 0'], labels: { ev: '1' } });
   await env.d.client.runtime('StartContainer', { container_id: c.id });
@@ -120,11 +117,10 @@ test('StreamContainers pages what ListContainers returns; events for created, st
   assert.deepEqual(streamed.map((x) => x.id), listed.containers.map((x) => x.id));
   assert.equal(streamed[0]?.state, 'CONTAINER_EXITED');
   await env.d.client.runtime('RemoveContainer', { container_id: c.id });
-  while (events.filter((e) => e.id === c.id).length < 4) await sleep(50);
-  stream.cancel();
-  client.close();
+  while (rec.typesFor(c.id).length < 4) await sleep(50);
+  rec.close();
   assert.deepEqual(
-    events.filter((e) => e.id === c.id).map((e) => e.type),
+    rec.typesFor(c.id),
     ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'],
   );
 });

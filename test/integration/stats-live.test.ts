@@ -5,9 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { status as Grpc, type ClientReadableStream } from '@grpc/grpc-js';
+import { status as Grpc } from '@grpc/grpc-js';
+import { recordContainerEvents } from '../helpers/events.js';
 import { containerEnv, createContainer, grpcError, runPod, waitExited, type ContainerEnv } from '../helpers/container-env.js';
-import type { ContainerEventResponse__Output } from '../../src/gen/runtime/v1/ContainerEventResponse.js';
 import type { ContainerStats__Output } from '../../src/gen/runtime/v1/ContainerStats.js';
 
 let env: ContainerEnv;
@@ -31,24 +31,7 @@ after(async () => {
 const n = (v: { value: string } | null | undefined) => BigInt(v?.value ?? '-1');
 const MiB = 1024n * 1024n;
 
-/** Collects a GetContainerEvents stream until cancelled. */
-function subscribe() {
-  const events: ContainerEventResponse__Output[] = [];
-  const stream = env.d.client.runtimeStream('GetContainerEvents', {}) as ClientReadableStream<ContainerEventResponse__Output>;
-  stream.on('data', (e: ContainerEventResponse__Output) => events.push(e));
-  stream.on('error', () => undefined);
-  return {
-    events,
-    stream,
-    async waitFor(id: string, type: string): Promise<ContainerEventResponse__Output> {
-      for (;;) {
-        const e = events.find((x) => x.container_id === id && x.container_event_type === type);
-        if (e) return e;
-        await sleep(20);
-      }
-    },
-  };
-}
+const subscribe = () => recordContainerEvents(env.d.dirs.socket);
 
 async function containerStats(id: string): Promise<ContainerStats__Output> {
   return (await env.d.client.runtime('ContainerStats', { container_id: id })).stats!;
@@ -184,7 +167,7 @@ test('a container burning CPU and filling memory: stats, pod stats and metrics r
   assert.ok(!(await env.d.client.runtime('ListContainerStats', {})).stats.some((x) => x.attributes?.id === c.id));
   await env.d.client.runtime('RemoveContainer', { container_id: c.id });
   for (const s of subs) await s.waitFor(c.id, 'CONTAINER_DELETED_EVENT');
-  for (const s of subs) s.stream.cancel();
+  for (const s of subs) s.close();
 });
 
 test('an exit noticed by the monitor produces STOPPED even when nobody polls', async () => {
@@ -198,7 +181,7 @@ test('an exit noticed by the monitor produces STOPPED even when nobody polls', a
   const st = e.containers_statuses.find((x) => x.id === c.id);
   assert.equal(st?.state, 'CONTAINER_EXITED');
   assert.equal(st?.exit_code, 4);
-  sub.stream.cancel();
+  sub.close();
   await waitExited(env, c.id);
 });
 
