@@ -1,7 +1,7 @@
 // CreateContainer: resolve the image and the pod, prepare the root filesystem, generate config.json,
 // and have the OCI runtime create the container under conmon. Every step registers its undo.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
@@ -11,7 +11,6 @@ import { namespaceModeFromCri } from '../oci/spec/namespaces.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import { parseSeccompProfile, seccompFromCri } from '../oci/spec/seccomp.js';
 import { apparmorFromCri } from '../oci/spec/security.js';
-import { writeJsonAtomic } from '../store/atomic-file.js';
 import { nowNs } from '../util/time.js';
 import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
 import { apparmorEnabled, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
@@ -42,6 +41,8 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
   if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
   if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
+  const metadata = cfg.metadata;
+  const imageSpec = cfg.image;
   const pod = svc.deps.pods.get(req.pod_sandbox_id);
   if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   if (!pod.ready) throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready`);
@@ -67,147 +68,160 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   const pidMode = pod.hostPid ? 'NODE' : namespaceModeFromCri(nsOpts?.pid ?? 'CONTAINER');
   if (pidMode === 'TARGET' && !nsOpts?.target_id) throw new InvalidArgumentError('PID mode TARGET needs target_id');
 
+  // Everything that can reject the request is checked before any work starts.
+  const runAsUser = int64('run_as_user', sc?.run_as_user ?? null);
+  const runAsGroup = int64('run_as_group', sc?.run_as_group ?? null);
+  let targetPid: number | undefined;
+  if (pidMode === 'TARGET') {
+    const t = svc.store.find(nsOpts!.target_id);
+    if (!t || t.status.state !== 'running' || t.meta.podId !== pod.id) throw new NotFoundError(`target container "${nsOpts!.target_id}" is not running in this pod`);
+    targetPid = t.status.pid;
+  }
+
   const id = randomBytes(32).toString('hex');
   const metaKey = { podId: pod.id, name: cfg.metadata.name, attempt: cfg.metadata.attempt };
   await svc.store.sync(); // a container of this name another process (the CLI) created
   svc.store.reserveName(metaKey, id);
   const undo: Undo[] = [async () => svc.store.releaseName(metaKey, id)];
   const config = svc.deps.config;
-  try {
-    const bundle = bundleDir(config, id);
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
-    undo.push(() => svc.store.delete(id));
-    undo.push(() => svc.deps.snapshots.remove(id));
+  const bundle = bundleDir(config, id);
+  const logPath = pod.logDirectory && cfg.log_path ? join(pod.logDirectory, cfg.log_path) : '';
+  undo.push(() => svc.store.delete(id));
+  undo.push(() => svc.deps.snapshots.remove(id));
+
+  // The steps that do not depend on each other run at once: the root filesystem (prepare, mount,
+  // the image's user files), the host's facts and the directories. All of them settle before the
+  // result is used, so a rollback never races a step still running.
+  const rootfsStep = (async () => {
     await svc.deps.snapshots.prepare(id, image.chainIds);
     const rootfs = (await svc.deps.snapshots.mount(id)).target;
-
     const files = await readUserFiles(rootfs);
     const user = resolveUser(
       {
-        ...(int64('run_as_user', sc?.run_as_user ?? null) !== undefined ? { runAsUser: int64('run_as_user', sc!.run_as_user)! } : {}),
+        ...(runAsUser !== undefined ? { runAsUser } : {}),
         ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
-        ...(int64('run_as_group', sc?.run_as_group ?? null) !== undefined ? { runAsGroup: int64('run_as_group', sc!.run_as_group)! } : {}),
+        ...(runAsGroup !== undefined ? { runAsGroup } : {}),
         supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
         imageUser: image.config.User ?? '',
       },
       files.passwd,
       files.group,
     );
-
-    let targetPid: number | undefined;
-    if (pidMode === 'TARGET') {
-      const t = svc.store.find(nsOpts!.target_id);
-      if (!t || t.status.state !== 'running' || t.meta.podId !== pod.id) throw new NotFoundError(`target container "${nsOpts!.target_id}" is not running in this pod`);
-      targetPid = t.status.pid;
-    }
+    return { rootfs, user };
+  })();
+  const hostStep = (async () => {
     for (const m of mounts) await ensureHostPath(m.hostPath);
     for (const r of propagationRequirements(mounts)) await ensurePropagation(r.hostPath, r.need);
-    const devices = await Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions)));
-    let seccompProfile: OciSeccomp | undefined;
-    if (seccomp.type === 'Localhost') seccompProfile = await loadProfile(seccomp.path);
-    else if (seccomp.type === 'RuntimeDefault' && config.runtime.seccomp_profile) seccompProfile = await loadProfile(config.runtime.seccomp_profile);
-
+    const seccompFile = seccomp.type === 'Localhost' ? seccomp.path : seccomp.type === 'RuntimeDefault' ? config.runtime.seccomp_profile : '';
     const v2 = await isCgroupV2();
-    const available = await ownCapabilities();
-    const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
-    const spec = generateContainerSpec({
-      rootfs,
-      image: image.config,
-      command: cfg.command,
-      args: cfg.args,
-      workingDir: cfg.working_dir,
-      envs: cfg.envs,
-      tty: cfg.tty,
-      hostname: pod.hostname,
-      user,
-      podFiles: { hostsPath: pod.hostsPath, resolvConfPath: pod.resolvConfPath, hostnamePath: pod.hostnamePath, shmPath: pod.shmPath },
-      mounts,
-      devices,
-      resources,
-      cgroupsPath,
-      namespaces: {
-        netnsPath: pod.netnsPath,
-        networkMode: pod.hostNetwork ? 'NODE' : 'POD',
-        ipcMode: pod.hostIpc ? 'NODE' : 'POD',
-        pidMode,
-        infraPid: pod.infraPid,
-        ...(targetPid !== undefined ? { targetPid } : {}),
-      },
-      sysctls: pod.sysctls,
-      security: {
-        privileged: sc?.privileged ?? false,
-        capAdd: sc?.capabilities?.add_capabilities ?? [],
-        capDrop: sc?.capabilities?.drop_capabilities ?? [],
-        noNewPrivs: sc?.no_new_privs ?? false,
-        readonlyRootfs: sc?.readonly_rootfs ?? false,
-        maskedPaths: sc?.masked_paths ?? [],
-        readonlyPaths: sc?.readonly_paths ?? [],
-        seccomp,
-        ...(seccompProfile ? { seccompProfile } : {}),
-        apparmor: apparmorFromCri(sc?.apparmor ?? null, sc?.apparmor_profile ?? ''),
-      },
-      hostDevices: sc?.privileged ? await hostDevices() : [],
-      host: {
-        defaultCapabilities: config.runtime.default_capabilities,
-        daemonOomScoreAdj: await ownOomScoreAdj(),
-        restrictOomScoreAdj: config.runtime.restrict_oom_score_adj,
-        swapAccounting: await swapAccounting(v2),
-        cgroupV2: v2,
-        apparmorEnabled: await apparmorEnabled(),
-        ...(available ? { availableCapabilities: available } : {}),
-      },
-      annotations: cfg.annotations,
-      metadata: {
-        containerType: 'container',
-        sandboxId: pod.id,
-        sandboxName: pod.name,
-        sandboxNamespace: pod.namespace,
-        sandboxUid: pod.uid,
-        containerName: cfg.metadata.name,
-        imageName: cfg.image.image,
-      },
-    });
-    await writeJsonAtomic(join(bundle, 'config.json'), spec);
-
-    const logPath = pod.logDirectory && cfg.log_path ? join(pod.logDirectory, cfg.log_path) : '';
-    if (logPath) await mkdir(dirname(logPath), { recursive: true, mode: 0o755 });
-    await mkdir(exitDir(config), { recursive: true, mode: 0o700 });
-    await mkdir(socketDir(config), { recursive: true, mode: 0o700 });
-
-    const record: ContainerRecord = {
-      meta: {
-        id,
-        podId: pod.id,
-        name: cfg.metadata.name,
-        attempt: cfg.metadata.attempt,
-        image: cfg.image.image,
-        imageAnnotations: { ...cfg.image.annotations },
-        imageId: image.id,
-        imageRef: image.repoDigests[0] ?? image.id,
-        labels: { ...cfg.labels },
-        annotations: { ...cfg.annotations },
-        logPath,
-        tty: cfg.tty,
-        stdin: cfg.stdin,
-        stdinOnce: cfg.stdin_once,
-        mounts,
-        user,
-        stopSignal: stopSignal(cfg.stop_signal, image.config.StopSignal),
-        runtimeHandler: pod.runtimeHandler,
-        bundle,
-        rootfs,
-        cgroupsPath,
-        createdAtNs: nowNs().toString(),
-      },
-      status: { state: 'created', pid: 0, startedAtNs: '0', finishedAtNs: '0', exitCode: 0, reason: '', message: '', resources },
-    };
-    // The record exists before the runtime's container, so a crash in between leaves something
-    // recover() can see (and RemoveContainer can clean up).
-    // Under the container's lock (it holds across processes): another process's recovery must not
-    // reconcile a record whose runtime container does not exist yet.
+    const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices] = await Promise.all([
+      Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions))),
+      seccompFile ? loadProfile(seccompFile) : undefined,
+      ownCapabilities(),
+      ownOomScoreAdj(),
+      swapAccounting(v2),
+      apparmorEnabled(),
+      sc?.privileged ? hostDevices() : [],
+      mkdir(bundle, { recursive: true, mode: 0o700 }),
+      logPath ? mkdir(dirname(logPath), { recursive: true, mode: 0o755 }) : undefined,
+    ]);
+    return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices };
+  })();
+  // The container's lock (it holds across processes) is taken meanwhile: another process's
+  // recovery must not reconcile a record whose runtime container does not exist yet.
+  const prepared = Promise.allSettled([rootfsStep, hostStep]);
+  try {
     const rt = svc.deps.runtime(pod.runtimeHandler);
     await svc.lock.run(id, async () => {
-      await svc.store.add(record);
+      const [{ rootfs, user }, host] = await allOrFirstError(prepared);
+      const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
+      const spec = generateContainerSpec({
+        rootfs,
+        image: image.config,
+        command: cfg.command,
+        args: cfg.args,
+        workingDir: cfg.working_dir,
+        envs: cfg.envs,
+        tty: cfg.tty,
+        hostname: pod.hostname,
+        user,
+        podFiles: { hostsPath: pod.hostsPath, resolvConfPath: pod.resolvConfPath, hostnamePath: pod.hostnamePath, shmPath: pod.shmPath },
+        mounts,
+        devices: host.devices,
+        resources,
+        cgroupsPath,
+        namespaces: {
+          netnsPath: pod.netnsPath,
+          networkMode: pod.hostNetwork ? 'NODE' : 'POD',
+          ipcMode: pod.hostIpc ? 'NODE' : 'POD',
+          pidMode,
+          infraPid: pod.infraPid,
+          ...(targetPid !== undefined ? { targetPid } : {}),
+        },
+        sysctls: pod.sysctls,
+        security: {
+          privileged: sc?.privileged ?? false,
+          capAdd: sc?.capabilities?.add_capabilities ?? [],
+          capDrop: sc?.capabilities?.drop_capabilities ?? [],
+          noNewPrivs: sc?.no_new_privs ?? false,
+          readonlyRootfs: sc?.readonly_rootfs ?? false,
+          maskedPaths: sc?.masked_paths ?? [],
+          readonlyPaths: sc?.readonly_paths ?? [],
+          seccomp,
+          ...(host.seccompProfile ? { seccompProfile: host.seccompProfile } : {}),
+          apparmor: apparmorFromCri(sc?.apparmor ?? null, sc?.apparmor_profile ?? ''),
+        },
+        hostDevices: host.privilegedDevices,
+        host: {
+          defaultCapabilities: config.runtime.default_capabilities,
+          daemonOomScoreAdj: host.daemonOomScoreAdj,
+          restrictOomScoreAdj: config.runtime.restrict_oom_score_adj,
+          swapAccounting: host.swap,
+          cgroupV2: host.v2,
+          apparmorEnabled: host.apparmor,
+          ...(host.available ? { availableCapabilities: host.available } : {}),
+        },
+        annotations: cfg.annotations,
+        metadata: {
+          containerType: 'container',
+          sandboxId: pod.id,
+          sandboxName: pod.name,
+          sandboxNamespace: pod.namespace,
+          sandboxUid: pod.uid,
+          containerName: metadata.name,
+          imageName: imageSpec.image,
+        },
+      });
+      const record: ContainerRecord = {
+        meta: {
+          id,
+          podId: pod.id,
+          name: metadata.name,
+          attempt: metadata.attempt,
+          image: imageSpec.image,
+          imageAnnotations: { ...imageSpec.annotations },
+          imageId: image.id,
+          imageRef: image.repoDigests[0] ?? image.id,
+          labels: { ...cfg.labels },
+          annotations: { ...cfg.annotations },
+          logPath,
+          tty: cfg.tty,
+          stdin: cfg.stdin,
+          stdinOnce: cfg.stdin_once,
+          mounts,
+          user,
+          stopSignal: stopSignal(cfg.stop_signal, image.config.StopSignal),
+          runtimeHandler: pod.runtimeHandler,
+          bundle,
+          rootfs,
+          cgroupsPath,
+          createdAtNs: nowNs().toString(),
+        },
+        status: { state: 'created', pid: 0, startedAtNs: '0', finishedAtNs: '0', exitCode: 0, reason: '', message: '', resources },
+      };
+      // The record exists before the runtime's container, so a crash in between leaves something
+      // recover() can see (and RemoveContainer can clean up). config.json is written beside it.
+      await allOrFirstError(Promise.allSettled([svc.store.add(record), writeBundleFile(join(bundle, 'config.json'), JSON.stringify(spec))]));
       undo.push(() => rt.delete(id, true));
       const st = await rt.create({
         id,
@@ -223,9 +237,28 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
     });
     return id;
   } catch (err) {
+    await prepared; // nothing still running when the undo steps start
     for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
     throw err;
   }
+}
+
+/** The values of settled steps, or the first failure (after all of them settled). */
+async function allOrFirstError<T extends readonly unknown[]>(settled: Promise<{ -readonly [K in keyof T]: PromiseSettledResult<T[K]> }>): Promise<T> {
+  const results = await settled;
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
+ * config.json: read by the runtime's `create` moments later and by verbose status. Written aside
+ * and renamed (never seen torn) but not fsynced: after a power loss the container is gone anyway
+ * and recover() records it as exited; the daemon dying does not lose the page cache.
+ */
+async function writeBundleFile(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, data, { mode: 0o600 });
+  await rename(tmp, file);
 }
 
 /** The request's signal, else the image's StopSignal ("SIGQUIT", "QUIT", "3"), else SIGTERM. */

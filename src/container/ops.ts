@@ -29,6 +29,7 @@ export async function execSyncInContainer(
     cmd,
     timeoutMs: timeoutSec * 1000,
     maxOutputBytes: cfg.runtime.exec_sync_max_output_bytes,
+    pidDir: join(cfg.run_root, 'exec-pids'),
     ...(signal ? { signal } : {}),
   });
 }

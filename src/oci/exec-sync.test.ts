@@ -2,7 +2,7 @@
 // exit codes, per-stream caps, the deadline killing the command, a runtime that fails by itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execArgv, execSync, runtimeRoot } from './exec-sync.js';
@@ -37,7 +37,8 @@ test('exit codes, output caps, deadline, runtime failure', async () => {
     const rt = join(d, 'rt');
     writeFileSync(rt, FAKE);
     chmodSync(rt, 0o755);
-    const base = { handler: handler(rt), root: d, id: 'c1', timeoutMs: 0, maxOutputBytes: 10 };
+    const pidDir = join(d, 'pids');
+    const base = { handler: handler(rt), root: d, id: 'c1', timeoutMs: 0, maxOutputBytes: 10, pidDir };
     const r = await execSync({ ...base, cmd: ['sh', '-c', 'echo 0123456789abcdef; echo err >&2; exit 3'] });
     assert.equal(r.exitCode, 3);
     assert.equal(r.stdout.toString(), '0123456789');
@@ -49,6 +50,8 @@ test('exit codes, output caps, deadline, runtime failure', async () => {
     assert.ok(!existsSync(marker), 'the command was killed, not left running');
 
     await assert.rejects(execSync({ ...base, id: 'missing', cmd: ['true'] }), (e: unknown) => e instanceof OciRuntimeError && /does not exist/.test(e.message));
+    // Every pid file is gone afterwards, whatever the outcome.
+    assert.deepEqual(readdirSync(pidDir), []);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

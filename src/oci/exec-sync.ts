@@ -1,8 +1,12 @@
 // ExecSync: `<runtime> exec` of a command in a running container's namespaces and cgroup, with the
 // container's own process settings (user, env, capabilities: the runtime reads them from the
 // bundle), a deadline and capped output. Short-lived, so it is our child: nothing to survive.
+// Latency matters (probes run it every few seconds per container): one spawn, and no trip through
+// the libuv thread pool on the way (the pid file is a few bytes: read and removed synchronously,
+// so a pool busy with other work does not delay the answer).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, DeadlineExceededError, OciRuntimeError, isErrno } from '../errors/catalog.js';
@@ -18,6 +22,8 @@ export interface ExecSyncOptions {
   timeoutMs: number;
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /** Private directory (0700) for the runtime's pid files; default: a per-process one in the temp dir. */
+  pidDir?: string;
 }
 
 export interface ExecSyncResult {
@@ -54,18 +60,30 @@ export function execArgv(o: { handler: RuntimeHandlerConfig; root: string; id: s
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', ...rt];
 }
 
-async function readPid(file: string): Promise<number> {
+function readPid(file: string): number {
   try {
-    return Number((await readFile(file, 'utf8')).trim()) || 0;
+    return Number(readFileSync(file, 'utf8').trim()) || 0;
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return 0;
     throw err;
   }
 }
 
+const madeDirs = new Set<string>();
+let ownTmp: string | undefined;
+
+/** The pid directory, created once per process (0700); the default one is made by mkdtemp. */
+function pidDirOf(dir: string | undefined): string {
+  if (!dir) return (ownTmp ??= mkdtempSync(join(tmpdir(), 'rktlet-exec-')));
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    madeDirs.add(dir);
+  }
+  return dir;
+}
+
 export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
-  const tmp = await mkdtemp(join(tmpdir(), 'rktlet-exec-'));
-  const pidFile = join(tmp, 'pid');
+  const pidFile = join(pidDirOf(o.pidDir), `${randomBytes(8).toString('hex')}.pid`);
   try {
     const argv = execArgv({ ...o, pidFile });
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,9 +99,14 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
 
     let why: 'timeout' | 'cancel' | undefined;
     // Kill the command itself (runc forwards signals, but not SIGKILL), then the runtime.
-    const kill = async (reason: 'timeout' | 'cancel'): Promise<void> => {
+    const kill = (reason: 'timeout' | 'cancel'): void => {
       why ??= reason;
-      const pid = await readPid(pidFile);
+      let pid = 0;
+      try {
+        pid = readPid(pidFile);
+      } catch {
+        /* unreadable: the runtime's own kill below still ends the exec */
+      }
       if (pid > 0) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -93,8 +116,8 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
       }
       child.kill('SIGKILL');
     };
-    const timer = o.timeoutMs > 0 ? setTimeout(() => void kill('timeout'), o.timeoutMs) : undefined;
-    const onAbort = (): void => void kill('cancel');
+    const timer = o.timeoutMs > 0 ? setTimeout(() => kill('timeout'), o.timeoutMs) : undefined;
+    const onAbort = (): void => kill('cancel');
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     const { code, sig, spawnError } = await new Promise<{ code: number | null; sig: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
@@ -109,12 +132,16 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     if (spawnError) throw new OciRuntimeError(`cannot run ${argv[0]}`, null, '', { cause: spawnError });
     const stderr = err.value;
     // The runtime itself failed (no such container, no pid written): not the command's exit code.
-    if ((await readPid(pidFile)) === 0) {
+    if (readPid(pidFile) === 0) {
       throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, code, errHead.value.toString());
     }
     return { stdout: out.value, stderr, exitCode: code ?? 128 + (sig ? signalNumber(sig) : 0) };
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    try {
+      unlinkSync(pidFile);
+    } catch {
+      /* never written (the runtime failed early) */
+    }
   }
 }
 

@@ -78,6 +78,8 @@ function notFound(stderr: string): boolean {
 export class RuncRuntime implements OciRuntime {
   readonly name: string;
   private wrapper: Promise<string> | undefined;
+  /** Directories already made by this process (a mkdir per create is a thread-pool trip each). */
+  private readonly madeDirs = new Set<string>();
 
   constructor(readonly opts: RuncRuntimeOptions) {
     this.name = opts.name;
@@ -116,8 +118,7 @@ export class RuncRuntime implements OciRuntime {
   }
 
   async create(o: CreateOptions): Promise<OciState> {
-    await mkdir(o.exitDir, { recursive: true, mode: 0o700 });
-    await mkdir(o.socketDir, { recursive: true, mode: 0o700 });
+    await Promise.all([this.ensureDir(o.exitDir), this.ensureDir(o.socketDir)]);
     // A stale exit file from an earlier container with this id would look like an instant exit.
     await rm(join(o.exitDir, o.id), { force: true });
     const pid = await launchConmon({
@@ -137,6 +138,12 @@ export class RuncRuntime implements OciRuntime {
       systemdCgroup: this.opts.systemdCgroup,
     });
     return { id: o.id, status: 'created', pid, bundle: o.bundle };
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    this.madeDirs.add(dir);
   }
 
   async start(id: string): Promise<void> {

@@ -51,6 +51,8 @@ export class OverlaySnapshotter implements Snapshotter {
   /** This process's own scratch dir for unpacks in progress. */
   tmpDir = '';
   private readonly layerUsage = new Map<string, LayerMeta>();
+  /** Snapshots this process prepared and has not mounted yet: known not to be mount points. */
+  private readonly fresh = new Map<string, ActiveMeta>();
 
   constructor(readonly root: string) {
     this.layersDir = join(root, 'layers');
@@ -178,16 +180,20 @@ export class OverlaySnapshotter implements Snapshotter {
     const existing = await readJsonIfExists<ActiveMeta>(join(dir, 'meta.json'));
     if (existing) return this.mountFor(key, existing);
     await mkdir(dir, { recursive: true, mode: 0o711 });
-    for (const d of ['upper', 'work', 'rootfs']) await mkdir(join(dir, d), { recursive: true, mode: 0o755 });
-    if (!chainIds.length) await mkdir(join(dir, 'empty'), { recursive: true });
+    const subdirs = chainIds.length ? ['upper', 'work', 'rootfs'] : ['upper', 'work', 'rootfs', 'empty'];
+    await Promise.all(subdirs.map((d) => mkdir(join(dir, d), d === 'empty' ? { recursive: true } : { recursive: true, mode: 0o755 })));
     const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString() };
     await writeJsonAtomic(join(dir, 'meta.json'), meta);
+    this.fresh.set(key, meta);
     return this.mountFor(key, meta);
   }
 
   async mount(key: string): Promise<RootfsMount> {
-    const m = this.mountFor(key, await this.meta(key));
-    if ((await mountPoints()).has(m.target)) return m;
+    const fresh = this.fresh.get(key);
+    this.fresh.delete(key);
+    const m = this.mountFor(key, fresh ?? (await this.meta(key)));
+    // Reading mountinfo costs a few ms with hundreds of containers: skipped for a fresh snapshot.
+    if (!fresh && (await mountPoints()).has(m.target)) return m;
     // Relative lower dirs with the layers dir as cwd keep the option string short (the kernel
     // takes one page), so deep images still mount.
     const lowers = m.lowerDirs.map((d) => (d.startsWith(this.layersDir + '/') ? d.slice(this.layersDir.length + 1) : d));
@@ -203,6 +209,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async unmount(key: string): Promise<void> {
+    this.fresh.delete(key);
     const target = join(this.activePath(key), 'rootfs');
     if (!(await mountPoints()).has(target)) return;
     try {
