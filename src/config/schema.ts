@@ -88,6 +88,11 @@ export const configSchema = z.strictObject({
 
   pod: z
     .strictObject({
+      /**
+       * No infra process unless the pod shares one PID namespace (CRI-O's drop_infra_ctr): the
+       * pod's network, IPC and UTS namespaces are pinned as bind-mounted files instead.
+       */
+      drop_infra: z.boolean().default(true),
       /** Tiny init bind-mounted from the host as the infra process: no pause image needed. */
       infra_init: absPath.default('/usr/bin/catatonit'),
       /** When set, this image runs as the infra container instead of infra_init. */

@@ -21,8 +21,11 @@ export interface PodView {
   hostIpc: boolean;
   hostPid: boolean;
   netnsPath: string;
-  /** The infra process: its namespaces are the pod's IPC/UTS/PID namespaces. */
+  /** The infra process: its namespaces are the pod's IPC/UTS/PID namespaces (0: no infra). */
   infraPid: number;
+  /** Pods without an infra: their pinned IPC and UTS namespace files ('' for the host's). */
+  ipcNsPath?: string;
+  utsNsPath?: string;
   /** The pod's cgroup; containers get <cgroupParent>/<id> (cgroupfs) or a scope (systemd). */
   cgroupParent: string;
   hostsPath: string;

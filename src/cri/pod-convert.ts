@@ -45,6 +45,7 @@ export function podVerboseInfo(p: PodRecord): Record<string, string> {
   return {
     info: JSON.stringify({
       pid: p.infraPid,
+      pinnedNamespaces: p.pinnedNamespaces ?? null,
       runtimeHandler: p.runtimeHandler,
       netnsPath: p.netnsPath,
       cgroupParent: p.cgroupParent,

@@ -31,7 +31,8 @@ export async function isMountPoint(path: string): Promise<boolean> {
 // One preparation per dir, shared by concurrent callers (two binds would stack two mounts).
 let prepared = new Map<string, Promise<void>>();
 
-function prepareDir(dir: string): Promise<void> {
+/** Makes `dir` a private mount of itself (once per process): binding a namespace file needs that. */
+export function prepareDir(dir: string): Promise<void> {
   let p = prepared.get(dir);
   if (!p) {
     p = doPrepareDir(dir);
@@ -64,7 +65,7 @@ export async function createNetns(dir: string, name: string): Promise<string> {
   return path;
 }
 
-/** Unmounts and deletes a pinned namespace; a missing one is not an error. */
+/** Unmounts and deletes a pinned namespace (of any kind); a missing one is not an error. */
 export async function removeNetns(path: string): Promise<void> {
   if (!path) return;
   if (await isMountPoint(path)) {

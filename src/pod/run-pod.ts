@@ -19,6 +19,8 @@ import { Rollback } from './rollback.js';
 import { mountShm, unmountShm } from './shm.js';
 import type { PodRecord } from './types.js';
 import type { PodController } from './controller.js';
+import type { PodPaths } from './store.js';
+import { applySysctls, pinNamespaces, pinnedPaths, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
 
 /** The configured pause image, pulled when it is not stored yet. */
@@ -41,7 +43,6 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
   const config = req.config!;
   const meta = config.metadata!;
   const handlerName = pc.runtimes.resolveName(req.runtime_handler);
-  const runtime = pc.runtimes.get(handlerName);
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
   const id = newPodId();
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);
@@ -86,6 +87,16 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       pc.creating.add(id);
       rb.add('index', async () => pc.unindex(id));
 
+      // Without an infra, the IPC/UTS namespaces are pinned while the network is set up.
+      const infra = needsInfra(cfg, settings.namespaces);
+      const want = { ipc: !hostIpc, ...(hostNet ? {} : { hostname: rec.hostname }) };
+      let pinning: Promise<PinnedNamespaces> | undefined;
+      if (!infra) {
+        rb.add('pinned namespaces', () => unpinNamespaces(pinnedPaths(pc.pinnedDir, id, want)));
+        pinning = pinNamespaces(pc.pinnedDir, id, want);
+        pinning.catch(() => undefined); // awaited below; a network failure first must not leave it unhandled
+      }
+
       if (!hostNet) {
         rec.netnsPath = await pc.network.createNetns(id);
         rb.add('netns', () => pc.network.removeNetns(rec.netnsPath));
@@ -106,64 +117,19 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       }
 
       const dns = config.dns_config;
-      await writeFileAtomic(paths.resolvConf, hasDnsConfig(dns) ? resolvConf(dns) : await hostResolvConf(), 0o644);
-      await writeFileAtomic(paths.hosts, hostNet ? await hostHosts() : hostsFile(rec.hostname, rec.ips), 0o644);
-      await writeFileAtomic(paths.hostname, rec.hostname + '\n', 0o644);
-      if (!hostIpc) {
-        await mountShm(paths.shm, cfg.pod.shm_size_bytes);
-        rb.add('shm', () => unmountShm(paths.shm));
+      if (!hostIpc) rb.add('shm', () => unmountShm(paths.shm));
+      await Promise.all([
+        (async () => writeFileAtomic(paths.resolvConf, hasDnsConfig(dns) ? resolvConf(dns) : await hostResolvConf(), 0o644))(),
+        (async () => writeFileAtomic(paths.hosts, hostNet ? await hostHosts() : hostsFile(rec.hostname, rec.ips), 0o644))(),
+        writeFileAtomic(paths.hostname, rec.hostname + '\n', 0o644),
+        hostIpc ? undefined : mountShm(paths.shm, cfg.pod.shm_size_bytes),
+      ]);
+
+      if (infra) await startInfra(pc, rec, { settings, seccomp, paths, rb });
+      else {
+        rec.pinnedNamespaces = (await pinning)!;
+        await applySysctls(rec.netnsPath, rec.pinnedNamespaces.ipc, settings.sysctls);
       }
-
-      let rootfs = paths.infraRootfs;
-      let image: { args: string[]; env: string[]; cwd: string } | undefined;
-      if (cfg.pod.pause_image) {
-        const img = await pauseImage(pc, cfg.pod.pause_image);
-        const args = [...(img.config.Entrypoint ?? []), ...(img.config.Cmd ?? [])];
-        if (!args.length) throw new FailedPreconditionError(`pause image ${cfg.pod.pause_image} has neither Entrypoint nor Cmd`);
-        image = { args, env: img.config.Env ?? [], cwd: img.config.WorkingDir ?? '/' };
-        rec.infraImage = img.id;
-        rb.add('pause rootfs', () => pc.snapshots!.remove(id));
-        await pc.snapshots!.prepare(id, img.chainIds);
-        rootfs = (await pc.snapshots!.mount(id)).target;
-        await pc.store.save(rec);
-      }
-
-      const spec = infraSpec({
-        podId: id,
-        rootfs,
-        ...(image ? { image } : {}),
-        infraInit: cfg.pod.infra_init,
-        hostname: rec.hostname,
-        namespaces: settings.namespaces,
-        netnsPath: rec.netnsPath,
-        sysctls: settings.sysctls,
-        cgroupsPath: cg.infraCgroupsPath,
-        privileged: settings.privileged,
-        ...(pc.ownCapabilities ? { privilegedCapabilities: pc.ownCapabilities } : {}),
-        uid: settings.uid,
-        gid: settings.gid,
-        additionalGids: settings.additionalGids,
-        seccomp,
-        oomScoreAdj: clampOomScoreAdj(INFRA_OOM_SCORE_ADJ, pc.oomFloor, cfg.runtime.restrict_oom_score_adj),
-        shmPath: hostIpc ? '' : paths.shm,
-        annotations: config.annotations,
-      });
-      await writeJsonAtomic(`${paths.infraBundle}/config.json`, spec);
-
-      rb.add('infra', () => runtime.delete(id, true));
-      const created = await runtime.create({
-        id,
-        bundle: paths.infraBundle,
-        logPath: '',
-        exitDir: paths.exitDir,
-        socketDir: paths.socketDir,
-        terminal: false,
-        stdin: false,
-        stdinOnce: false,
-      });
-      await runtime.start(id);
-      rec.infraPid = created.pid;
-      rec.infraStartTime = (await processStartTime(created.pid)) ?? '';
       rec.state = 'SANDBOX_READY';
       await pc.store.save(rec);
       rb.commit();
@@ -178,4 +144,75 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
     if (err instanceof RktletError) throw err;
     throw new InternalError(`RunPodSandbox failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/** Whether the pod gets an infra process: asked for (drop_infra off, a pause image) or needed (one PID namespace). */
+export function needsInfra(cfg: { pod: { drop_infra: boolean; pause_image: string } }, ns: { pid: string }): boolean {
+  return !cfg.pod.drop_infra || !!cfg.pod.pause_image || ns.pid === 'POD';
+}
+
+interface InfraInput {
+  settings: ReturnType<typeof podSettings>;
+  seccomp: Awaited<ReturnType<typeof loadSeccomp>>;
+  paths: PodPaths;
+  rb: Rollback;
+}
+
+/** The infra container: catatonit (or a pause image) under conmon and the OCI runtime. */
+async function startInfra(pc: PodController, rec: PodRecord, { settings, seccomp, paths, rb }: InfraInput): Promise<void> {
+  const cfg = pc.config;
+  const id = rec.id;
+  const config = rec.config;
+  const runtime = pc.runtimes.get(rec.runtimeHandler);
+  const hostIpc = settings.namespaces.ipc === 'NODE';
+  let rootfs = paths.infraRootfs;
+  let image: { args: string[]; env: string[]; cwd: string } | undefined;
+  if (cfg.pod.pause_image) {
+    const img = await pauseImage(pc, cfg.pod.pause_image);
+    const args = [...(img.config.Entrypoint ?? []), ...(img.config.Cmd ?? [])];
+    if (!args.length) throw new FailedPreconditionError(`pause image ${cfg.pod.pause_image} has neither Entrypoint nor Cmd`);
+    image = { args, env: img.config.Env ?? [], cwd: img.config.WorkingDir ?? '/' };
+    rec.infraImage = img.id;
+    rb.add('pause rootfs', () => pc.snapshots!.remove(id));
+    await pc.snapshots!.prepare(id, img.chainIds);
+    rootfs = (await pc.snapshots!.mount(id)).target;
+    await pc.store.save(rec);
+  }
+
+  const spec = infraSpec({
+    podId: id,
+    rootfs,
+    ...(image ? { image } : {}),
+    infraInit: cfg.pod.infra_init,
+    hostname: rec.hostname,
+    namespaces: settings.namespaces,
+    netnsPath: rec.netnsPath,
+    sysctls: settings.sysctls,
+    cgroupsPath: rec.infraCgroupsPath,
+    privileged: settings.privileged,
+    ...(pc.ownCapabilities ? { privilegedCapabilities: pc.ownCapabilities } : {}),
+    uid: settings.uid,
+    gid: settings.gid,
+    additionalGids: settings.additionalGids,
+    seccomp,
+    oomScoreAdj: clampOomScoreAdj(INFRA_OOM_SCORE_ADJ, pc.oomFloor, cfg.runtime.restrict_oom_score_adj),
+    shmPath: hostIpc ? '' : paths.shm,
+    annotations: config.annotations,
+  });
+  await writeJsonAtomic(`${paths.infraBundle}/config.json`, spec);
+
+  rb.add('infra', () => runtime.delete(id, true));
+  const created = await runtime.create({
+    id,
+    bundle: paths.infraBundle,
+    logPath: '',
+    exitDir: paths.exitDir,
+    socketDir: paths.socketDir,
+    terminal: false,
+    stdin: false,
+    stdinOnce: false,
+  });
+  await runtime.start(id);
+  rec.infraPid = created.pid;
+  rec.infraStartTime = (await processStartTime(created.pid)) ?? '';
 }

@@ -3,6 +3,7 @@
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 import type { OciRuntime } from '../oci/runtime.js';
 import type { CniAddRecord, CniPortMapping } from '../network/cni.js';
+import type { PinnedNamespaces } from './pinned-namespaces.js';
 
 export type PodState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 
@@ -29,8 +30,13 @@ export interface PodRecord {
   namespaces: PodNamespaces;
   /** The pinned network namespace file; '' with host networking. */
   netnsPath: string;
-  /** The infra process' pid on the host (containers join /proc/<pid>/ns/{ipc,uts,net,pid}). */
+  /** The infra process' pid on the host (containers join /proc/<pid>/ns/{ipc,uts,pid}); 0: none. */
   infraPid: number;
+  /**
+   * Set when the pod runs without an infra process (pod.drop_infra): its IPC and UTS namespaces
+   * pinned as files ('' for the host's). Such a pod is READY until stopped.
+   */
+  pinnedNamespaces?: PinnedNamespaces;
   /** The infra's start time (/proc/<pid>/stat field 22), to tell it from a reused pid. */
   infraStartTime: string;
   /** The infra's OCI bundle (holds config.json, conmon.pid). */

@@ -17,6 +17,7 @@ export function podView(rec: PodRecord): PodView {
     hostPid: rec.namespaces.pid === 'NODE',
     netnsPath: rec.netnsPath,
     infraPid: rec.infraPid,
+    ...(rec.pinnedNamespaces ? { ipcNsPath: rec.pinnedNamespaces.ipc, utsNsPath: rec.pinnedNamespaces.uts } : {}),
     cgroupParent: rec.cgroupParent,
     hostsPath: rec.hostsPath,
     resolvConfPath: rec.resolvConfPath,

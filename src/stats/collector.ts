@@ -111,16 +111,18 @@ export class StatsCollector {
     return stats;
   }
 
-  private async podNetwork(p: PodRecord): Promise<InterfaceCounters[] | undefined> {
+  private async podNetwork(p: PodRecord, containers: ContainerRecord[]): Promise<InterfaceCounters[] | undefined> {
     // Host-network pods share the node's counters: not the pod's to report.
-    if (p.namespaces.network === 'NODE' || p.state !== 'SANDBOX_READY' || p.infraPid <= 0) return undefined;
-    return (this.deps.netDev ?? readNetDev)(p.infraPid);
+    if (p.namespaces.network === 'NODE' || p.state !== 'SANDBOX_READY') return undefined;
+    // Any process in the pod's network namespace shows its counters: the infra, else a running container.
+    const pid = p.infraPid > 0 ? p.infraPid : containers.find((c) => c.status.state === 'running' && c.status.pid > 0)?.status.pid;
+    return pid ? (this.deps.netDev ?? readNetDev)(pid) : undefined;
   }
 
   async podStats(p: PodRecord, containers: ContainerRecord[]): Promise<PodSandboxStats> {
     const [cg, net, cstats] = await Promise.all([
       p.state === 'SANDBOX_READY' ? this.sampleCgroup(p.cgroupParent, 0) : Promise.resolve(undefined),
-      this.podNetwork(p),
+      this.podNetwork(p, containers),
       Promise.all(containers.map((c) => this.containerStats(c))),
     ]);
     const s = cg?.sample;
@@ -146,7 +148,7 @@ export class StatsCollector {
   async podMetrics(p: PodRecord, containers: ContainerRecord[]): Promise<PodSandboxMetrics> {
     const deviceNames = await blockDeviceNames();
     const base = { namespace: p.metadata.namespace, pod: p.metadata.name };
-    const [cg, net] = await Promise.all([p.state === 'SANDBOX_READY' ? this.sampleCgroup(p.cgroupParent, 0) : Promise.resolve(undefined), this.podNetwork(p)]);
+    const [cg, net] = await Promise.all([p.state === 'SANDBOX_READY' ? this.sampleCgroup(p.cgroupParent, 0) : Promise.resolve(undefined), this.podNetwork(p, containers)]);
     const pod: MetricSubject = {
       labels: { ...base, container: '', id: cg?.path ?? cgroupPathFromConfig(this.deps.cgroupDriver, p.cgroupParent), image: '', name: '' },
       sample: cg?.sample,

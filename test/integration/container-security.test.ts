@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync as rf } from 'node:fs';
-import { containerEnv, createContainer, runPod, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
+import { containerEnv, createContainer, grpcError, runPod, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
 import { buildLayer } from '../fixtures/tar-layer.js';
 import { BUSYBOX } from '../fixtures/busybox.js';
 
@@ -16,6 +16,8 @@ let env: ContainerEnv;
 let podId: string;
 /** The kubelet marks a pod privileged when any of its containers is (sysfs is per network namespace). */
 let privPodId: string;
+/** A pod sharing one PID namespace (shareProcessNamespace): its infra is pid 1 for every container. */
+let sharedPidPodId: string;
 const hostDirs: string[] = [];
 before(async () => {
   const suid = await buildLayer([{ name: 'usr/bin/suidbox', content: rf(BUSYBOX), mode: 0o4755 }]);
@@ -26,6 +28,7 @@ before(async () => {
     },
   });
   podId = (await runPod(env)).id;
+  sharedPidPodId = (await runPod(env, { linux: { security_context: { namespace_options: { pid: 'POD' } } } })).id;
   // A privileged pod needs the pod part's support; without it privileged containers share the
   // unprivileged pod's network namespace, whose sysfs the infra mounted read-only.
   privPodId = await runPod(env, { linux: { security_context: { privileged: true } } }).then(
@@ -50,7 +53,8 @@ function hostDir(): string {
 
 /** Runs `sh -c script` in a new container to completion; returns its stdout lines (log) and exit code. */
 function podFor(config: Record<string, unknown>): string {
-  const sc = (config.linux as { security_context?: { privileged?: boolean } } | undefined)?.security_context;
+  const sc = (config.linux as { security_context?: { privileged?: boolean; namespace_options?: { pid?: string } } } | undefined)?.security_context;
+  if (sc?.namespace_options?.pid === 'POD') return sharedPidPodId;
   return sc?.privileged && privPodId ? privPodId : podId;
 }
 
@@ -205,7 +209,11 @@ test('PID namespaces: own (CONTAINER) or the pod\'s (POD); the pod\'s hosts/reso
   const own = await run({}, 'echo $$; ps -o comm | grep -c .');
   assert.equal(own.out.split('\n')[0], '1');
   const shared = await run({ linux: { security_context: { namespace_options: { pid: 'POD' } } } }, 'cat /proc/1/cmdline | tr "\\0" " "');
-  assert.notEqual(shared.out.trim(), 'sh -c cat /proc/1/cmdline | tr "\\0" " "', 'pid 1 is the pod infra, not us');
+  assert.match(shared.out.trim(), /catatonit/, 'pid 1 is the pod infra, not us');
+  // A pod created without a shared PID namespace has no infra: such a container is refused.
+  const refused = await grpcError(createContainer(env, podId, { command: ['true'], linux: { security_context: { namespace_options: { pid: 'POD' } } } }));
+  assert.equal(refused?.code, 3);
+  assert.match(refused!.details, /no shared PID namespace/);
   // TARGET: the namespace of another running container of the pod (ephemeral debug containers).
   const target = await running({ command: ['sleep', '4242'] });
   const seen = await run({ linux: { security_context: { namespace_options: { pid: 'TARGET', target_id: target } } } }, 'ps -o args | grep -c "^sleep 4242"');

@@ -1,6 +1,8 @@
 // Pod sandboxes end to end through a real daemon: run (infra under conmon + runc), status, list
 // with filters and its streaming twin, DNS/hostname/sysctls/shm inside the pod, cgroups, name
-// reservation, host namespaces, stop/remove idempotence and bad input.
+// reservation, host namespaces, stop/remove idempotence and bad input. This daemon keeps an infra
+// for every pod (pod.drop_infra = false); the default, infra-less pods are in
+// pod-pinned-namespaces.test.ts.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { CriClient } from '../../src/client/cri-client.js';
 
 let d: TestDaemon;
 before(async () => {
-  d = await TestDaemon.start();
+  d = await TestDaemon.start({ configToml: '[pod]\ndrop_infra = false\n' });
 });
 after(async () => {
   await d.destroy();

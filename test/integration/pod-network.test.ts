@@ -163,7 +163,7 @@ test('a failing CNI ADD rolls the pod back and returns the plugin error', async 
 });
 
 test('an infra that cannot start rolls back the network too (DEL: address and rules released)', async () => {
-  const bad = await TestDaemon.start({ configToml: '[pod]\ninfra_init = "/nonexistent/catatonit"\n' });
+  const bad = await TestDaemon.start({ configToml: '[pod]\ndrop_infra = false\ninfra_init = "/nonexistent/catatonit"\n' });
   daemons.push(bad);
   const err = await bad.client.runtime('RunPodSandbox', { config: podConfig('noinit', { port_mappings: [{ container_port: 80, host_port: 30000 + ((process.pid + 13) % 20000) }] }) }).then(
     () => undefined,

@@ -39,7 +39,8 @@ function alive(pid: number): boolean {
 }
 
 test('SIGKILL and restart change no pod state or IP; an infra that died meanwhile makes its pod NOTREADY', async () => {
-  const d1 = await TestDaemon.start();
+  // Pods with an infra process (infra-less pods across a restart: pod-pinned-namespaces.test.ts).
+  const d1 = await TestDaemon.start({ configToml: '[pod]\ndrop_infra = false\n' });
   daemons.push(d1);
   const [a, b, c] = await Promise.all(['alpha', 'beta', 'gamma'].map((n) => d1.client.runtime('RunPodSandbox', { config: cfg(n) })));
   await d1.client.runtime('StopPodSandbox', { pod_sandbox_id: c!.pod_sandbox_id });

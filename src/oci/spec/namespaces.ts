@@ -13,6 +13,9 @@ export interface NamespaceInput {
   pidMode: NamespaceMode;
   /** The pod infra process: its /proc/<pid>/ns/* are the pod's IPC, UTS and PID namespaces. */
   infraPid: number;
+  /** A pod without an infra: its pinned IPC and UTS namespace files (used instead of infraPid's). */
+  ipcNsPath?: string;
+  utsNsPath?: string;
   /** PID of the target container's process (pidMode TARGET). */
   targetPid?: number;
   /** Where /proc is for these paths (tests: a fixture). */
@@ -42,14 +45,16 @@ export function withNamespaces(n: NamespaceInput): SpecOpt {
     if (n.networkMode === 'POD') {
       if (!n.netnsPath) throw new InvalidArgumentError('the pod has no network namespace');
       out.push({ type: 'network', path: n.netnsPath });
-      out.push({ type: 'uts', path: nsPath(n.infraPid, 'uts') });
+      out.push({ type: 'uts', path: n.utsNsPath || nsPath(n.infraPid, 'uts') });
     } // host network: the host's network and UTS namespaces (hostname is the node's)
-    if (n.ipcMode === 'POD') out.push({ type: 'ipc', path: nsPath(n.infraPid, 'ipc') });
+    if (n.ipcMode === 'POD') out.push({ type: 'ipc', path: n.ipcNsPath || nsPath(n.infraPid, 'ipc') });
     switch (n.pidMode) {
       case 'CONTAINER':
         out.push({ type: 'pid' });
         break;
       case 'POD':
+        // Only a pod created with a shared PID namespace has an infra holding one.
+        if (!(n.infraPid > 0)) throw new InvalidArgumentError('the pod has no shared PID namespace (it was not created with namespace_options.pid POD)');
         out.push({ type: 'pid', path: nsPath(n.infraPid, 'pid') });
         break;
       case 'TARGET':
