@@ -27,11 +27,13 @@ export async function serve(opts: GlobalOptions): Promise<void> {
     await engine.streaming.start();
     server = new CriServer({ config, log });
     if (config.metrics.address) {
+      // prom-client is loaded only here, when metrics are served.
+      const m = await metrics.enable();
       const e = engine;
-      metrics.setStateSource(() => countByState(e));
-      server.observe(metrics.observeCall);
-      metrics.enableProcessMetrics();
-      metricsEndpoint = await startMetricsEndpoint(config.metrics.address, metrics, log);
+      m.setStateSource(() => countByState(e));
+      server.observe(m.observeCall);
+      m.enableProcessMetrics();
+      metricsEndpoint = await startMetricsEndpoint(config.metrics.address, m, log);
     }
     await server.listen();
     server.setEngine(engine);

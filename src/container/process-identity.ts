@@ -3,6 +3,7 @@
 // seconds. /proc answers the same question: the pid exists, is not a zombie, and started between
 // the container's creation and now (a reused pid started later than the record says, or earlier).
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parseStartTime } from '../pod/infra-liveness.js';
 
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux architecture the kubelet supports
@@ -38,8 +39,35 @@ export async function isContainerProcess(pid: number, createdAtNs: string): Prom
   } catch {
     return false;
   }
-  const started = processStartMs(stat, boot);
+  return startedWithin(stat, boot, createdAtNs);
+}
+
+function startedWithin(stat: string, bootMs: number, createdAtNs: string): boolean {
+  const started = processStartMs(stat, bootMs);
   if (started === undefined) return false;
   const createdMs = Number(BigInt(createdAtNs) / 1_000_000n);
   return started >= createdMs - 1000 && started <= Date.now() + 1000;
+}
+
+/** The same, with synchronous reads (start-up recovery asks it for hundreds of containers). */
+export function isContainerProcessSync(pid: number, createdAtNs: string): boolean {
+  if (!pid || pid <= 0) return false;
+  if (bootTimeMs === undefined) {
+    let text: string;
+    try {
+      text = readFileSync('/proc/stat', 'utf8');
+    } catch {
+      return false;
+    }
+    const m = /^btime (\d+)$/m.exec(text);
+    if (!m) return false;
+    bootTimeMs = Number(m[1]) * 1000;
+  }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return startedWithin(stat, bootTimeMs, createdAtNs);
 }

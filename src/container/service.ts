@@ -1,7 +1,7 @@
 // The container part of the engine: the store, the lifecycle (create/start/stop/remove), the exit
 // monitor and the operations on running containers. State on disk is the truth; recover()
 // rebuilds memory and reconciles with conmon's exit files and the runtime.
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
@@ -11,12 +11,13 @@ import { FailedPreconditionError, NotFoundError, isErrno } from '../errors/catal
 import { nowNs } from '../util/time.js';
 import { ContainerStore } from './store.js';
 import { KeyedLock } from './keyed-lock.js';
-import { isContainerProcess } from './process-identity.js';
+import { isContainerProcess, isContainerProcessSync } from './process-identity.js';
 import { containersDir, exitDir } from './paths.js';
 import { oomCounterFiles, readExitFile } from './exit-files.js';
 import { exitReason } from './to-cri.js';
 import type { ContainerDeps } from './deps.js';
 import { removeContainer } from './lifecycle.js';
+import { eachLimit } from '../util/each-limit.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
@@ -72,15 +73,25 @@ export class ContainerService {
     }
     await mkdir(this.exitDir, { recursive: true, mode: 0o700 });
     this.startMonitor();
-    for (const r of this.store.list()) {
+    await eachLimit(this.store.list(), 8, async (r) => {
       if (r.status.removing) {
         // A RemoveContainer that did not finish: finish it (every step is idempotent).
         await removeContainer(this, r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'finishing a removal failed'));
-        continue;
+        return;
       }
-      if (r.status.state === 'exited') continue;
+      if (r.status.state === 'exited' || this.runningAsRecorded(r)) return;
       await this.reconcile(r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'reconcile failed'));
-    }
+    });
+  }
+
+  /**
+   * Still the recorded process, with no exit file waiting: nothing to reconcile, so no lock (it
+   * writes nothing). Synchronous reads, for start-up only: most containers are in this case.
+   */
+  private runningAsRecorded(r: ContainerRecord): boolean {
+    if (r.status.state !== 'running' && r.status.state !== 'created') return false;
+    if (existsSync(join(this.exitDir, r.meta.id))) return false;
+    return isContainerProcessSync(r.status.pid, r.meta.createdAtNs);
   }
 
   /** Watches the exit directory: conmon writes <id> there when a container's process ends. */

@@ -2,7 +2,7 @@
 // and kept current by sync() (other processes — the daemon, CLI verbs — write the same files).
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
+import { readJsonIfExists, readJsonIfExistsSync, writeJsonAtomic } from '../store/atomic-file.js';
 import { ChangeStamp, fileSig } from '../store/change-stamp.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import type { ContainerMeta, ContainerRecord, ContainerStatusRecord } from './types.js';
@@ -40,8 +40,9 @@ export class ContainerStore {
     for (const id of await readdir(this.dir)) {
       if (id.startsWith('.')) continue;
       try {
-        const meta = await readJsonIfExists<ContainerMeta>(join(this.dir, id, 'meta.json'));
-        const status = await readJsonIfExists<ContainerStatusRecord>(join(this.dir, id, 'status.json'));
+        // Synchronous: hundreds of small reads, and nothing else to run meanwhile.
+        const meta = readJsonIfExistsSync<ContainerMeta>(join(this.dir, id, 'meta.json'));
+        const status = readJsonIfExistsSync<ContainerStatusRecord>(join(this.dir, id, 'status.json'));
         if (!meta || !status) {
           // A create that died before both files were written: nothing was started, drop it.
           broken.push({ id, error: new Error('incomplete container record') });

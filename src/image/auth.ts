@@ -1,6 +1,7 @@
 // Registry authentication: credentials from the CRI AuthConfig, `WWW-Authenticate` challenges,
 // and the bearer-token flow of the distribution spec (password, identity and registry tokens).
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from './undici-lazy.js';
 import { InvalidArgumentError, UnauthenticatedError } from '../errors/catalog.js';
 
 export interface Credentials {
@@ -79,6 +80,7 @@ export class TokenCache {
     const hit = this.tokens.get(key);
     if (hit && hit.expires > Date.now()) return hit.token;
     const url = new URL(realm);
+    const { request } = await undici();
     let res: Dispatcher.ResponseData;
     if (creds?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service, scope, client_id: 'rktlet' });

@@ -101,12 +101,15 @@ export class ImageService implements ImageLookup {
   /** Deletes candidates nothing refers to any more (caller holds the lock). */
   async collectGarbage(blobs: string[], chainIds: string[]): Promise<void> {
     const ref = this.store.referenced();
-    const inUse = await this.snapshots.layersInUse();
     for (const b of blobs) {
       if (!ref.blobs.has(b) && !this.leases.has(b)) await this.content.delete(b);
     }
-    for (const c of chainIds) {
-      if (!ref.chainIds.has(c) && !inUse.has(c) && !this.leases.has(c)) await this.snapshots.removeLayer(c);
+    const unreferenced = chainIds.filter((c) => !ref.chainIds.has(c) && !this.leases.has(c));
+    // Reading every container snapshot's layers is the costly part: only when a layer could go.
+    if (!unreferenced.length) return;
+    const inUse = await this.snapshots.layersInUse();
+    for (const c of unreferenced) {
+      if (!inUse.has(c)) await this.snapshots.removeLayer(c);
     }
   }
 

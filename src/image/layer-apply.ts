@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InvalidArgumentError, RktletError, UnavailableError } from '../errors/catalog.js';
 import { createZstdDecompress } from './zstd.js';
-import { unpackLayer, type UnpackStats } from '../snapshot/unpack.js';
+import { prepareUnpack, unpackLayer, type UnpackStats } from '../snapshot/unpack.js';
 import type { BlobWriter } from './content-store.js';
 import { DigestMismatchError } from './content-store.js';
 import { layerCompression } from './manifest.js';
@@ -76,6 +76,7 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
   let sourceError: Error | undefined;
   decomp.once('error', (e: Error) => (decompError = e));
   o.source.once('error', (e: Error) => (sourceError = e));
+  await prepareUnpack();
   const flowing = pipeline(o.source, coalesce(), tap, decomp, diffTap);
   const unpacking = unpackLayer(diffTap, o.dir);
   const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);

@@ -1,7 +1,7 @@
 // A client for OCI distribution registries (Registry HTTP API v2): endpoints (mirrors first, then
 // the origin), HTTPS by default with plain HTTP only for configured insecure registries, auth
 // challenges, redirects, and digest checks on manifests.
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import {
   NotFoundError,
@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { basicHeader, parseChallenge, TokenCache, type Credentials } from './auth.js';
 import { digestOf } from './content-store.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
+import { undici } from './undici-lazy.js';
 import type { ImageReference } from './reference.js';
 
 export interface RegistryConfig {
@@ -69,7 +70,8 @@ function isRedirect(code: number): boolean {
 
 export class RegistryClient {
   private readonly tokens = new TokenCache();
-  private readonly insecureAgent = new Agent({ connect: { rejectUnauthorized: false } });
+  /** For insecure registries only; made at first use. */
+  private insecureAgent: Agent | undefined;
   /** Insecure registries found to speak plain HTTP only. */
   private readonly plainHttp = new Set<string>();
 
@@ -79,7 +81,13 @@ export class RegistryClient {
   ) {}
 
   async close(): Promise<void> {
-    await this.insecureAgent.close();
+    await this.insecureAgent?.close();
+  }
+
+  private async insecureDispatcher(): Promise<Agent> {
+    const { Agent } = await undici();
+    this.insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } });
+    return this.insecureAgent;
   }
 
   private baseFor(ep: Endpoint): string {
@@ -110,7 +118,7 @@ export class RegistryClient {
         if (realm?.protocol === 'http:' && !this.baseFor(ep).startsWith('http:') && !ep.insecure) {
           throw new PermissionDeniedError(`registry ${ep.base} names a plain-HTTP token realm ${realm.origin}; refused`);
         }
-        auth = 'Bearer ' + (await this.tokens.token(ch, scope, useCreds, ep.insecure ? this.insecureAgent : undefined));
+        auth = 'Bearer ' + (await this.tokens.token(ch, scope, useCreds, ep.insecure ? await this.insecureDispatcher() : undefined));
       } else if (ch?.scheme === 'basic') {
         auth = useCreds ? basicHeader(useCreds) : undefined;
         if (!auth) break;
@@ -125,6 +133,8 @@ export class RegistryClient {
 
   /** Sends a GET, following redirects (without our Authorization when the host changes). */
   private async send(ep: Endpoint, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const { request } = await undici();
+    const dispatcher = ep.insecure ? await this.insecureDispatcher() : undefined;
     let url = new URL(this.baseFor(ep) + path);
     const origin = url.host;
     for (let hops = 0; hops < 6; hops++) {
@@ -134,7 +144,7 @@ export class RegistryClient {
         res = await request(url, {
           method: 'GET',
           headers: h,
-          ...(ep.insecure ? { dispatcher: this.insecureAgent } : {}),
+          ...(dispatcher ? { dispatcher } : {}),
           ...(signal ? { signal } : {}),
         });
       } catch (err) {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { RuntimeMetrics } from './registry.js';
+import { RuntimeMetrics } from './prom-registry.js';
+import { metrics } from './registry.js';
 import { parseListenAddress, startMetricsEndpoint } from './http-endpoint.js';
 import { silentLogger } from '../log/logger.js';
 
@@ -63,4 +64,13 @@ test('the endpoint serves /metrics and 404s elsewhere', async () => {
   } finally {
     await ep.close();
   }
+});
+
+test('the module-wide recorder drops pulls until enabled, then records them', async () => {
+  metrics.imagePull(7, 1);
+  assert.equal(metrics.registry, undefined);
+  const m = await metrics.enable();
+  assert.equal(await metrics.enable(), m);
+  metrics.imagePull(11, 0.5);
+  assert.match(await m.text(), /rktlet_image_pull_bytes_total 11/);
 });

@@ -24,6 +24,7 @@ import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
 import { unmountShm } from './shm.js';
 import { PodStore } from './store.js';
+import { eachLimit } from '../util/each-limit.js';
 import { fileSig } from '../store/change-stamp.js';
 import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
 import type { PodContainers, PodHandle, PodRecord } from './types.js';
@@ -104,10 +105,11 @@ export class PodController {
     this.pods.clear();
     this.sigs.clear();
     this.store.stamp.accept(await this.store.stamp.read());
+    const found: PodRecord[] = [];
     for (const id of await this.store.ids()) {
       let rec: PodRecord | undefined;
       try {
-        rec = await this.store.load(id);
+        rec = this.store.loadSync(id);
       } catch (err) {
         this.log.error({ pod_sandbox_id: id, err }, 'unreadable pod record: pod skipped');
         continue;
@@ -123,9 +125,12 @@ export class PodController {
         continue;
       }
       this.pods.set(id, rec);
-      await this.names.ensure(podNameKey(rec.metadata), id);
-      await this.refresh(rec);
+      found.push(rec);
     }
+    await eachLimit(found, 8, async (rec) => {
+      await this.names.ensure(podNameKey(rec.metadata), rec.id);
+      await this.refresh(rec);
+    });
     this.log.info({ pods: this.pods.size }, 'pods recovered');
   }
 

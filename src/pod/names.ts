@@ -2,6 +2,7 @@
 // <root>/pod-names, created exclusively, so the daemon and the CLI cannot both take one. A file
 // whose pod no longer exists is stale and taken over.
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, isErrno } from '../errors/catalog.js';
 
@@ -49,6 +50,12 @@ export class PodNames {
 
   /** Re-creates a name file for a pod found at recovery (a crash may have lost it). */
   async ensure(key: string, podId: string): Promise<void> {
+    // Almost always the file is there and names this pod: one small read, no exclusive create.
+    try {
+      if (readFileSync(this.file(key), 'utf8').trim() === podId) return;
+    } catch {
+      /* missing or unreadable: reserve it below */
+    }
     try {
       await this.reserve(key, podId);
     } catch (err) {

@@ -3,7 +3,7 @@
 // <run_root>/pods/<id>.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
+import { readJsonIfExists, readJsonIfExistsSync, writeJsonAtomic } from '../store/atomic-file.js';
 import { ChangeStamp } from '../store/change-stamp.js';
 import type { PodRecord } from './types.js';
 
@@ -65,6 +65,11 @@ export class PodStore {
 
   async load(id: string): Promise<PodRecord | undefined> {
     return readJsonIfExists<PodRecord>(this.paths(id).record);
+  }
+
+  /** The same, read synchronously (start-up recovery: many small reads, nothing else running). */
+  loadSync(id: string): PodRecord | undefined {
+    return readJsonIfExistsSync<PodRecord>(this.paths(id).record);
   }
 
   /** Ids of every pod directory that holds a record. */

@@ -7,12 +7,11 @@ import { promisify } from 'node:util';
 import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
+import type tar from 'tar-stream';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
-import { installBinaryPax } from './pax-binary.js';
+import { tarStream as loadTar } from './tar-lazy.js';
 
 const run = promisify(execFile);
-installBinaryPax();
 
 export class UnsafeLayerError extends InvalidArgumentError {}
 
@@ -248,11 +247,19 @@ class Unpacker {
   }
 }
 
+/**
+ * Loads what unpackLayer needs (tar-stream, the setfattr check) before data starts to flow: a
+ * stream that fails while unpackLayer is still getting ready would never be seen failing.
+ */
+export async function prepareUnpack(): Promise<void> {
+  await Promise.all([loadTar(), hasSetfattr()]);
+}
+
 /** Unpacks an uncompressed tar stream into `root` (an empty directory). */
 export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOptions = {}): Promise<UnpackStats> {
   const xattrs = o.xattrs ?? (await hasSetfattr());
   const u = new Unpacker(root, xattrs);
-  const extract = tar.extract();
+  const extract = (await loadTar()).extract();
   const feed = new Promise<void>((resolve, reject) => {
     tarStream.once('error', (err) => {
       extract.destroy(err);

@@ -1,6 +1,7 @@
 // Durable small-file writes: temp file, fsync, rename, fsync of the directory.
 // A reader sees either the old content or the new, never a torn file, even across a crash.
 import { open, rename, readFile, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isErrno } from '../errors/catalog.js';
@@ -40,6 +41,19 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The same, read synchronously: for start-up recovery, where nothing else waits on the event loop
+ * and hundreds of small reads cost a tenth of their thread-pool round trips.
+ */
+export function readJsonIfExistsSync<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;

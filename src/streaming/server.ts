@@ -6,7 +6,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { StreamingBackend } from './backend.js';
 import { serveSpdyPortForward } from './portforward-spdy.js';
@@ -47,6 +47,11 @@ export interface StreamingServerOptions {
 
 const PATHS: Record<StreamingRequest['kind'], string> = { exec: 'exec', attach: 'attach', portforward: 'portforward' };
 
+// ws is loaded at the first WebSocket upgrade: most daemons never see one, and loading it is a
+// noticeable part of start-up.
+let wsModule: Promise<typeof import('ws')> | undefined;
+const loadWs = (): Promise<typeof import('ws')> => (wsModule ??= import('ws'));
+
 function reject(socket: Duplex, code: number, reason: string, message: string, headers: Record<string, string[]> = {}): void {
   const extra = Object.entries(headers).flatMap(([k, vs]) => vs.map((v) => `${k}: ${v}\r\n`)).join('');
   const body = `${message}\n`;
@@ -59,12 +64,7 @@ export class StreamingServer {
   private readonly tokens: TokenCache<StreamingRequest>;
   /** The subprotocol picked for each WebSocket upgrade (ws asks through handleProtocols). */
   private readonly picked = new WeakMap<http.IncomingMessage, string>();
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: 16 * 1024 * 1024,
-    handleProtocols: (_offered, req) => this.picked.get(req) ?? false,
-  });
+  private wss: WebSocketServer | undefined;
   private readonly sockets = new Set<Duplex>();
   private readonly sessions = new Set<SpdySession>();
   private base = '';
@@ -114,7 +114,7 @@ export class StreamingServer {
   async close(): Promise<void> {
     for (const s of this.sessions) s.destroy('streaming server closing');
     for (const sock of this.sockets) sock.destroy();
-    for (const c of this.wss.clients) c.terminate();
+    for (const c of this.wss?.clients ?? []) c.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -211,13 +211,40 @@ export class StreamingServer {
     // "SPDY/3.1+…" has a '/', which RFC 6455 tokens (and so ws's header parser) do not allow, though
     // kubectl sends it: hand ws a placeholder; handleProtocols answers with the real name.
     if (protocol) req.headers['sec-websocket-protocol'] = 'rktlet-negotiated';
+    loadWs().then(
+      (m) => this.acceptWebSocket(m, req, socket, head, sr, log, protocol, ports),
+      (err: unknown) => {
+        log.error({ err }, 'cannot load the WebSocket library');
+        reject(socket, 500, 'Internal Server Error', 'WebSocket support is unavailable');
+      },
+    );
+  }
+
+  private acceptWebSocket(
+    m: typeof import('ws'),
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    sr: StreamingRequest,
+    log: Logger,
+    protocol: string,
+    ports: number[],
+  ): void {
+    this.wss ??= new m.WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload: 16 * 1024 * 1024,
+      handleProtocols: (_offered, r) => this.picked.get(r) ?? false,
+    });
+    // The connection may have gone (or the server closed) while ws was loading.
+    if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       log.debug({ protocol }, 'WebSocket session started');
       ws.on('error', (err) => log.info({ err: err.message }, 'WebSocket error'));
       const opts = { backend: this.opts.backend, log };
       if (sr.kind === 'portforward' && protocol === WS_SPDY_TUNNEL_PORTFORWARD) {
         // The WebSocket is only a pipe for a SPDY session: serve it as if it had been upgraded.
-        const session = new SpdySession(createWebSocketStream(ws), { role: 'server' });
+        const session = new SpdySession(m.createWebSocketStream(ws), { role: 'server' });
         this.sessions.add(session);
         session.once('close', () => this.sessions.delete(session));
         session.on('error', (err: Error) => log.info({ err: err.message }, 'SPDY protocol error'));
