@@ -2,6 +2,7 @@
 import type { ContainerFilter__Output } from '../gen/runtime/v1/ContainerFilter.js';
 import { criState } from './to-cri.js';
 import type { ContainerRecord } from './types.js';
+import { compareDecimal } from '../util/decimal.js';
 
 export function matchesLabels(labels: Record<string, string>, selector: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -17,5 +18,5 @@ export function matchesFilter(r: ContainerRecord, f: ContainerFilter__Output | n
 
 /** Newest first, as crictl ps shows them. */
 export function filterContainers(all: ContainerRecord[], f: ContainerFilter__Output | null | undefined): ContainerRecord[] {
-  return all.filter((r) => matchesFilter(r, f)).sort((a, b) => (BigInt(b.meta.createdAtNs) > BigInt(a.meta.createdAtNs) ? 1 : -1));
+  return all.filter((r) => matchesFilter(r, f)).sort((a, b) => compareDecimal(b.meta.createdAtNs, a.meta.createdAtNs));
 }

@@ -2,7 +2,7 @@
 // monitor and the operations on running containers. State on disk is the truth; recover()
 // rebuilds memory and reconciles with conmon's exit files and the runtime.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -112,9 +112,19 @@ export class ContainerService {
   private async pollRunning(): Promise<void> {
     // Containers another process (the CLI) created or started are watched too.
     await this.store.sync().catch((err: unknown) => this.deps.log.warn({ err }, 'container index sync failed'));
+    // One listing of the exit directory, not a lock and a read per container every 2 s: only a
+    // container with an exit file can have exited.
+    let exited: Set<string>;
+    try {
+      exited = new Set(await readdir(this.exitDir));
+    } catch (err) {
+      this.deps.log.warn({ err }, 'cannot list the exit directory');
+      return;
+    }
     for (const r of this.store.list()) {
-      if (r.status.state === 'running' || r.status.state === 'created') await this.onExitFile(r.meta.id);
-      else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
+      if (r.status.state === 'running' || r.status.state === 'created') {
+        if (exited.has(r.meta.id)) await this.onExitFile(r.meta.id);
+      } else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
     }
   }
 

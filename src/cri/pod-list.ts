@@ -1,7 +1,19 @@
-// ListPodSandbox: every pod matching the filter (id or unique id prefix, state, labels).
+// ListPodSandbox: every pod matching the filter (id or unique id prefix, state, labels). Each
+// pod's CRI message and its encoding are kept until its state changes (the rest is fixed at run).
+import type { PodSandbox } from '../gen/runtime/v1/PodSandbox.js';
+import type { PodRecord } from '../pod/types.js';
+import { criProto } from '../server/proto.js';
+import { FrameCache, withWire } from '../server/wire.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 import { toPodSandbox } from './pod-convert.js';
 
+const version = (p: PodRecord) => p.state;
+
+const listed = new FrameCache<PodRecord, PodRecord['state'], PodSandbox>(toPodSandbox, (p) =>
+  criProto().runtime.v1.RuntimeService.service.ListPodSandbox.responseSerialize({ items: [p] }),
+);
+
 export async function listPodSandbox(ctx: CallContext, req: RuntimeReq<'ListPodSandbox'>): Promise<RuntimeRes<'ListPodSandbox'>> {
-  return { items: (await ctx.engine.pods.list(req.filter)).map(toPodSandbox) };
+  const pods = await ctx.engine.pods.list(req.filter);
+  return withWire({ items: pods.map((p) => listed.item(p, version(p))) }, () => listed.frames(pods, version));
 }

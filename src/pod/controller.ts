@@ -23,6 +23,7 @@ import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
 import { unmountShm } from './shm.js';
+import { unpinNamespaces } from './pinned-namespaces.js';
 import { PodStore } from './store.js';
 import { eachLimit } from '../util/each-limit.js';
 import { fileSig } from '../store/change-stamp.js';
@@ -45,6 +46,9 @@ export interface PodControllerOptions {
   snapshots?: Snapshotter;
 }
 
+/** How long list() trusts that a READY pod's infra it saw alive is still alive. */
+const LIVENESS_TTL_MS = 1000;
+
 export class PodController {
   readonly config: Config;
   readonly log: Logger;
@@ -55,6 +59,8 @@ export class PodController {
   readonly store: PodStore;
   readonly locks: FileLocks;
   readonly names: PodNames;
+  /** Where pods without an infra pin their IPC and UTS namespaces. */
+  readonly pinnedDir: string;
   /** The daemon's own oom_score_adj: the floor for the infra when restricted. */
   oomFloor = 0;
   /** Our own bounding set: the capabilities of a privileged infra. */
@@ -64,6 +70,8 @@ export class PodController {
   private readonly sigs = new Map<string, string>();
   /** Pods whose RunPodSandbox is in flight: not listed until ready (in memory only). */
   readonly creating = new Set<string>();
+  /** When list() last found a READY pod's infra alive (ms; by record, so a reloaded pod is checked again). */
+  private readonly seenAlive = new WeakMap<PodRecord, number>();
   private containers: PodContainers | undefined;
 
   private constructor(o: PodControllerOptions) {
@@ -75,6 +83,7 @@ export class PodController {
     this.snapshots = o.snapshots;
     this.store = new PodStore(o.config.root, o.config.run_root);
     this.locks = new FileLocks(join(o.config.run_root, 'locks', 'pods'));
+    this.pinnedDir = join(o.config.run_root, 'pinned-ns');
     this.locks.onAcquire = (id) => this.reload(id);
     this.names = new PodNames(join(o.config.root, 'pod-names'), async (id) => this.pods.has(id) || (await this.store.load(id)) !== undefined);
   }
@@ -137,6 +146,7 @@ export class PodController {
   /** Marks a READY pod whose infra is gone NOTREADY (written to disk, under the pod's lock). */
   async refresh(rec: PodRecord): Promise<PodRecord> {
     if (rec.state !== 'SANDBOX_READY') return rec;
+    if (rec.pinnedNamespaces) return rec; // no infra to lose: READY until stopped
     if (await infraAlive(rec.infraPid, rec.infraStartTime, rec.exitDir, rec.id)) return rec;
     if (this.locks.held(rec.id)) return rec; // our own stop/remove is on it
     return this.locks.with(rec.id, async () => {
@@ -210,9 +220,30 @@ export class PodController {
     return this.locks.with(id, fn);
   }
 
+  /**
+   * The pods matching the filter, oldest first. A READY pod's infra is checked again only when
+   * list() last saw it alive over LIVENESS_TTL_MS ago: the kubelet lists every second, and a
+   * check per pod per call is most of a list's cost. PodSandboxStatus always checks.
+   */
   async list(filter: PodSandboxFilter__Output | null | undefined): Promise<PodRecord[]> {
-    const pods = [...this.pods.values()].filter((p) => !this.creating.has(p.id));
-    return filterPods(await Promise.all(pods.map((p) => this.refresh(p))), filter);
+    const now = Date.now();
+    const stale: PodRecord[] = [];
+    for (const p of this.pods.values()) {
+      if (p.state !== 'SANDBOX_READY' || this.creating.has(p.id)) continue;
+      const seen = this.seenAlive.get(p);
+      if (seen === undefined || now - seen >= LIVENESS_TTL_MS || now < seen) stale.push(p);
+    }
+    if (stale.length) {
+      await Promise.all(
+        stale.map(async (p) => {
+          const r = await this.refresh(p);
+          if (r.state === 'SANDBOX_READY') this.seenAlive.set(r, now);
+        }),
+      );
+    }
+    const pods: PodRecord[] = [];
+    for (const p of this.pods.values()) if (!this.creating.has(p.id)) pods.push(p);
+    return filterPods(pods, filter);
   }
 
   async status(idOrPrefix: string): Promise<PodRecord> {
@@ -253,7 +284,8 @@ export class PodController {
         delete rec.cniPending;
         await this.store.save(rec);
       }
-      await this.stopInfra(rec);
+      if (rec.pinnedNamespaces) await unpinNamespaces(rec.pinnedNamespaces);
+      else await this.stopInfra(rec);
       await this.network.removeNetns(rec.netnsPath);
       if (rec.state !== 'SANDBOX_NOTREADY') {
         rec.state = 'SANDBOX_NOTREADY';

@@ -1,6 +1,7 @@
 // ListPodSandbox filters (pure): id (exact, or a unique prefix), state, label selector.
 import type { PodSandboxFilter__Output } from '../gen/runtime/v1/PodSandboxFilter.js';
 import type { PodRecord } from './types.js';
+import { compareDecimal } from '../util/decimal.js';
 
 /** Exact id, else the only pod whose id starts with `prefix`; undefined when none or ambiguous. */
 export function findByIdOrPrefix<T extends { id: string }>(items: Iterable<T>, prefix: string): T | undefined {
@@ -19,7 +20,8 @@ export function matchesLabels(labels: Record<string, string>, selector: Record<s
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-export function filterPods(pods: readonly PodRecord[], f: PodSandboxFilter__Output | null | undefined): PodRecord[] {
+/** The pods matching the filter, oldest first. */
+export function filterPods(pods: Iterable<PodRecord>, f: PodSandboxFilter__Output | null | undefined): PodRecord[] {
   let out = [...pods];
   if (f?.id) {
     const one = findByIdOrPrefix(out, f.id);
@@ -27,5 +29,5 @@ export function filterPods(pods: readonly PodRecord[], f: PodSandboxFilter__Outp
   }
   if (f?.state) out = out.filter((p) => p.state === f.state!.state);
   if (f?.label_selector && Object.keys(f.label_selector).length) out = out.filter((p) => matchesLabels(p.config.labels, f.label_selector));
-  return out.sort((a, b) => (BigInt(a.createdAtNs) < BigInt(b.createdAtNs) ? -1 : BigInt(a.createdAtNs) > BigInt(b.createdAtNs) ? 1 : 0));
+  return out.sort((a, b) => compareDecimal(a.createdAtNs, b.createdAtNs));
 }

@@ -35,21 +35,57 @@ function serviceError(code: GrpcStatus, details: string): Partial<ServiceError> 
   return { code, details, metadata: new Metadata() };
 }
 
+/** The call's context; its child logger and abort signal are made on first use (most calls need neither). */
+class Call implements CallContext {
+  private child: Logger | undefined;
+  private ac: AbortController | undefined;
+  private cancelled = false;
+  constructor(
+    private readonly base: Logger,
+    private readonly req: unknown,
+    readonly engine: Engine,
+    readonly rpc: string,
+  ) {}
+
+  get log(): Logger {
+    this.child ??= this.base.child({ rpc: this.rpc, ...callIds(this.req) });
+    return this.child;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.ac) {
+      this.ac = new AbortController();
+      if (this.cancelled) this.abort();
+    }
+    return this.ac.signal;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    if (this.ac) this.abort();
+  }
+
+  private abort(): void {
+    this.ac?.abort(new Error(`${this.rpc} cancelled by the client`));
+  }
+}
+
 function begin(deps: InstrumentDeps, rpc: string, req: unknown, onCancel: (f: () => void) => void) {
-  const log = deps.log.child({ rpc, ...callIds(req) });
   const engine = deps.engine();
-  const ac = new AbortController();
-  onCancel(() => ac.abort(new Error(`${rpc} cancelled by the client`)));
   const started = process.hrtime.bigint();
+  // Without an engine nothing but finish() logs: a plain child is enough.
+  const call = engine ? new Call(deps.log, req, engine, rpc) : undefined;
+  if (call) onCancel(() => call.cancel());
+  const logger = (): Logger => call?.log ?? deps.log.child({ rpc, ...callIds(req) });
   const finish = (code: GrpcStatus, err?: unknown) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const o of deps.observers) o(rpc, seconds, code);
-    if (code === GrpcStatus.OK) log.debug({ ms: seconds * 1000 }, 'ok');
-    else if (code === GrpcStatus.INTERNAL || code === GrpcStatus.UNKNOWN) log.error({ ms: seconds * 1000, err }, 'failed');
-    else log.info({ ms: seconds * 1000, code: GrpcStatus[code], err: err instanceof Error ? err.message : err }, 'refused');
+    if (code === GrpcStatus.OK) {
+      if (deps.log.isLevelEnabled('debug')) logger().debug({ ms: seconds * 1000 }, 'ok');
+    } else if (code === GrpcStatus.INTERNAL || code === GrpcStatus.UNKNOWN) logger().error({ ms: seconds * 1000, err }, 'failed');
+    else logger().info({ ms: seconds * 1000, code: GrpcStatus[code], err: err instanceof Error ? err.message : err }, 'refused');
   };
-  const ctx: CallContext | undefined = engine ? { engine, log, signal: ac.signal, rpc } : undefined;
-  return { ctx, finish };
+  return { ctx: call as CallContext | undefined, finish };
 }
 
 const NOT_READY = 'rktlet is recovering its state; try again shortly';

@@ -67,3 +67,53 @@ test('fileSig changes when a file is replaced, is undefined when absent', async 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('callers during a scan that read the same token share it; an unchanged stamp needs no scan', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stamp-'));
+  try {
+    const s = new ChangeStamp(join(dir, '.stamp'));
+    await s.bump();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let scans = 0;
+    const slow = async () => {
+      scans++;
+      await gate;
+    };
+    const first = s.sync(slow);
+    const second = s.sync(slow); // same token as the running scan: that scan serves it
+    assert.equal(second, first);
+    release();
+    await Promise.all([first, second]);
+    assert.equal(scans, 1);
+    const third = s.sync(slow);
+    let settled = false;
+    void third.then(() => (settled = true));
+    await Promise.resolve();
+    assert.ok(settled, 'an unchanged stamp resolves without waiting for I/O');
+    assert.equal(scans, 1);
+    assert.equal(s.peek(), await s.read());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failing scan leaves the stamp unaccepted: the next call scans again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stamp-'));
+  try {
+    const s = new ChangeStamp(join(dir, '.stamp'));
+    await s.bump();
+    let scans = 0;
+    await assert.rejects(
+      s.sync(async () => {
+        scans++;
+        throw new Error('disk on fire');
+      }),
+      /disk on fire/,
+    );
+    await s.sync(async () => void scans++);
+    assert.equal(scans, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
