@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
+import { kernelX32Abi } from '../oci/kernel-config.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
 import { propagationFromCri, propagationRequirements, type BindMount } from '../oci/spec/mounts.js';
 import { namespaceModeFromCri } from '../oci/spec/namespaces.js';
@@ -114,7 +115,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
     for (const r of propagationRequirements(mounts)) await ensurePropagation(r.hostPath, r.need);
     const seccompFile = seccomp.type === 'Localhost' ? seccomp.path : seccomp.type === 'RuntimeDefault' ? config.runtime.seccomp_profile : '';
     const v2 = await isCgroupV2();
-    const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices] = await Promise.all([
+    const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi] = await Promise.all([
       Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions))),
       seccompFile ? loadProfile(seccompFile) : undefined,
       ownCapabilities(),
@@ -122,10 +123,11 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
       swapAccounting(v2),
       apparmorEnabled(),
       sc?.privileged ? hostDevices() : [],
+      kernelX32Abi(),
       mkdir(bundle, { recursive: true, mode: 0o700 }),
       logPath ? mkdir(dirname(logPath), { recursive: true, mode: 0o755 }) : undefined,
     ]);
-    return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices };
+    return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi };
   })();
   // The container's lock (it holds across processes) is taken meanwhile: another process's
   // recovery must not reconcile a record whose runtime container does not exist yet.
@@ -179,6 +181,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
           swapAccounting: host.swap,
           cgroupV2: host.v2,
           apparmorEnabled: host.apparmor,
+          ...(host.x32Abi !== undefined ? { x32Abi: host.x32Abi } : {}),
           ...(host.available ? { availableCapabilities: host.available } : {}),
         },
         annotations: cfg.annotations,

@@ -63,6 +63,8 @@ export interface ContainerSpecInput {
     swapAccounting: boolean;
     cgroupV2: boolean;
     arch?: string;
+    /** Whether the kernel runs x32 programs (undefined: not known, assume it does). */
+    x32Abi?: boolean;
     apparmorEnabled?: boolean;
     /** The daemon's bounding set: what privileged and `ALL` can give (default: every capability). */
     availableCapabilities?: string[];
@@ -99,7 +101,7 @@ export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
       withCapabilities(caps),
       withDevices(i.devices),
       withMaskedPaths(sec.maskedPaths, sec.readonlyPaths),
-      withSeccomp(sec.seccomp, caps, sec.seccompProfile, i.host.arch),
+      withSeccomp(sec.seccomp, caps, sec.seccompProfile, i.host.arch, i.host.x32Abi),
     );
   }
   return opts;

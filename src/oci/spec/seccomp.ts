@@ -61,13 +61,13 @@ export function parseSeccompProfile(text: string, source: string): OciSeccomp {
  * `profile`: the parsed file for Localhost or a configured RuntimeDefault (undefined: built-in).
  * Privileged containers get no seccomp (the caller passes Unconfined).
  */
-export function withSeccomp(choice: SeccompChoice, capabilities: string[], profile?: OciSeccomp, arch?: string): SpecOpt {
+export function withSeccomp(choice: SeccompChoice, capabilities: string[], profile?: OciSeccomp, arch?: string, x32Abi?: boolean): SpecOpt {
   return (s) => {
     if (choice.type === 'Unconfined') {
       delete s.linux.seccomp;
       return;
     }
     if (choice.type === 'Localhost' && !profile) throw new InvalidArgumentError(`seccomp profile ${choice.path} was not loaded`);
-    s.linux.seccomp = profile ?? defaultSeccompProfile(capabilities, arch);
+    s.linux.seccomp = profile ?? defaultSeccompProfile(capabilities, arch, x32Abi === undefined ? {} : { x32Abi });
   };
 }
