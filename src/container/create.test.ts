@@ -3,7 +3,7 @@
 // prepared at the same time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +16,7 @@ import { createContainer } from './create.js';
 import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
 
-function setup() {
+function setup(o: { layers?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ctr-create-'));
   const config = configSchema.parse({ root: join(dir, 'root'), run_root: join(dir, 'run') });
   const steps: string[] = [];
@@ -24,7 +24,16 @@ function setup() {
   mkdirSync(join(rootfs, 'etc'), { recursive: true });
   writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n');
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\napp:x:1000:\n');
-  const mountFor = { target: rootfs, lowerDirs: [], upperDir: '', workDir: '' };
+  // With layers: the image's files are in a layer (and the root filesystem has none until mounted).
+  const layer = join(dir, 'layer');
+  if (o.layers) {
+    mkdirSync(join(layer, 'etc'), { recursive: true });
+    writeFileSync(join(layer, 'etc', 'passwd'), 'app:x:1000:1000::/home/app:/bin/sh\n');
+    writeFileSync(join(layer, 'etc', 'group'), 'app:x:1000:\n');
+    rmSync(join(rootfs, 'etc'), { recursive: true });
+  }
+  const mountFor = { target: rootfs, lowerDirs: o.layers ? [layer] : [], upperDir: '', workDir: '' };
+  const bundles = join(dir, 'root', 'containers');
   const rt: OciRuntime = {
     name: 'fake',
     async create(o: CreateOptions): Promise<OciState> {
@@ -54,6 +63,12 @@ function setup() {
     snapshots: {
       prepare: async () => mountFor,
       mount: async () => {
+        if (o.layers) {
+          // Finishes only once config.json exists: create must not wait for the mount to write it.
+          for (let i = 0; i < 200 && !hasConfig(bundles); i++) await sleep(10);
+          steps.push(hasConfig(bundles) ? 'mounted after config.json' : 'mounted, no config.json yet');
+          return mountFor;
+        }
         await sleep(50); // slower than the host step that fails below
         steps.push('mounted');
         return mountFor;
@@ -76,6 +91,14 @@ function setup() {
   };
   const svc = new ContainerService(deps);
   return { dir, svc, steps, close: async () => { await svc.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+function hasConfig(containersDir: string): boolean {
+  try {
+    return readdirSync(containersDir).some((id) => existsSync(join(containersDir, id, 'bundle', 'config.json')));
+  } catch {
+    return false;
+  }
 }
 
 function req(name: string, linux: unknown = null): CreateContainerRequest__Output {
@@ -120,6 +143,18 @@ test('create: a failing host step rolls back only after the root filesystem step
     assert.equal(t.svc.store.list().length, 0);
     const id = await createContainer(t.svc, req('c1'));
     assert.equal(t.svc.store.get(id).meta.name, 'c1');
+  } finally {
+    await t.close();
+  }
+});
+
+test('create: the user comes from the layers, so config.json is written while the overlay still mounts', async () => {
+  const t = setup({ layers: true });
+  try {
+    await t.svc.store.recover();
+    const id = await createContainer(t.svc, req('c1'));
+    assert.deepEqual(t.svc.store.get(id).meta.user, { uid: 1000, gid: 1000, additionalGids: [1000], username: 'app' });
+    assert.deepEqual(t.steps, ['mounted after config.json', 'runtime create']);
   } finally {
     await t.close();
   }

@@ -17,6 +17,7 @@ import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
 import { apparmorEnabled, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
 import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js';
 import { resolveUser } from './user-resolve.js';
+import { userFilesFromLayers } from './layer-user-files.js';
 import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
 import type { OciSeccomp } from '../oci/spec/types.js';
@@ -90,14 +91,16 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   undo.push(() => svc.store.delete(id));
   undo.push(() => svc.deps.snapshots.remove(id));
 
-  // The steps that do not depend on each other run at once: the root filesystem (prepare, mount,
-  // the image's user files), the host's facts and the directories. All of them settle before the
-  // result is used, so a rollback never races a step still running.
-  const rootfsStep = (async () => {
-    await svc.deps.snapshots.prepare(id, image.chainIds);
-    const rootfs = (await svc.deps.snapshots.mount(id)).target;
-    const files = await readUserFiles(rootfs);
-    const user = resolveUser(
+  // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
+  // mount and the image's user files), the host's facts and the directories. All of them settle
+  // before a rollback starts, so it never races a step still running.
+  const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds);
+  const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
+  // The user comes from the layers when they tell plainly, so config.json and the record need not
+  // wait for the mount; otherwise from the mounted root filesystem.
+  const userStep = (async () => {
+    const files = (await userFilesFromLayers(await prepareStep)) ?? (await readUserFiles((await mountStep).target));
+    return resolveUser(
       {
         ...(runAsUser !== undefined ? { runAsUser } : {}),
         ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
@@ -108,7 +111,6 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
       files.passwd,
       files.group,
     );
-    return { rootfs, user };
   })();
   const hostStep = (async () => {
     for (const m of mounts) await ensureHostPath(m.hostPath);
@@ -131,11 +133,11 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   })();
   // The container's lock (it holds across processes) is taken meanwhile: another process's
   // recovery must not reconcile a record whose runtime container does not exist yet.
-  const prepared = Promise.allSettled([rootfsStep, hostStep]);
+  const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStep]);
   try {
     const rt = svc.deps.runtime(pod.runtimeHandler);
     await svc.lock.run(id, async () => {
-      const [{ rootfs, user }, host] = await allOrFirstError(prepared);
+      const [{ target: rootfs }, user, host] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStep]));
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
       const spec = generateContainerSpec({
         rootfs,
@@ -223,8 +225,9 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         status: { state: 'created', pid: 0, startedAtNs: '0', finishedAtNs: '0', exitCode: 0, reason: '', message: '', resources },
       };
       // The record exists before the runtime's container, so a crash in between leaves something
-      // recover() can see (and RemoveContainer can clean up). config.json is written beside it.
-      await allOrFirstError(Promise.allSettled([svc.store.add(record), writeBundleFile(join(bundle, 'config.json'), JSON.stringify(spec))]));
+      // recover() can see (and RemoveContainer can clean up). config.json is written beside it, and
+      // the overlay mount finishes meanwhile: the runtime needs all three.
+      await allOrFirstError(Promise.allSettled([svc.store.add(record), writeBundleFile(join(bundle, 'config.json'), JSON.stringify(spec)), mountStep]));
       undo.push(() => rt.delete(id, true));
       const st = await rt.create({
         id,
