@@ -160,6 +160,8 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
           ipcMode: pod.hostIpc ? 'NODE' : 'POD',
           pidMode,
           infraPid: pod.infraPid,
+          ...(pod.ipcNsPath !== undefined ? { ipcNsPath: pod.ipcNsPath } : {}),
+          ...(pod.utsNsPath !== undefined ? { utsNsPath: pod.utsNsPath } : {}),
           ...(targetPid !== undefined ? { targetPid } : {}),
         },
         sysctls: pod.sysctls,
