@@ -50,8 +50,9 @@ async function isExecutable(path: string): Promise<boolean> {
 }
 
 // `<binary> --version` results by path, size and mtime: Status is polled every few seconds and
-// the binaries rarely change, so each one is run again only when it was replaced.
-const versionProbes = new Map<string, { key: string; error: string }>();
+// the binaries rarely change, so each one is run again only when it was replaced. A probe still
+// running is shared (the daemon starts them before recovery: see warmHealthProbes).
+const versionProbes = new Map<string, { key: string; error: Promise<string> }>();
 
 /** Whether the binary is there and runs: error is '' when `--version` succeeds. */
 async function probeBinary(path: string): Promise<{ missing: boolean; error: string }> {
@@ -64,15 +65,32 @@ async function probeBinary(path: string): Promise<{ missing: boolean; error: str
     return { missing: true, error: 'not found' };
   }
   const cached = versionProbes.get(path);
-  if (cached?.key === key) return { missing: false, error: cached.error };
-  const error = await new Promise<string>((resolve) => {
+  if (cached?.key === key) return { missing: false, error: await cached.error };
+  const error = new Promise<string>((resolve) => {
     execFile(path, ['--version'], { timeout: 5000, maxBuffer: 64 * 1024 }, (err, _stdout, stderr) => {
       if (!err) resolve('');
       else resolve(`"${path} --version" failed: ${(String(stderr).trim() || err.message).slice(0, 300)}`);
     });
   });
   versionProbes.set(path, { key, error });
-  return { missing: false, error };
+  return { missing: false, error: await error };
+}
+
+/** What health() probes: the default handler's OCI runtime and conmon. */
+function probedBinaries(config: Config): (readonly [string, string | undefined])[] {
+  const rt = config.runtime;
+  return [
+    ['OCI runtime', rt.handlers[rt.default_handler]?.path],
+    ['conmon', rt.conmon],
+  ];
+}
+
+/**
+ * Starts health()'s `--version` probes in the background: the daemon calls it before recovery,
+ * so that the first Status finds them done instead of waiting for two process spawns.
+ */
+export function warmHealthProbes(config: Config): void {
+  for (const [, path] of probedBinaries(config)) if (path) void probeBinary(path).catch(() => undefined);
 }
 
 export class Engine {
@@ -150,15 +168,14 @@ export class Engine {
     const missing: string[] = [];
     const broken: string[] = [];
     if (!handler) missing.push(`OCI runtime ${rt.default_handler} (no such handler)`);
-    for (const [what, path] of [
-      ['OCI runtime', handler?.path],
-      ['conmon', rt.conmon],
-    ] as const) {
-      if (!path) continue;
-      const p = await probeBinary(path);
+    const binaries = probedBinaries(this.config);
+    const probes = await Promise.all(binaries.map(([, path]) => (path ? probeBinary(path) : undefined)));
+    binaries.forEach(([what, path], i) => {
+      const p = probes[i];
+      if (!p) return;
       if (p.missing) missing.push(`${what} ${path}`);
       else if (p.error) broken.push(`${what}: ${p.error}`);
-    }
+    });
     let runtime: HealthCondition = READY;
     if (missing.length) runtime = { ok: false, reason: 'RuntimeBinaryMissing', message: `not found or not executable: ${missing.join(', ')}` };
     else if (broken.length) runtime = { ok: false, reason: 'RuntimeBinaryBroken', message: broken.join('; ') };

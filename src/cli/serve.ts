@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { effectiveConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
-import { Engine } from '../engine.js';
+import { Engine, warmHealthProbes } from '../engine.js';
 import { CriServer } from '../server/grpc-server.js';
 import { DaemonLock } from '../store/daemon-lock.js';
 import { mkdir } from 'node:fs/promises';
@@ -18,6 +18,8 @@ export async function serve(opts: GlobalOptions): Promise<void> {
   const log = createLogger(config.log.level);
   await mkdir(config.root, { recursive: true, mode: 0o711 });
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
+  // The first Status would otherwise wait for `runc --version` and `conmon --version`.
+  warmHealthProbes(config);
   let server: CriServer | undefined;
   let engine: Engine | undefined;
   let metricsEndpoint: MetricsEndpoint | undefined;

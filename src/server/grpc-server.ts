@@ -9,6 +9,7 @@ import { runtimeHandlers, imageHandlers } from '../cri/registry.js';
 import { STREAMING_RPCS } from '../cri/handler.js';
 import { unary, serverStream, unimplemented, type CallObserver, type InstrumentDeps } from './instrument.js';
 import { prepareSocketPath, secureSocket } from './unix-socket.js';
+import { preferWire } from './wire.js';
 
 function implement(
   deps: InstrumentDeps,
@@ -48,8 +49,11 @@ export class CriServer {
     });
     this.deps = { engine: () => this.engine, log: opts.log, observers: [], inflight: new Set() };
     const proto = criProto().runtime.v1;
-    this.server.addService(proto.RuntimeService.service, implement(this.deps, 'runtime.v1.RuntimeService', proto.RuntimeService.service, runtimeHandlers));
-    this.server.addService(proto.ImageService.service, implement(this.deps, 'runtime.v1.ImageService', proto.ImageService.service, imageHandlers));
+    // Responses that carry their own encoding (cached list items, server/wire.ts) are sent as is.
+    const runtime = preferWire(proto.RuntimeService.service);
+    const image = preferWire(proto.ImageService.service);
+    this.server.addService(runtime, implement(this.deps, 'runtime.v1.RuntimeService', runtime, runtimeHandlers));
+    this.server.addService(image, implement(this.deps, 'runtime.v1.ImageService', image, imageHandlers));
   }
 
   /** Called for every finished call (metrics). */
