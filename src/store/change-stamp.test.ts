@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeStamp, fileSig } from './change-stamp.js';
@@ -113,6 +113,30 @@ test('a failing scan leaves the stamp unaccepted: the next call scans again', as
     );
     await s.sync(async () => void scans++);
     assert.equal(scans, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the stamp is a link to the token; a regular-file stamp (older writers) still reads', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stamp-'));
+  try {
+    const file = join(dir, '.stamp');
+    const s = new ChangeStamp(file);
+    assert.equal(s.peek(), '');
+    assert.equal(await s.read(), '');
+    writeFileSync(file, 'old-token');
+    assert.equal(s.peek(), 'old-token');
+    assert.equal(await s.read(), 'old-token');
+    let scans = 0;
+    await s.sync(async () => void scans++);
+    await s.bump();
+    assert.ok(lstatSync(file).isSymbolicLink());
+    assert.match(readlinkSync(file), /^[0-9a-f]{24}$/);
+    assert.equal(s.peek(), readlinkSync(file));
+    await s.sync(async () => void scans++);
+    assert.equal(scans, 2);
+    assert.deepEqual(readdirSync(dir), ['.stamp'], 'no temporary links left');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,15 @@
 // Cross-process change detection for a store directory that the daemon and daemonless CLI verbs
-// share. Every record write is followed by a new random token in the stamp file; a reader reads
-// the token, then rescans. A write whose token landed before the read is visible to the scan (its
+// share. Every record write is followed by a new random token in the stamp; a reader reads the
+// token, then rescans. A write whose token landed before the read is visible to the scan (its
 // record was written first); one whose token lands after makes the next read differ. So an
-// unchanged token means the index is current, at the cost of one small read per call. That read
-// is synchronous: a 24-byte file read costs a few microseconds, while an async read waits for the
-// thread pool and the event loop (a millisecond or more on a busy node) before every RPC.
+// unchanged token means the index is current, at the cost of one small read per call.
+// The stamp is a symbolic link whose target is the token: reading it is one readlink(2), done
+// synchronously (a few microseconds), where an async file read waits for the thread pool and the
+// event loop, a millisecond or more on a busy node, before every RPC. A regular file holding the
+// token (older versions wrote one) is read as well.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { readFile, readlink, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { isErrno } from '../errors/catalog.js';
 
 const DONE: Promise<void> = Promise.resolve();
@@ -26,23 +28,37 @@ export class ChangeStamp {
     const token = randomBytes(12).toString('hex');
     const tmp = `${this.file}.${token}.tmp`;
     // Not fsynced: the token only matters to processes running now.
-    await writeFile(tmp, token, { mode: 0o600 });
-    await rename(tmp, this.file);
+    await symlink(token, tmp);
+    try {
+      await rename(tmp, this.file);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
   }
 
   async read(): Promise<string> {
     try {
-      return await readFile(this.file, 'utf8');
+      return await readlink(this.file);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return '';
-      throw err;
+      if (!isErrno(err, 'EINVAL')) throw err;
     }
+    return readFile(this.file, 'utf8').catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return '';
+      throw err;
+    });
   }
 
   /** The current token, read synchronously ('' when there is none yet). */
   peek(): string {
     try {
-      return readFileSync(this.file, 'utf8');
+      try {
+        return readlinkSync(this.file);
+      } catch (err) {
+        if (!isErrno(err, 'EINVAL')) throw err;
+        return readFileSync(this.file, 'utf8'); // a regular file: an older writer
+      }
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return '';
       throw err;
