@@ -221,29 +221,39 @@ export class PodController {
   }
 
   /**
-   * The pods matching the filter, oldest first. A READY pod's infra is checked again only when
-   * list() last saw it alive over LIVENESS_TTL_MS ago: the kubelet lists every second, and a
-   * check per pod per call is most of a list's cost. PodSandboxStatus always checks.
+   * The pods matching the filter, oldest first. A READY pod's infra is checked before the answer
+   * only the first time this process lists it; after that, once it was seen alive over
+   * LIVENESS_TTL_MS ago, the check runs in the background and a dead infra shows as NOTREADY
+   * from the next list on (the kubelet lists every second; a check per pod per call was most of
+   * a list's cost). PodSandboxStatus always checks before answering.
    */
   async list(filter: PodSandboxFilter__Output | null | undefined): Promise<PodRecord[]> {
     const now = Date.now();
-    const stale: PodRecord[] = [];
+    const unseen: PodRecord[] = [];
     for (const p of this.pods.values()) {
       if (p.state !== 'SANDBOX_READY' || this.creating.has(p.id)) continue;
       const seen = this.seenAlive.get(p);
-      if (seen === undefined || now - seen >= LIVENESS_TTL_MS || now < seen) stale.push(p);
+      if (seen === undefined) unseen.push(p);
+      else if (now - seen >= LIVENESS_TTL_MS || now < seen) this.recheck(p, now);
     }
-    if (stale.length) {
-      await Promise.all(
-        stale.map(async (p) => {
-          const r = await this.refresh(p);
-          if (r.state === 'SANDBOX_READY') this.seenAlive.set(r, now);
-        }),
-      );
-    }
+    if (unseen.length) await Promise.all(unseen.map((p) => this.checkAlive(p, now)));
     const pods: PodRecord[] = [];
     for (const p of this.pods.values()) if (!this.creating.has(p.id)) pods.push(p);
     return filterPods(pods, filter);
+  }
+
+  private async checkAlive(p: PodRecord, now: number): Promise<void> {
+    const r = await this.refresh(p);
+    if (r.state === 'SANDBOX_READY') this.seenAlive.set(r, now);
+  }
+
+  /** A background liveness check of a listed pod (one at a time per pod). */
+  private recheck(p: PodRecord, now: number): void {
+    this.seenAlive.set(p, now); // not again until this one is done and the TTL passed
+    void this.checkAlive(p, now).catch((err: unknown) => {
+      this.seenAlive.delete(p);
+      this.log.warn({ pod_sandbox_id: p.id, err }, 'pod liveness check failed');
+    });
   }
 
   async status(idOrPrefix: string): Promise<PodRecord> {
