@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../errors/catalog.js';
+import { unmountAll } from '../util/unmount.js';
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -67,16 +68,7 @@ export async function createNetns(dir: string, name: string): Promise<string> {
 
 /** Unmounts and deletes a pinned namespace (of any kind); a missing one is not an error. */
 export async function removeNetns(path: string): Promise<void> {
-  if (!path) return;
-  if (await isMountPoint(path)) {
-    const r = await run('umount', [path]);
-    if (r.code !== 0 && (await isMountPoint(path))) {
-      // Lazy detach as a last resort: a process may still hold it open; it goes with them.
-      const l = await run('umount', ['-l', path]);
-      if (l.code !== 0) throw new InternalError(`cannot unmount network namespace ${path}: ${r.stderr.trim()}`);
-    }
-  }
-  await rm(path, { force: true });
+  await unmountAll([{ path, kind: 'namespace', remove: true }]);
 }
 
 /** Whether a pinned namespace is still mounted (false after a reboot or a manual umount). */

@@ -22,8 +22,8 @@ import { FileLocks } from '../store/file-locks.js';
 import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
-import { unmountShm } from './shm.js';
-import { unpinNamespaces } from './pinned-namespaces.js';
+import { pinnedTargets } from './pinned-namespaces.js';
+import { unmountAll } from '../util/unmount.js';
 import { PodStore } from './store.js';
 import { eachLimit } from '../util/each-limit.js';
 import { fileSig } from '../store/change-stamp.js';
@@ -294,9 +294,13 @@ export class PodController {
         delete rec.cniPending;
         await this.store.save(rec);
       }
-      if (rec.pinnedNamespaces) await unpinNamespaces(rec.pinnedNamespaces);
-      else await this.stopInfra(rec);
-      await this.network.removeNetns(rec.netnsPath);
+      if (!rec.pinnedNamespaces) await this.stopInfra(rec);
+      // Its namespaces and /dev/shm in one umount (containerd too unmounts the shm at stop).
+      await unmountAll([
+        ...(rec.pinnedNamespaces ? pinnedTargets(rec.pinnedNamespaces) : []),
+        { path: rec.netnsPath, kind: 'namespace', remove: true },
+        ...(rec.shmPath !== '/dev/shm' ? [{ path: rec.shmPath, kind: 'filesystem' as const, remove: true }] : []),
+      ]);
       if (rec.state !== 'SANDBOX_NOTREADY') {
         rec.state = 'SANDBOX_NOTREADY';
         await this.store.save(rec);
@@ -329,7 +333,7 @@ export class PodController {
       const rec = this.pods.get(id);
       if (!rec) return;
       await this.containers?.removeAll(id);
-      if (rec.shmPath !== '/dev/shm') await unmountShm(rec.shmPath);
+      if (rec.shmPath !== '/dev/shm') await unmountAll([{ path: rec.shmPath, kind: 'filesystem', remove: true }]);
       if (rec.infraImage) await this.snapshots?.remove(id);
       await this.removeCgroup(rec);
       await this.store.removeDirs(id);

@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError, InvalidArgumentError } from '../errors/catalog.js';
-import { prepareDir, removeNetns } from '../network/netns.js';
+import { prepareDir } from '../network/netns.js';
+import { unmountAll, type UnmountTarget } from '../util/unmount.js';
 
 export interface PinnedNamespaces {
   /** '' when the pod uses the host's IPC namespace. */
@@ -85,6 +86,10 @@ export async function applySysctls(netnsPath: string, ipcPath: string, sysctls: 
 
 /** Unmounts and deletes them; idempotent. */
 export async function unpinNamespaces(paths: PinnedNamespaces): Promise<void> {
-  await removeNetns(paths.ipc);
-  await removeNetns(paths.uts);
+  await unmountAll(pinnedTargets(paths));
+}
+
+/** The unmount targets of pinned namespaces (pure). */
+export function pinnedTargets(paths: PinnedNamespaces): UnmountTarget[] {
+  return [paths.ipc, paths.uts].filter(Boolean).map((path) => ({ path, kind: 'namespace', remove: true }));
 }

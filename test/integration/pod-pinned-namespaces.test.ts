@@ -19,6 +19,7 @@ after(async () => {
 interface Verbose {
   pid: number;
   netnsPath: string;
+  shmPath: string;
   pinnedNamespaces: { ipc: string; uts: string } | null;
 }
 
@@ -100,10 +101,11 @@ test('no infra: namespaces pinned as files, shared by the containers, hostname a
   await exec(ids[0]!, ['sh', '-c', 'echo shared > /dev/shm/x']);
   assert.equal(await exec(ids[1]!, ['cat', '/dev/shm/x']), 'shared');
 
-  // Stop: containers killed, namespaces unmounted and their files gone; the pod is NOTREADY.
+  // Stop: containers killed, namespaces and /dev/shm unmounted, their files gone; the pod is NOTREADY.
+  assert.ok(isMounted(v.shmPath));
   await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: pod.id });
   assert.equal((await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: pod.id })).status!.state, 'SANDBOX_NOTREADY');
-  for (const f of [ipc, uts, v.netnsPath]) {
+  for (const f of [ipc, uts, v.netnsPath, v.shmPath]) {
     assert.ok(!isMounted(f), `${f} unmounted`);
     assert.ok(!existsSync(f), `${f} removed`);
   }
