@@ -93,7 +93,7 @@ export interface DefaultNetworkOptions {
   dataDir: string;
 }
 
-/** The default network: bridge + host-local + portmap (+ loopback), named after its bridge (pure). */
+/** The default network: bridge + host-local + portmap, named after its bridge (pure). `lo` is up from the netns' creation. */
 export function defaultNetworkConfig(o: DefaultNetworkOptions): Omit<CniNetworkList, 'file'> {
   return {
     cniVersion: '1.0.0',
@@ -108,7 +108,6 @@ export function defaultNetworkConfig(o: DefaultNetworkOptions): Omit<CniNetworkL
         ipam: { type: 'host-local', ranges: [[{ subnet: o.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: o.dataDir },
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
-      { type: 'loopback' },
     ],
   };
 }

@@ -41,10 +41,10 @@ test('Kubernetes CNI_ARGS and plugin error text', () => {
   assert.equal(pluginErrorText('x', 'garbage', 'panic: boom', 2).text, 'plugin type="x" failed (exit 2): panic: boom');
 });
 
-test('the default network: bridge, host-local with its own data dir, portmap, loopback', () => {
+test('the default network: bridge, host-local with its own data dir, portmap (lo is up from the netns creation)', () => {
   const n = defaultNetworkConfig({ bridge: 'rk1', subnet: '10.9.0.0/24', dataDir: '/var/lib/rktlet/cni/networks' });
   assert.equal(n.name, 'rk1');
-  assert.deepEqual(n.plugins.map((p) => p.type), ['bridge', 'portmap', 'loopback']);
+  assert.deepEqual(n.plugins.map((p) => p.type), ['bridge', 'portmap']);
   assert.equal((n.plugins[0]!.ipam as { dataDir: string }).dataDir, '/var/lib/rktlet/cni/networks');
   assert.deepEqual((n.plugins[0]!.ipam as { ranges: unknown }).ranges, [[{ subnet: '10.9.0.0/24' }]]);
   assert.deepEqual(n.plugins[1]!.capabilities, { portMappings: true });

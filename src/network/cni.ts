@@ -1,8 +1,9 @@
 // Attaching a pod's network namespace to the CNI network (spec 0.4.0 and 1.0.0 lists): ADD runs the
 // plugins in order, each given the previous result; DEL runs them in reverse with the cached ADD
-// result, tolerating a namespace that is already gone. The loopback plugin brings `lo` up when the
-// list does not include it.
-import { isMountPoint } from './netns.js';
+// result, tolerating a namespace that is already gone. `lo` is brought up when the namespace is
+// created (netns.ts), so no loopback plugin runs unless the list names one; records of older ADDs
+// that ran it still get its DEL.
+import { isNamespaceMount } from '../util/unmount.js';
 import { execPlugin, CniPluginError, type CniInvocation } from './cni-exec.js';
 import { findPlugin, type CniNetworkList, type CniPluginConf } from './cni-config.js';
 
@@ -25,6 +26,7 @@ export interface CniAttachment {
 export interface CniAddRecord {
   network: Omit<CniNetworkList, 'file'>;
   result: CniResult;
+  /** The ADD also ran a separate loopback network (ADDs before lo came up with the namespace). */
   loopback: boolean;
 }
 
@@ -83,7 +85,7 @@ export class CniNetwork {
   /** DEL of every plugin in reverse order; all run even if one fails; the first error is thrown. */
   private async delList(net: Omit<CniNetworkList, 'file'>, a: CniAttachment, prev: CniResult | undefined, ifName: string): Promise<void> {
     // A namespace file that is no longer a mount (reboot, manual umount) is no namespace at all.
-    const netns = a.netns && (await isMountPoint(a.netns)) ? a.netns : '';
+    const netns = a.netns && (await isNamespaceMount(a.netns)) ? a.netns : '';
     let first: unknown;
     for (const p of [...net.plugins].reverse()) {
       try {
@@ -97,11 +99,9 @@ export class CniNetwork {
 
   /** ADD; on failure everything already added is deleted again and the plugin's error is thrown. */
   async add(net: Omit<CniNetworkList, 'file'>, a: CniAttachment): Promise<CniAddRecord> {
-    const loopback = !net.plugins.some((p) => p.type === 'loopback');
     try {
-      if (loopback) await this.addList(LOOPBACK_NET(net.cniVersion || '1.0.0'), a, 'lo');
       const result = await this.addList(net, a, a.ifName);
-      return { network: { cniVersion: net.cniVersion, name: net.name, plugins: net.plugins }, result, loopback };
+      return { network: { cniVersion: net.cniVersion, name: net.name, plugins: net.plugins }, result, loopback: false };
     } catch (err) {
       await this.delList(net, a, undefined, a.ifName).catch(() => undefined);
       throw err;

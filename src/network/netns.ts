@@ -58,7 +58,8 @@ export async function createNetns(dir: string, name: string): Promise<string> {
   await prepareDir(dir);
   const path = join(dir, name);
   await writeFile(path, '', { mode: 0o644, flag: 'wx' });
-  const r = await run('unshare', [`--net=${path}`, 'true']);
+  // lo comes up inside the new namespace in the same spawn (no loopback plugin to run at ADD and DEL).
+  const r = await run('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
   if (r.code !== 0) {
     await rm(path, { force: true });
     throw new InternalError(`cannot create network namespace ${path}: ${r.stderr.trim()}`);

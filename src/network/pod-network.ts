@@ -66,7 +66,7 @@ export class PodNetwork {
     const loaded = await loadNetworkConfig(this.config.network.conf_dir, this.config.network.plugin_dirs);
     if (!loaded.ok) return; // nothing to DEL with; the namespace goes away with the pod
     const { file: _file, ...network } = loaded.network;
-    const rec: CniAddRecord = { network, result: {}, loopback: !network.plugins.some((p) => p.type === 'loopback') };
+    const rec: CniAddRecord = { network, result: {}, loopback: false };
     await this.cni.del(rec, this.attachment(who, netns, portMappings));
   }
 

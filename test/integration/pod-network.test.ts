@@ -1,4 +1,4 @@
-// Pod networking with the real CNI plugins (bridge, host-local, portmap, loopback): a pod answers
+// Pod networking with the real CNI plugins (bridge, host-local, portmap; loopback when a list names it): a pod answers
 // on its IP and on a host port at 127.0.0.1; stop removes its iptables rules; a failing plugin
 // rolls the whole pod back and its error text reaches the client.
 import { test, after, before } from 'node:test';
@@ -84,7 +84,7 @@ test('a pod gets an IP on the bridge and answers from the host, on its IP and on
   await serveInPod(info.netnsPath, 8080, 'hello-from-pod');
   assert.equal(await readFrom(sa.network!.ip, 8080), 'hello-from-pod');
   assert.equal(await readFrom('127.0.0.1', hostPort), 'hello-from-pod');
-  // Loopback inside the pod is up (the loopback plugin ran).
+  // Loopback inside the pod is up (brought up when the namespace was made).
   const lo = spawnSync('nsenter', [`--net=${info.netnsPath}`, 'ip', '-o', 'link', 'show', 'lo'], { encoding: 'utf8' }).stdout;
   assert.match(lo, /UP/);
   assert.ok(natRulesMentioning(a.pod_sandbox_id).length > 0, 'portmap/masquerade rules were added');
