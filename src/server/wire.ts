@@ -56,7 +56,7 @@ export class FrameCache<K extends object, V, I> {
       e.frame ??= this.encode(e.item);
       return e.frame;
     });
-    return Buffer.concat(parts);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   private entry(key: K, version: V): { version: V; item: I; frame?: Buffer } {
