@@ -275,6 +275,14 @@ export class PodController {
       const rec = this.pods.get(id);
       if (!rec) return; // removed meanwhile
       await this.containers?.stopAll(id);
+      if (!rec.pinnedNamespaces) await this.stopInfra(rec); // as containerd: the sandbox process, then its network
+      // With its containers gone, the pod's IPC/UTS namespaces and /dev/shm (containerd too
+      // unmounts the shm at stop) go while the network is torn down; the netns after the DEL.
+      const others = unmountAll([
+        ...(rec.pinnedNamespaces ? pinnedTargets(rec.pinnedNamespaces) : []),
+        ...(rec.shmPath !== '/dev/shm' ? [{ path: rec.shmPath, kind: 'filesystem' as const, remove: true }] : []),
+      ]);
+      others.catch(() => undefined); // awaited below
       const who = { podId: id, namespace: rec.metadata.namespace, name: rec.metadata.name, uid: rec.metadata.uid };
       try {
         if (rec.cni) {
@@ -285,23 +293,22 @@ export class PodController {
         }
       } catch (err) {
         if (!o.bestEffortNetwork) {
+          // As containerd: the pod is NOTREADY (its containers and namespaces are gone); the
+          // network record stays for the kubelet's retry of the stop.
+          await others.catch(() => undefined);
+          if (rec.state !== 'SANDBOX_NOTREADY') {
+            rec.state = 'SANDBOX_NOTREADY';
+            await this.store.save(rec);
+          }
           throw new InternalError(`tearing down the network of pod ${id} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
         this.log.warn({ pod_sandbox_id: id, err: err instanceof Error ? err.message : String(err) }, 'CNI DEL failed; removing the pod anyway');
       }
-      if (rec.cni || rec.cniPending) {
+      await Promise.all([others, unmountAll([{ path: rec.netnsPath, kind: 'namespace', remove: true }])]);
+      // One write: a crash before it repeats the DEL at the next stop, which plugins take as done.
+      if (rec.cni || rec.cniPending || rec.state !== 'SANDBOX_NOTREADY') {
         delete rec.cni;
         delete rec.cniPending;
-        await this.store.save(rec);
-      }
-      if (!rec.pinnedNamespaces) await this.stopInfra(rec);
-      // Its namespaces and /dev/shm in one umount (containerd too unmounts the shm at stop).
-      await unmountAll([
-        ...(rec.pinnedNamespaces ? pinnedTargets(rec.pinnedNamespaces) : []),
-        { path: rec.netnsPath, kind: 'namespace', remove: true },
-        ...(rec.shmPath !== '/dev/shm' ? [{ path: rec.shmPath, kind: 'filesystem' as const, remove: true }] : []),
-      ]);
-      if (rec.state !== 'SANDBOX_NOTREADY') {
         rec.state = 'SANDBOX_NOTREADY';
         await this.store.save(rec);
       }
