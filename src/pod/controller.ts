@@ -73,6 +73,7 @@ export class PodController {
   /** When list() last found a READY pod's infra alive (ms; by record, so a reloaded pod is checked again). */
   private readonly seenAlive = new WeakMap<PodRecord, number>();
   private containers: PodContainers | undefined;
+  private cgroupHierarchies: Promise<{ path: string; v2: boolean }[]> | undefined;
 
   private constructor(o: PodControllerOptions) {
     this.config = o.config;
@@ -360,7 +361,9 @@ export class PodController {
     } catch {
       return;
     }
-    const mounts = cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
+    // cgroup hierarchies are mounted once at boot: read them once (mountinfo grows with every pod).
+    this.cgroupHierarchies ??= readFile('/proc/self/mountinfo', 'utf8').then(cgroupMounts);
+    const mounts = await this.cgroupHierarchies.catch(() => []);
     await Promise.all(mounts.map((m) => rmdir(join(m.path, dir)).catch(() => undefined)));
   }
 
