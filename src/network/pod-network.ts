@@ -37,6 +37,11 @@ export class PodNetwork {
     });
   }
 
+  /** Where the pod's network namespace is pinned (known before it exists, so it can be recorded first). */
+  netnsPath(podId: string): string {
+    return join(this.netnsDir, `pod-${podId}`);
+  }
+
   createNetns(podId: string): Promise<string> {
     return createNetns(this.netnsDir, `pod-${podId}`);
   }

@@ -33,6 +33,14 @@ async function pauseImage(pc: PodController, ref: string) {
   }
 }
 
+/** Like Promise.all, but waits for every one to settle before it throws the first failure. */
+async function allDone<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const r = await Promise.allSettled(ps);
+  const bad = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (bad) throw bad.reason;
+  return r.map((x) => (x as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 export function newPodId(): string {
   return randomBytes(32).toString('hex');
 }
@@ -82,6 +90,11 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
         exitDir: paths.exitDir,
         socketDir: paths.socketDir,
       };
+      if (!hostNet) {
+        // Recorded before anything exists: a crash from here on gets a DEL with the current network.
+        rec.netnsPath = pc.network.netnsPath(id);
+        rec.cniPending = true;
+      }
       await pc.store.save(rec);
       pc.index(rec);
       pc.creating.add(id);
@@ -97,37 +110,40 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
         pinning.catch(() => undefined); // awaited below; a network failure first must not leave it unhandled
       }
 
+      // The pod's files and /dev/shm do not depend on the network: made while it is set up.
+      const dns = config.dns_config;
+      if (!hostIpc) rb.add('shm', () => unmountShm(paths.shm));
+      const files = Promise.all([
+        (async () => writeFileAtomic(paths.resolvConf, hasDnsConfig(dns) ? resolvConf(dns) : await hostResolvConf(), 0o644))(),
+        writeFileAtomic(paths.hostname, rec.hostname + '\n', 0o644),
+        hostIpc ? undefined : mountShm(paths.shm, cfg.pod.shm_size_bytes),
+      ]);
+      files.catch(() => undefined); // awaited below
+
       if (!hostNet) {
-        rec.netnsPath = await pc.network.createNetns(id);
         rb.add('netns', () => pc.network.removeNetns(rec.netnsPath));
-        rec.cniPending = true;
-        await pc.store.save(rec);
         const who = { podId: id, namespace: meta.namespace, name: meta.name, uid: meta.uid };
         try {
+          await pc.network.createNetns(id);
           rec.cni = await pc.network.attach(who, rec.netnsPath, settings.portMappings);
         } catch (err) {
+          await Promise.allSettled([files, pinning]); // nothing still running when the rollback starts
           if (err instanceof CniPluginError) throw new FailedPreconditionError(`setting up the pod network failed: ${err.message}`, { cause: err });
           throw err;
         }
         const cniRec = rec.cni;
         rb.add('cni', () => pc.network.detach(who, rec.netnsPath, settings.portMappings, cniRec));
         rec.ips = podIPs(cniRec.result);
+        // Written with READY below; until then the record's cniPending gets a crash its DEL.
         delete rec.cniPending;
-        await pc.store.save(rec);
       }
 
-      const dns = config.dns_config;
-      if (!hostIpc) rb.add('shm', () => unmountShm(paths.shm));
-      await Promise.all([
-        (async () => writeFileAtomic(paths.resolvConf, hasDnsConfig(dns) ? resolvConf(dns) : await hostResolvConf(), 0o644))(),
-        (async () => writeFileAtomic(paths.hosts, hostNet ? await hostHosts() : hostsFile(rec.hostname, rec.ips), 0o644))(),
-        writeFileAtomic(paths.hostname, rec.hostname + '\n', 0o644),
-        hostIpc ? undefined : mountShm(paths.shm, cfg.pod.shm_size_bytes),
-      ]);
+      const hosts = (async () => writeFileAtomic(paths.hosts, hostNet ? await hostHosts() : hostsFile(rec.hostname, rec.ips), 0o644))();
+      const [pinned] = await allDone([pinning, files, hosts]);
 
       if (infra) await startInfra(pc, rec, { settings, seccomp, paths, rb });
       else {
-        rec.pinnedNamespaces = (await pinning)!;
+        rec.pinnedNamespaces = pinned!;
         await applySysctls(rec.netnsPath, rec.pinnedNamespaces.ipc, settings.sysctls);
       }
       rec.state = 'SANDBOX_READY';
