@@ -86,7 +86,12 @@ export class PodController {
     this.locks = new FileLocks(join(o.config.run_root, 'locks', 'pods'));
     this.pinnedDir = join(o.config.run_root, 'pinned-ns');
     this.locks.onAcquire = (id) => this.reload(id);
-    this.names = new PodNames(join(o.config.root, 'pod-names'), async (id) => this.pods.has(id) || (await this.store.load(id)) !== undefined);
+    // A holder exists when it is indexed, has a record, or is being run (its lock held: run-pod
+    // reserves the name under the pod's lock, before the first record write).
+    this.names = new PodNames(
+      join(o.config.root, 'pod-names'),
+      async (id) => this.pods.has(id) || this.locks.held(id) || (await this.locks.heldElsewhere(id)) || (await this.store.load(id)) !== undefined,
+    );
   }
 
   static async open(o: PodControllerOptions): Promise<PodController> {

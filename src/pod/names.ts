@@ -1,7 +1,9 @@
 // Pod names (name, namespace, uid, attempt) are reserved: one file per name under
 // <root>/pod-names, created exclusively, so the daemon and the CLI cannot both take one. A file
-// whose pod no longer exists is stale and taken over.
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+// whose pod no longer exists (no record, and no process running it under its lock) is stale and
+// taken over.
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, isErrno } from '../errors/catalog.js';
@@ -21,13 +23,17 @@ export class PodNames {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(key);
     for (let attempt = 0; attempt < 3; attempt++) {
+      // Written aside, then linked in: the name file never exists empty, so a racing process
+      // cannot take a half-written one for stale.
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      await writeFile(tmp, podId, { mode: 0o600 });
       try {
-        const fh = await open(file, 'wx', 0o600);
-        await fh.writeFile(podId);
-        await fh.close();
+        await link(tmp, file);
         return;
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
+      } finally {
+        await unlink(tmp).catch(() => undefined);
       }
       const holder = (await readFile(file, 'utf8').catch(() => '')).trim();
       if (holder && (holder === podId || (await this.exists(holder)))) {

@@ -56,11 +56,11 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);
   const key = podNameKey(meta);
 
-  await pc.names.reserve(key, id);
   const rb = new Rollback();
-  rb.add('name', () => pc.names.release(key, id));
   try {
     return await pc.locks.with(id, async () => {
+      await pc.names.reserve(key, id);
+      rb.add('name', () => pc.names.release(key, id));
       const paths = await pc.store.createDirs(id);
       rb.add('pod dirs', () => pc.store.removeDirs(id));
       const hostNet = settings.namespaces.network === 'NODE';
