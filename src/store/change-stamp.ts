@@ -37,17 +37,22 @@ export class ChangeStamp {
     }
   }
 
+  /**
+   * The current token ('' when there is none yet). A regular-file stamp (an older writer's) is
+   * replaced by a link first: peek() would otherwise pay a failed readlink and a file read on
+   * every call until the next write.
+   */
   async read(): Promise<string> {
-    try {
-      return await readlink(this.file);
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return '';
-      if (!isErrno(err, 'EINVAL')) throw err;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await readlink(this.file);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return '';
+        if (!isErrno(err, 'EINVAL')) throw err;
+      }
+      if (attempt > 0) return readFile(this.file, 'utf8');
+      await this.bump();
     }
-    return readFile(this.file, 'utf8').catch((err: unknown) => {
-      if (isErrno(err, 'ENOENT')) return '';
-      throw err;
-    });
   }
 
   /** The current token, read synchronously ('' when there is none yet). */
