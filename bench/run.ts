@@ -176,7 +176,8 @@ async function main(): Promise<void> {
       rows: ctx.rows,
       notes: [
         'containerd 1.6 runs one containerd-shim-runc-v2 per pod (with a pause container from a catatonit image); rktlet runs conmon per container and, by default (pod.drop_infra), no infra process: the pod namespaces are pinned as files (an infra from the host catatonit only for pods sharing a PID namespace; none in these scenarios).',
-        'Both runtimes use the same runc (cgroupfs driver), the same CNI plugins with a bridge network of the same shape (rktlet writes its default network: bridge + host-local + portmap + loopback; containerd gets bridge + host-local + portmap and brings lo up itself), each with its own bridge and subnet, and the same local registry over plain HTTP.',
+        'Both runtimes use the same runc (cgroupfs driver), the same CNI plugins with a bridge network of the same shape (bridge + host-local + portmap; containerd also runs the loopback plugin as its own network, rktlet brings lo up with `ip` in the unshare that creates the namespace), each with its own bridge and subnet, and the same local registry over plain HTTP.',
+        'Pods and containers are asked for the RuntimeDefault seccomp profile (as the kubelet does with SeccompDefault), so both runtimes load a filter at every create and exec.',
         "Helper processes are the host-pid-namespace processes, other than the daemon, whose command line names a path in the runtime's private directory; PSS splits shared pages among the processes sharing them.",
         ...notes,
         ...ctx.notes,

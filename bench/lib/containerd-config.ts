@@ -84,8 +84,8 @@ export interface BridgeNetwork {
 
 /**
  * The shape of rktlet's default network (src/network/cni-config.ts defaultNetworkConfig):
- * bridge + host-local + portmap. rktlet also chains `loopback`; containerd brings lo up with
- * its own loopback network, so it is left out here and each runtime runs the plugin once.
+ * bridge + host-local + portmap. containerd brings lo up with its own loopback network (the
+ * loopback plugin); rktlet brings it up when it creates the namespace.
  */
 export function bridgeConflist(n: BridgeNetwork): Record<string, unknown> {
   return {

@@ -46,6 +46,9 @@ test('pods and containers carry the run label; the pod log dir exists', () => {
     const c = containerConfig('r1', 'app', 'img');
     assert.equal(c.labels?.[RUN_LABEL], 'r1');
     assert.deepEqual(c.image, { image: 'img' });
+    // The same seccomp request to both runtimes (containerd would otherwise run them unconfined).
+    assert.equal(c.linux?.security_context?.seccomp?.profile_type, 'RuntimeDefault');
+    assert.equal(p.linux?.security_context?.seccomp?.profile_type, 'RuntimeDefault');
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

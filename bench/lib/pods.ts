@@ -29,9 +29,17 @@ export function podConfig(s: PodSpec): PodSandboxConfig {
     log_directory: logDir,
     labels: { [RUN_LABEL]: s.runId, 'io.kubernetes.pod.name': s.name },
     annotations: {},
-    linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
+    linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' }, seccomp: RUNTIME_DEFAULT } },
   };
 }
+
+/**
+ * Both runtimes are asked for their RuntimeDefault seccomp profile, as the kubelet asks with
+ * SeccompDefault (or a pod's seccompProfile: RuntimeDefault): without it containerd runs
+ * containers unconfined while rktlet applies RuntimeDefault anyway, and the two would not do the
+ * same work (runc compiles and loads the filter at every create and exec).
+ */
+export const RUNTIME_DEFAULT = { profile_type: 'RuntimeDefault' as const, localhost_ref: '' };
 
 /** A shell that exits on SIGTERM at once (a plain `sleep` as PID 1 ignores it until SIGKILL). */
 export const SLEEPER = ['/bin/sh', '-c', "trap 'exit 0' TERM; sleep 86400 & wait"];
@@ -43,7 +51,7 @@ export function containerConfig(runId: string, name: string, image: string): Con
     command: SLEEPER,
     log_path: `${name}_0.log`,
     labels: { [RUN_LABEL]: runId },
-    linux: { resources: {}, security_context: {} },
+    linux: { resources: {}, security_context: { seccomp: RUNTIME_DEFAULT } },
   };
 }
 
