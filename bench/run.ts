@@ -215,8 +215,12 @@ async function main(): Promise<void> {
   log(`done; daemon logs kept in ${logsOut}`);
 }
 
-main().catch(async (err: unknown) => {
-  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exitCode = 1;
-  await cleanup.run();
-});
+main()
+  .catch(async (err: unknown) => {
+    log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 1;
+    await cleanup.run();
+  })
+  // Everything is cleaned up by now: a client channel or timer left behind must not keep the
+  // run (and the lock callers hold around it) alive.
+  .finally(() => process.exit());
