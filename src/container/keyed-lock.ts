@@ -15,20 +15,34 @@ export class KeyedLock {
     this.files = dir ? new FileLocks(dir, 'container') : undefined;
   }
 
-  /** Whether this process holds (or waits for) the key. */
+  /** Keys whose operation is running now (lock acquired), not merely queued. */
+  private readonly active = new Set<string>();
+
+  /**
+   * Whether this process is inside an operation on the key. Waiting for it does not count: while
+   * another process holds the lock, what it writes must still be picked up by sync.
+   */
   held(key: string): boolean {
-    return this.tails.has(key);
+    return this.active.has(key);
   }
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const files = this.files;
+    const inside = async (): Promise<T> => {
+      this.active.add(key);
+      try {
+        return await fn();
+      } finally {
+        this.active.delete(key);
+      }
+    };
     const body = files
       ? () =>
           files.with(key, async () => {
             await this.onAcquire?.(key);
-            return fn();
+            return inside();
           })
-      : fn;
+      : inside;
     const prev = this.tails.get(key) ?? Promise.resolve();
     const next = prev.then(body, body);
     const tail = next.catch(() => undefined);
