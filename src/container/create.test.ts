@@ -15,6 +15,7 @@ import { ContainerService } from './service.js';
 import { createContainer } from './create.js';
 import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
+import { fakePodView } from './test-fakes.js';
 
 function setup(o: { layers?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ctr-create-'));
@@ -79,13 +80,7 @@ function setup(o: { layers?: boolean } = {}) {
     },
     pods: {
       get: (id: string) =>
-        id === 'pod1'
-          ? {
-              id, name: 'p', namespace: 'n', uid: 'u', ready: true, runtimeHandler: 'runc', hostNetwork: true, hostIpc: true, hostPid: false,
-              netnsPath: '', infraPid: 1, cgroupParent: '/rktlet/pod1', hostsPath: '', resolvConfPath: '', hostnamePath: '', shmPath: '',
-              logDirectory: join(dir, 'logs'), hostname: 'p', sysctls: {},
-            }
-          : undefined,
+        (id === 'pod1' ? fakePodView({ logDirectory: join(dir, 'logs') }) : undefined),
     },
     runtime: () => rt,
   };

@@ -16,6 +16,7 @@ import { createContainer } from './create.js';
 import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { ContainerRecord } from './types.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
+import { fakePodView } from './test-fakes.js';
 
 class FakeRuntime implements OciRuntime {
   readonly name = 'fake';
@@ -79,13 +80,7 @@ function setup() {
     },
     pods: {
       get: (id: string) =>
-        id === 'pod1'
-          ? {
-              id, name: 'p', namespace: 'n', uid: 'u', ready: true, runtimeHandler: 'runc', hostNetwork: true, hostIpc: true, hostPid: false,
-              netnsPath: '', infraPid: 1, cgroupParent: '/rktlet/pod1', hostsPath: '', resolvConfPath: '', hostnamePath: '', shmPath: '',
-              logDirectory: '', hostname: 'p', sysctls: {},
-            }
-          : undefined,
+        (id === 'pod1' ? fakePodView() : undefined),
     },
     runtime: () => rt,
   };
