@@ -22,7 +22,7 @@ import { FileLocks } from '../store/file-locks.js';
 import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
-import { pinnedTargets } from './pinned-namespaces.js';
+import { pinnedNamespacesPresent, pinnedTargets } from './pinned-namespaces.js';
 import { unmountAll } from '../util/unmount.js';
 import { PodStore } from './store.js';
 import { eachLimit } from '../util/each-limit.js';
@@ -144,23 +144,26 @@ export class PodController {
     }
     await eachLimit(found, 8, async (rec) => {
       await this.names.ensure(podNameKey(rec.metadata), rec.id);
-      await this.refresh(rec);
+      await this.refresh(rec, { recovering: true });
     });
     this.log.info({ pods: this.pods.size }, 'pods recovered');
   }
 
   /** Marks a READY pod whose infra is gone NOTREADY (written to disk, under the pod's lock). */
-  async refresh(rec: PodRecord): Promise<PodRecord> {
+  async refresh(rec: PodRecord, o: { recovering?: boolean } = {}): Promise<PodRecord> {
     if (rec.state !== 'SANDBOX_READY') return rec;
-    if (rec.pinnedNamespaces) return rec; // no infra to lose: READY until stopped
-    if (await infraAlive(rec.infraPid, rec.infraStartTime, rec.exitDir, rec.id)) return rec;
+    if (rec.pinnedNamespaces) {
+      // No infra to lose: READY until stopped. Only a reboot (or a hand) can take the pinned
+      // namespaces away, so they are looked at once, when the index is rebuilt.
+      if (!o.recovering || (await pinnedNamespacesPresent(rec))) return rec;
+    } else if (await infraAlive(rec.infraPid, rec.infraStartTime, rec.exitDir, rec.id)) return rec;
     if (this.locks.held(rec.id)) return rec; // our own stop/remove is on it
     return this.locks.with(rec.id, async () => {
       const cur = this.pods.get(rec.id);
       if (!cur || cur.state !== 'SANDBOX_READY') return cur ?? rec;
       cur.state = 'SANDBOX_NOTREADY';
       await this.store.save(cur);
-      this.log.warn({ pod_sandbox_id: rec.id }, 'pod infra is gone: pod is NOTREADY');
+      this.log.warn({ pod_sandbox_id: rec.id }, rec.pinnedNamespaces ? 'pod namespaces are gone: pod is NOTREADY' : 'pod infra is gone: pod is NOTREADY');
       return cur;
     });
   }

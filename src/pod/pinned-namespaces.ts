@@ -8,7 +8,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError, InvalidArgumentError } from '../errors/catalog.js';
 import { prepareDir } from '../network/netns.js';
-import { unmountAll, type UnmountTarget } from '../util/unmount.js';
+import { isNamespaceMount, unmountAll, type UnmountTarget } from '../util/unmount.js';
 
 export interface PinnedNamespaces {
   /** '' when the pod uses the host's IPC namespace. */
@@ -87,6 +87,12 @@ export async function applySysctls(netnsPath: string, ipcPath: string, sysctls: 
 /** Unmounts and deletes them; idempotent. */
 export async function unpinNamespaces(paths: PinnedNamespaces): Promise<void> {
   await unmountAll(pinnedTargets(paths));
+}
+
+/** Whether the pod's pinned namespaces are still mounted (none pinned at all: nothing to lose). */
+export async function pinnedNamespacesPresent(rec: { netnsPath: string; pinnedNamespaces?: PinnedNamespaces }): Promise<boolean> {
+  const files = [rec.pinnedNamespaces?.uts, rec.pinnedNamespaces?.ipc, rec.netnsPath].filter((f): f is string => !!f);
+  return (await Promise.all(files.map(isNamespaceMount))).every(Boolean);
 }
 
 /** The unmount targets of pinned namespaces (pure). */

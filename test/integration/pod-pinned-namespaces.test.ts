@@ -154,3 +154,18 @@ test('host network and IPC: nothing to pin; a pod sharing one PID namespace stil
   for (const p of [host, shared]) await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: p.id });
   assert.deepEqual(conmonsOf(shared.id), []);
 });
+
+test('no infra: namespaces lost while the daemon was away (a reboot) make the pod NOTREADY at recovery', async () => {
+  const pod = await runPod(env, { hostname: 'lost' });
+  const v = await verbose(pod.id);
+  await env.d.stop('SIGKILL');
+  // What a reboot does to bind mounts: gone, with their files left behind.
+  sh('umount', [v.pinnedNamespaces!.ipc, v.pinnedNamespaces!.uts, v.netnsPath]);
+  env.d = await TestDaemon.start({ dirs: env.d.dirs });
+  assert.equal((await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: pod.id })).status!.state, 'SANDBOX_NOTREADY');
+  // The kubelet then stops and removes it: CNI DEL without a namespace, files cleaned up.
+  await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: pod.id });
+  await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: pod.id });
+  for (const f of [v.pinnedNamespaces!.ipc, v.pinnedNamespaces!.uts, v.netnsPath]) assert.ok(!existsSync(f), `${f} removed`);
+  assert.equal((await env.d.client.runtime('ListPodSandbox', {})).items.some((p) => p.id === pod.id), false);
+});
