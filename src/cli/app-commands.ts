@@ -29,7 +29,7 @@ export function registerAppCommands(program: Command): void {
 
   app
     .command('sandbox')
-    .description('create and start a pod sandbox (its network, namespaces and infra); prints its ID')
+    .description('create and start a pod sandbox (its network and namespaces; an infra process only when it shares a PID namespace); prints its ID')
     .option('--name <name>', 'pod name (default sandbox-<random>)')
     .option('--namespace <ns>', 'pod namespace', 'default')
     .option('--uid <uid>', 'pod UID (default a random UUID)')
