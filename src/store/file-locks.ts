@@ -80,7 +80,16 @@ export class FileLocks {
       } finally {
         await unlink(tmp).catch(() => undefined);
       }
-      const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        // Released between our link and this read: try again at once. Taking this for a stale
+        // lock would move a new holder's file aside, and a third process could link in then.
+        if (isErrno(err, 'ENOENT')) continue;
+        throw err;
+      }
+      const holder = Number(text.trim());
       if (!holder || holder === process.pid || !alive(holder)) {
         // A holder that died (or an empty file from a crash between open and write) is stale.
         if (!holder) await sleep(20);
