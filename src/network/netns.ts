@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../errors/catalog.js';
-import { unmountAll } from '../util/unmount.js';
+import { namespaceTarget, unmountAll } from '../util/unmount.js';
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -69,12 +69,7 @@ export async function createNetns(dir: string, name: string): Promise<string> {
 
 /** Unmounts and deletes a pinned namespace (of any kind); a missing one is not an error. */
 export async function removeNetns(path: string): Promise<void> {
-  await unmountAll([{ path, kind: 'namespace', remove: true }]);
-}
-
-/** Whether a pinned namespace is still mounted (false after a reboot or a manual umount). */
-export async function netnsExists(path: string): Promise<boolean> {
-  return !!path && (await isMountPoint(path));
+  await unmountAll([namespaceTarget(path)]);
 }
 
 /** For tests: forget which dirs were prepared. */

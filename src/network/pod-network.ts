@@ -6,7 +6,7 @@ import { FailedPreconditionError } from '../errors/catalog.js';
 import { loadNetworkConfig, ensureDefaultNetworkConfig } from './cni-config.js';
 import { CniNetwork, type CniAddRecord, type CniPortMapping } from './cni.js';
 import { kubernetesCniArgs } from './cni-exec.js';
-import { createNetns, removeNetns, netnsExists } from './netns.js';
+import { createNetns, removeNetns } from './netns.js';
 
 export interface PodNetworkIdentity {
   podId: string;
@@ -50,9 +50,6 @@ export class PodNetwork {
     return removeNetns(path);
   }
 
-  netnsExists(path: string): Promise<boolean> {
-    return netnsExists(path);
-  }
 
   /** CNI ADD of the pod's namespace to the first usable network. */
   async attach(who: PodNetworkIdentity, netns: string, portMappings: CniPortMapping[]): Promise<CniAddRecord> {

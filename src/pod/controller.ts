@@ -23,7 +23,8 @@ import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
 import { pinnedNamespacesPresent, pinnedTargets } from './pinned-namespaces.js';
-import { unmountAll } from '../util/unmount.js';
+import { unmountShm } from './shm.js';
+import { filesystemTarget, namespaceTarget, unmountAll } from '../util/unmount.js';
 import { PodStore } from './store.js';
 import { eachLimit } from '../util/each-limit.js';
 import { fileSig } from '../store/change-stamp.js';
@@ -289,7 +290,7 @@ export class PodController {
       // unmounts the shm at stop) go while the network is torn down; the netns after the DEL.
       const others = unmountAll([
         ...(rec.pinnedNamespaces ? pinnedTargets(rec.pinnedNamespaces) : []),
-        ...(rec.shmPath !== '/dev/shm' ? [{ path: rec.shmPath, kind: 'filesystem' as const, remove: true }] : []),
+        ...(rec.shmPath !== '/dev/shm' ? [filesystemTarget(rec.shmPath)] : []),
       ]);
       others.catch(() => undefined); // awaited below
       const who = { podId: id, namespace: rec.metadata.namespace, name: rec.metadata.name, uid: rec.metadata.uid };
@@ -313,7 +314,7 @@ export class PodController {
         }
         this.log.warn({ pod_sandbox_id: id, err: err instanceof Error ? err.message : String(err) }, 'CNI DEL failed; removing the pod anyway');
       }
-      await Promise.all([others, unmountAll([{ path: rec.netnsPath, kind: 'namespace', remove: true }])]);
+      await Promise.all([others, unmountAll([namespaceTarget(rec.netnsPath)])]);
       // One write: a crash before it repeats the DEL at the next stop, which plugins take as done.
       if (rec.cni || rec.cniPending || rec.state !== 'SANDBOX_NOTREADY') {
         delete rec.cni;
@@ -349,7 +350,7 @@ export class PodController {
       const rec = this.pods.get(id);
       if (!rec) return;
       await this.containers?.removeAll(id);
-      if (rec.shmPath !== '/dev/shm') await unmountAll([{ path: rec.shmPath, kind: 'filesystem', remove: true }]);
+      if (rec.shmPath !== '/dev/shm') await unmountShm(rec.shmPath);
       if (rec.infraImage) await this.snapshots?.remove(id);
       await this.removeCgroup(rec);
       await this.store.removeDirs(id);

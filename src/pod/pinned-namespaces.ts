@@ -8,7 +8,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError, InvalidArgumentError } from '../errors/catalog.js';
 import { prepareDir } from '../network/netns.js';
-import { isNamespaceMount, unmountAll, type UnmountTarget } from '../util/unmount.js';
+import { isNamespaceMount, namespaceTarget, unmountAll, type UnmountTarget } from '../util/unmount.js';
 
 export interface PinnedNamespaces {
   /** '' when the pod uses the host's IPC namespace. */
@@ -97,5 +97,5 @@ export async function pinnedNamespacesPresent(rec: { netnsPath: string; pinnedNa
 
 /** The unmount targets of pinned namespaces (pure). */
 export function pinnedTargets(paths: PinnedNamespaces): UnmountTarget[] {
-  return [paths.ipc, paths.uts].filter(Boolean).map((path) => ({ path, kind: 'namespace', remove: true }));
+  return [paths.ipc, paths.uts].filter(Boolean).map(namespaceTarget);
 }

@@ -39,6 +39,16 @@ export interface UnmountTarget {
   remove: boolean;
 }
 
+/** A pinned namespace file, deleted once unmounted. */
+export function namespaceTarget(path: string): UnmountTarget {
+  return { path, kind: 'namespace', remove: true };
+}
+
+/** A mounted file system (a tmpfs), its mount point deleted once unmounted. */
+export function filesystemTarget(path: string): UnmountTarget {
+  return { path, kind: 'filesystem', remove: true };
+}
+
 async function mounted(t: UnmountTarget): Promise<boolean> {
   return t.kind === 'namespace' ? isNamespaceMount(t.path) : isOtherFsMount(t.path);
 }
