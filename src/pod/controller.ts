@@ -241,7 +241,8 @@ export class PodController {
     const now = Date.now();
     const unseen: PodRecord[] = [];
     for (const p of this.pods.values()) {
-      if (p.state !== 'SANDBOX_READY' || this.creating.has(p.id)) continue;
+      // Pods without an infra have no process to lose (refresh() would return them as they are).
+      if (p.state !== 'SANDBOX_READY' || p.pinnedNamespaces || this.creating.has(p.id)) continue;
       const seen = this.seenAlive.get(p);
       if (seen === undefined) unseen.push(p);
       else if (now - seen >= LIVENESS_TTL_MS || now < seen) this.recheck(p, now);
