@@ -35,12 +35,13 @@ export async function loaded(ctx: BenchContext): Promise<void> {
   const listPods = ctx.row('list-pods', `ListPodSandbox with ${shape}`, 'ms', FASTER);
   const listCtrs = ctx.row('list-ctrs', `ListContainers with ${shape}`, 'ms', FASTER);
   const status = ctx.row('ctr-status', `ContainerStatus with ${shape}`, 'ms', FASTER);
+  const version = ctx.row('version', `Version with ${shape} (the gRPC round trip alone; informational)`, 'ms');
   const exec = ctx.row('exec-sync', `ExecSync (echo) with ${shape}`, 'ms', FASTER);
   const restart = ctx.row('restart', `daemon restart with ${pods} pods: start until Status ready and every pod listed`, 'ms', {
     maxValue: 1000,
     text: '< 1000 ms',
   });
-  const all = [populate, rssLoaded, helperPss, helperRss, listPods, listCtrs, status, exec, restart];
+  const all = [populate, rssLoaded, helperPss, helperRss, listPods, listCtrs, status, version, exec, restart];
 
   const handles = new Map<RuntimeName, PodHandle[]>();
   const notLoaded = new Set<RuntimeName>();
@@ -123,6 +124,18 @@ export async function loaded(ctx: BenchContext): Promise<void> {
       const ms = await timed(async () => (state = (await rt.client.runtime('ContainerStatus', { container_id: id, verbose: false }, t)).status?.state ?? ''));
       if (state !== 'CONTAINER_RUNNING') throw new Error(`ContainerStatus says ${state || 'nothing'} for a running container`);
       if (!warm) ctx.add(status, rt.name, ms);
+    },
+    notLoaded,
+  );
+  await ctx.alternate(
+    [version],
+    s.statusRounds,
+    s.warmup,
+    async (rt, _r, warm) => {
+      let name = '';
+      const ms = await timed(async () => (name = (await rt.client.runtime('Version', { version: 'v1' }, t)).runtime_name));
+      if (!name) throw new Error('Version returned no runtime name');
+      if (!warm) ctx.add(version, rt.name, ms);
     },
     notLoaded,
   );
