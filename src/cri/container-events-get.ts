@@ -80,38 +80,18 @@ export function subscriberCount(engine: Engine): number {
 
 type EventRes = RuntimeRes<'GetContainerEvents'>;
 
-/** The pod's status and its containers' statuses, through the same handlers the CRI serves. */
+/** The pod's status and its containers' statuses, as PodSandboxStatus answers them. */
 async function describe(ctx: CallContext, e: ContainerEvent): Promise<Pick<EventRes, 'pod_sandbox_status' | 'containers_statuses'>> {
-  const { runtimeHandlers } = await import('./registry.js');
-  let pod_sandbox_status: EventRes['pod_sandbox_status'] = null;
-  const containers_statuses: NonNullable<EventRes['containers_statuses']> = [];
-  const podStatus = runtimeHandlers.PodSandboxStatus;
-  const list = runtimeHandlers.ListContainers;
-  const status = runtimeHandlers.ContainerStatus;
+  const podStatus = (await import('./registry.js')).runtimeHandlers.PodSandboxStatus;
+  if (!podStatus || !e.podSandboxId) return { pod_sandbox_status: null, containers_statuses: [] };
   try {
-    if (podStatus && e.podSandboxId) {
-      pod_sandbox_status = (await podStatus(ctx, { pod_sandbox_id: e.podSandboxId, verbose: false })).status ?? null;
-    }
+    const res = await podStatus(ctx, { pod_sandbox_id: e.podSandboxId, verbose: false });
+    return { pod_sandbox_status: res.status ?? null, containers_statuses: res.containers_statuses ?? [] };
   } catch (err) {
     // The pod may be gone already (deleted events): send the event without it.
     ctx.log.debug({ err, pod_sandbox_id: e.podSandboxId }, 'no pod status for container event');
+    return { pod_sandbox_status: null, containers_statuses: [] };
   }
-  try {
-    if (list && status && e.podSandboxId) {
-      const res = await list(ctx, { filter: { id: '', state: null, pod_sandbox_id: e.podSandboxId, label_selector: {} } });
-      for (const c of res.containers ?? []) {
-        try {
-          const s = await status(ctx, { container_id: c.id ?? '', verbose: false });
-          if (s.status) containers_statuses.push(s.status);
-        } catch {
-          // removed between the list and the status
-        }
-      }
-    }
-  } catch (err) {
-    ctx.log.debug({ err, pod_sandbox_id: e.podSandboxId }, 'no container statuses for container event');
-  }
-  return { pod_sandbox_status, containers_statuses };
 }
 
 export async function getContainerEvents(

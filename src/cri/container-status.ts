@@ -14,11 +14,16 @@ const statuses = new FrameCache<ContainerRecord, ContainerRecord['status'], Cont
   criProto().runtime.v1.RuntimeService.service.ContainerStatus.responseSerialize({ status: s, info: {} }),
 );
 
+/** A container's CRI status, converted again only when its status changed. */
+export function criContainerStatus(r: ContainerRecord): ContainerStatus {
+  return statuses.item(r, r.status);
+}
+
 export async function containerStatus(ctx: CallContext, req: RuntimeReq<'ContainerStatus'>): Promise<RuntimeRes<'ContainerStatus'>> {
   if (!req.container_id) throw new InvalidArgumentError('container_id is required');
   const svc = ctx.engine.containers;
   const r = svc.get(req.container_id);
-  const status = statuses.item(r, r.status);
+  const status = criContainerStatus(r);
   if (req.verbose) return { status, info: verboseInfo(r, await svc.readSpec(r)) };
   const version = r.status;
   return withWire({ status, info: {} }, () => statuses.frames([r], () => version));

@@ -60,6 +60,29 @@ test('a container that exits with 7: status, times, reason, logs in the CRI form
   assert.equal(so.reason, 'Completed');
 });
 
+test("PodSandboxStatus carries its containers' statuses and when they were taken (Evented PLEG)", async () => {
+  const pod = await runPod(env);
+  const other = await runPod(env);
+  const podStatus = (id: string) => env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: id, verbose: false });
+  let r = await podStatus(pod.id);
+  assert.deepEqual(r.containers_statuses, []);
+  const c = await createContainer(env, pod.id, { command: ['sh', '-c', 'exit 3'] });
+  await createContainer(env, other.id, { command: ['true'] });
+  const before = BigInt(Date.now()) * 1_000_000n;
+  r = await podStatus(pod.id);
+  const after = BigInt(Date.now() + 1) * 1_000_000n;
+  assert.ok(BigInt(r.timestamp) >= before && BigInt(r.timestamp) <= after, `timestamp ${r.timestamp} is the time of the call, in ns`);
+  assert.deepEqual(r.containers_statuses.map((s) => [s.id, s.state, s.metadata?.name]), [[c.id, 'CONTAINER_CREATED', c.name]]);
+  await env.d.client.runtime('StartContainer', { container_id: c.id });
+  const exited = await waitExited(env, c.id);
+  r = await podStatus(pod.id);
+  // The same status ContainerStatus gives.
+  assert.deepEqual(r.containers_statuses, [exited]);
+  assert.equal(r.containers_statuses[0]!.exit_code, 3);
+  await env.d.client.runtime('RemoveContainer', { container_id: c.id });
+  assert.deepEqual((await podStatus(pod.id)).containers_statuses, []);
+});
+
 // PID 1 ignores signals it has no handler for: these containers trap them.
 const TRAPS = "trap 'exit 43' TERM; trap 'exit 42' USR1; while true; do sleep 0.1; done";
 
