@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, defaultConfig, configToToml, mergeLayers } from './load.js';
 import { parse } from 'smol-toml';
 import { ConfigError } from '../errors/catalog.js';
+import { tempDir } from '../util/test-temp-dir.js';
 
 function tempConfig(main: string, dropIns: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rktlet-config-'));
+  const dir = tempDir('rktlet-config-');
   const file = join(dir, 'rktlet.toml');
   writeFileSync(file, main);
   if (Object.keys(dropIns).length) {

@@ -2,8 +2,7 @@
 // reconciliation from exit files and runtime state, idempotent stop/remove, create rollback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema } from '../config/schema.js';
 import { silentLogger } from '../log/logger.js';
@@ -17,6 +16,7 @@ import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { ContainerRecord } from './types.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
 import { fakePodView } from './test-fakes.js';
+import { tempDir } from '../util/test-temp-dir.js';
 
 class FakeRuntime implements OciRuntime {
   readonly name = 'fake';
@@ -55,7 +55,7 @@ class FakeRuntime implements OciRuntime {
 }
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'ctr-svc-'));
+  const dir = tempDir('ctr-svc-');
   const config = configSchema.parse({ root: join(dir, 'root'), run_root: join(dir, 'run') });
   const events: ContainerEvent[] = [];
   const bus = new EventBus();

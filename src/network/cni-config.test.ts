@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNetworkConfig, parseNetworkConfig } from './cni-config.js';
+import { tempDir } from '../util/test-temp-dir.js';
 
 test('a single-plugin .conf becomes a list', () => {
   const n = parseNetworkConfig('{"cniVersion":"0.4.0","name":"x","type":"bridge"}', 'f');
@@ -11,8 +11,8 @@ test('a single-plugin .conf becomes a list', () => {
 });
 
 test('no config, a broken one, a missing plugin, then a usable one', async () => {
-  const conf = mkdtempSync(join(tmpdir(), 'rktlet-cni-conf-'));
-  const bin = mkdtempSync(join(tmpdir(), 'rktlet-cni-bin-'));
+  const conf = tempDir('rktlet-cni-conf-');
+  const bin = tempDir('rktlet-cni-bin-');
   let r = await loadNetworkConfig(conf, [bin]);
   assert.equal(r.ok, false);
   assert.ok(!r.ok && r.reason === 'NetworkPluginNotReady' && r.message.includes('no CNI network config'));

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodNames } from './names.js';
+import { tempDir } from '../util/test-temp-dir.js';
 
 test('pod names: reserved, refused naming the holder, stale ones taken over, released by the holder only', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rktlet-names-'));
+  const dir = tempDir('rktlet-names-');
   const live = new Set<string>(['pod1']);
   const names = new PodNames(dir, async (id) => live.has(id));
   await names.reserve('a_ns_u_0', 'pod1');

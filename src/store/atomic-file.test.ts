@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic, readJsonIfExists } from './atomic-file.js';
+import { tempDir } from '../util/test-temp-dir.js';
 
 test('atomic JSON write replaces content and leaves no temp files', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rktlet-atomic-'));
+  const dir = tempDir('rktlet-atomic-');
   const f = join(dir, 'status.json');
   assert.equal(await readJsonIfExists(f), undefined);
   await writeJsonAtomic(f, { state: 'a' });

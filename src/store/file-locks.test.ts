@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FileLocks } from './file-locks.js';
+import { tempDir } from '../util/test-temp-dir.js';
 
 test('one holder at a time within a process', async () => {
-  const locks = new FileLocks(mkdtempSync(join(tmpdir(), 'rktlet-lock-')));
+  const locks = new FileLocks(tempDir('rktlet-lock-'));
   const order: string[] = [];
   const slow = locks.with('p', async () => {
     order.push('a+');
@@ -25,7 +25,7 @@ test('one holder at a time within a process', async () => {
 });
 
 test('a lock file of a live process blocks; one of a dead process is taken over', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rktlet-lock-'));
+  const dir = tempDir('rktlet-lock-');
   const locks = new FileLocks(dir, 'pod', 150);
   writeFileSync(join(dir, 'p.lock'), '1'); // pid 1 is alive
   await assert.rejects(locks.with('p', async () => undefined), /locked by process 1/);

@@ -1,7 +1,7 @@
 // The foundation, end to end: a real daemon process on its own socket, driven over gRPC.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { statSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { TestDaemon, makeDirs, runCli } from '../helpers/daemon.js';
@@ -145,8 +145,9 @@ test('SIGTERM stops the daemon cleanly (exit 0, socket and lock released)', asyn
   assert.match(d.stderr, /pods and containers keep running/);
 });
 
-test('bad config stops start-up with a message naming the key', async () => {
+test('bad config stops start-up with a message naming the key', async (t) => {
   const dirs = makeDirs();
+  t.after(() => rmSync(dirs.base, { recursive: true, force: true }));
   writeFileSync(dirs.config, '[runtime]\ncgroup_drivr = "systemd"\n');
   const r = await runCli(['serve', '--root', dirs.root, '--run-root', dirs.runRoot, '--socket', dirs.socket, '--config', dirs.config]);
   assert.equal(r.code, 2);
@@ -158,8 +159,9 @@ test('bad config stops start-up with a message naming the key', async () => {
   assert.match(r2.stderr, /config key "grpc\.socket_mode"/);
 });
 
-test('rktlet config prints the effective config as TOML, drop-ins applied', async () => {
+test('rktlet config prints the effective config as TOML, drop-ins applied', async (t) => {
   const dirs = makeDirs();
+  t.after(() => rmSync(dirs.base, { recursive: true, force: true }));
   writeFileSync(dirs.config, '[log]\nlevel = "warn"\n');
   mkdirSync(join(dirs.base, 'conf.d'));
   writeFileSync(join(dirs.base, 'conf.d', '50-mirror.toml'), '[image.mirrors]\n"docker.io" = ["http://127.0.0.1:5000"]\n');
