@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseKiB, parsePpid, parseCmdline, helperProcesses, sumMemory, memoryOf, listProcesses, hostPidNs, type ProcInfo } from './proc.js';
+import { parseKiB, parsePpid, parseCmdline, helperProcesses, daemonChildren, sumMemory, memoryOf, listProcesses, hostPidNs, type ProcInfo } from './proc.js';
 
 const status = 'Name:\tconmon\nPPid:\t1\nVmRSS:\t    1844 kB\nRssAnon:\t  300 kB\n';
 
@@ -23,6 +23,18 @@ test('helpers: host pid namespace, not the daemon, naming the private dir', () =
     p(14, 'sleep', ['sleep', '/tmp/bench/ctr/x'], 'pid:[98]'),
   ];
   assert.deepEqual(helperProcesses(all, '/tmp/bench/ctr', 10, 'pid:[1]').map((x) => x.pid), [11]);
+});
+
+test("the daemon's own children: its direct children that name no path in the private dir", () => {
+  const child = (pid: number, ppid: number, cmdline: string[]): ProcInfo => ({ pid, ppid, comm: cmdline[0] ?? '', cmdline, pidNs: 'pid:[1]' });
+  const all = [
+    child(10, 1, ['node', 'rktlet', 'serve']),
+    child(11, 10, ['/usr/bin/python3', '-I', '-u', '-c', 'import json']),
+    child(12, 1, ['/usr/bin/conmon', '-b', '/tmp/bench/rk/b']),
+    child(13, 10, ['/usr/sbin/runc', '--root=/tmp/bench/rk/run', 'start', 'x']),
+    child(14, 11, ['mount', '-t', 'overlay']),
+  ];
+  assert.deepEqual(daemonChildren(all, '/tmp/bench/rk', 10).map((x) => x.pid), [11]);
 });
 
 test('sums RSS and PSS (RSS when PSS is unknown), counts by name, skips gone processes', () => {

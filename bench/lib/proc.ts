@@ -89,6 +89,15 @@ export function helperProcesses(all: readonly ProcInfo[], privateDir: string, da
   );
 }
 
+/**
+ * The daemon's own long-lived children that serve no pod in particular (rktlet's command helper):
+ * counted as part of the daemon. Per-pod helpers (naming the private dir) are counted apart.
+ */
+export function daemonChildren(all: readonly ProcInfo[], privateDir: string, daemonPid: number): ProcInfo[] {
+  const prefix = privateDir.endsWith('/') ? privateDir : `${privateDir}/`;
+  return all.filter((p) => p.ppid === daemonPid && !p.cmdline.some((arg) => arg === privateDir || arg.includes(prefix)));
+}
+
 export interface MemoryTotal {
   count: number;
   rssKiB: number;

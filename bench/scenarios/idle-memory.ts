@@ -1,6 +1,7 @@
-// Daemon memory with no pods (after the single-pod rounds warmed it up).
+// Daemon memory with no pods (after the single-pod rounds warmed it up), its own long-lived
+// children included.
 import { BenchContext } from '../lib/bench-context.js';
-import { measureMemory, MiB } from '../lib/memory.js';
+import { describeHelpers, measureMemory, MiB } from '../lib/memory.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function idleMemory(ctx: BenchContext): Promise<void> {
@@ -11,5 +12,8 @@ export async function idleMemory(ctx: BenchContext): Promise<void> {
     const m = measureMemory(rt);
     ctx.add(rss, rt.name, MiB(m.daemon.rssKiB));
     ctx.add(pss, rt.name, MiB(m.daemon.pssKiB ?? m.daemon.rssKiB));
+    if (round === 0 && m.daemonChildren.count) {
+      ctx.notes.push(`${rt.name} daemon memory includes its own children (${describeHelpers(m.daemonChildren)}): ${MiB(m.daemonChildren.rssKiB).toFixed(1)} MiB RSS, ${MiB(m.daemonChildren.pssKiB).toFixed(1)} MiB PSS`);
+    }
   });
 }

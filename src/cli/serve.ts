@@ -12,6 +12,8 @@ import { metrics } from '../metrics/registry.js';
 import { countByState } from '../metrics/state-counts.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/http-endpoint.js';
 import { closeEventStreams } from '../cri/container-events-get.js';
+import { useCommandHelper } from '../util/command.js';
+import { PYTHON } from '../streaming/pty-relay.js';
 
 export async function serve(opts: GlobalOptions): Promise<void> {
   const { config, sources } = effectiveConfig(opts);
@@ -20,6 +22,9 @@ export async function serve(opts: GlobalOptions): Promise<void> {
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
   // The first Status would otherwise wait for `runc --version` and `conmon --version`.
   warmHealthProbes(config);
+  // Commands (mount, runc, CNI plugins…) start from a small helper: a fork of this process costs
+  // milliseconds per MiB it holds (util/command.ts).
+  useCommandHelper(true, PYTHON);
   let server: CriServer | undefined;
   let engine: Engine | undefined;
   let metricsEndpoint: MetricsEndpoint | undefined;
@@ -61,6 +66,7 @@ export async function serve(opts: GlobalOptions): Promise<void> {
       await server?.shutdown();
       await metricsEndpoint?.close();
       await engine?.close();
+      useCommandHelper(false);
       await lock.release();
       log.info('stopped');
       log.flush();

@@ -1,14 +1,13 @@
 // Facts about the host and the image's root filesystem that spec generation needs: device numbers,
 // the host's devices (privileged), the image's user files, propagation of mount sources, the
 // daemon's oom_score_adj, swap accounting and the cgroup version. All I/O lives here.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { access, readdir, readFile, realpath, stat, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, isErrno, OciRuntimeError } from '../errors/catalog.js';
 import { normalizePermissions, type HostDevice } from '../oci/spec/devices.js';
+import { runCommand } from '../util/command.js';
 
-const run = promisify(execFile);
+const run = runCommand;
 
 export function deviceNumbers(rdev: number): { major: number; minor: number } {
   // glibc's gnu_dev_major/minor over the 64-bit dev_t.

@@ -1,6 +1,6 @@
 // Running one CNI plugin binary: the CNI_* environment, the config on stdin, the result (or the
 // plugin's error object) on stdout.
-import { spawn } from 'node:child_process';
+import { CommandError, runCommand, type CommandOutput } from '../util/command.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION';
 
@@ -52,7 +52,7 @@ export function pluginErrorText(type: string, stdout: string, stderr: string, ex
   return { text: `plugin type="${type}" failed (exit ${exitCode ?? 'signal'})${raw ? `: ${raw}` : ''}` };
 }
 
-export function execPlugin(binary: string, type: string, inv: CniInvocation, config: object, timeoutMs = 60_000): Promise<unknown> {
+export async function execPlugin(binary: string, type: string, inv: CniInvocation, config: object, timeoutMs = 60_000): Promise<unknown> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     CNI_COMMAND: inv.command,
@@ -62,26 +62,20 @@ export function execPlugin(binary: string, type: string, inv: CniInvocation, con
     CNI_ARGS: inv.args,
     CNI_PATH: inv.pluginDirs.join(':'),
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, [], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('error', (err) => reject(new CniPluginError(type, inv.command, undefined, `plugin type="${type}": ${err.message}`)));
-    child.once('close', (code) => {
-      if (code !== 0) {
-        const e = pluginErrorText(type, stdout, stderr, code);
-        reject(new CniPluginError(type, inv.command, e.code, e.text));
-        return;
-      }
-      if (!stdout.trim()) return resolve(undefined);
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new CniPluginError(type, inv.command, undefined, `plugin type="${type}" printed an unreadable result: ${stdout.slice(0, 200)}`));
-      }
-    });
-    child.stdin.end(JSON.stringify(config));
-  });
+  let out: CommandOutput;
+  try {
+    out = await runCommand(binary, [], { env, input: JSON.stringify(config), timeoutMs });
+  } catch (err) {
+    if (!(err instanceof CommandError) || typeof err.code === 'string') {
+      throw new CniPluginError(type, inv.command, undefined, `plugin type="${type}": ${(err as Error).message}`);
+    }
+    const e = pluginErrorText(type, err.stdout, err.stderr, err.code);
+    throw new CniPluginError(type, inv.command, e.code, e.text);
+  }
+  if (!out.stdout.trim()) return undefined;
+  try {
+    return JSON.parse(out.stdout);
+  } catch {
+    throw new CniPluginError(type, inv.command, undefined, `plugin type="${type}" printed an unreadable result: ${out.stdout.slice(0, 200)}`);
+  }
 }

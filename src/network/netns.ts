@@ -1,19 +1,20 @@
 // Network namespaces pinned as bind-mounted files under network.netns_dir, so they outlive every
 // process (the infra can die and the namespace, with its CNI attachment, stays for a clean DEL).
 // The dir is made a private bind mount of itself: binding a namespace needs a non-shared parent.
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../errors/catalog.js';
 import { namespaceTarget, unmountAll } from '../util/unmount.js';
+import { CommandError, runCommand } from '../util/command.js';
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, (err, _out, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stderr: stderr || (err ? err.message : '') });
-    });
-  });
+  return runCommand(cmd, args).then(
+    ({ stderr }) => ({ code: 0, stderr }),
+    (err: unknown) => {
+      const code = err instanceof CommandError && typeof err.code === 'number' ? err.code : 1;
+      return { code, stderr: (err instanceof CommandError && err.stderr) || (err as Error).message };
+    },
+  );
 }
 
 /** Mount points from /proc/self/mountinfo (field 5), octal escapes decoded (pure). */

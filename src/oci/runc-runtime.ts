@@ -15,7 +15,8 @@
 //   await rt.execSync(id, process, { timeoutMs, maxOutputBytes, stdin? }) → { exitCode, stdout, stderr, timedOut }
 // kill() of a container that is no longer running and delete() of an unknown one succeed
 // (idempotent); every other failure is an OciRuntimeError carrying the runtime's stderr.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CommandError, runCommand } from '../util/command.js';
 import { mkdir, writeFile, rm, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -106,15 +107,12 @@ export class RuncRuntime implements OciRuntime {
 
   private async run(args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
     const bin = await this.binary();
-    return new Promise((resolve, reject) => {
-      const child = execFile(bin, [...this.globalArgs(), ...args], { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-        if (err) {
-          const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
-          reject(new OciRuntimeError(`${this.name} ${args[0]} failed`, code, stderr || err.message, { cause: err }));
-        } else resolve({ stdout, stderr });
-      });
-      if (input !== undefined) child.stdin?.end(input);
-    });
+    try {
+      return await runCommand(bin, [...this.globalArgs(), ...args], { input, timeoutMs: 120_000 });
+    } catch (err) {
+      const code = err instanceof CommandError && typeof err.code === 'number' ? err.code : null;
+      throw new OciRuntimeError(`${this.name} ${args[0]} failed`, code, (err instanceof CommandError && err.stderr) || (err as Error).message, { cause: err });
+    }
   }
 
   async create(o: CreateOptions): Promise<OciState> {

@@ -3,12 +3,17 @@
 // namespace already is. Containers join the files; the namespaces live until StopPodSandbox
 // unmounts them, whatever happens to the containers or to rktlet. One spawn per pod, and no
 // monitor left behind (the infra used to cost a runc create + start and a conmon per pod).
-import { execFile } from 'node:child_process';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError, InvalidArgumentError } from '../errors/catalog.js';
 import { prepareDir } from '../network/netns.js';
 import { isNamespaceMount, namespaceTarget, unmountAll, type UnmountTarget } from '../util/unmount.js';
+import { CommandError, runCommand } from '../util/command.js';
+
+/** What a failed command said (its stderr, else the error). */
+function complaint(err: unknown): string {
+  return ((err instanceof CommandError && err.stderr) || (err as Error).message).trim();
+}
 
 export interface PinnedNamespaces {
   /** '' when the pod uses the host's IPC namespace. */
@@ -46,10 +51,8 @@ export async function pinNamespaces(dir: string, podId: string, want: PinRequest
   try {
     // unshare bind-mounts the new namespace over an existing file.
     for (const f of files) await writeFile(f, '', { mode: 0o644, flag: 'wx' });
-    await new Promise<void>((resolve, reject) => {
-      execFile('unshare', unshareArgs(paths, want.hostname), (err, _out, stderr) =>
-        err ? reject(new InternalError(`cannot create the pod's IPC/UTS namespaces: ${(stderr || err.message).trim()}`, { cause: err })) : resolve(),
-      );
+    await runCommand('unshare', unshareArgs(paths, want.hostname)).catch((err: unknown) => {
+      throw new InternalError(`cannot create the pod's IPC/UTS namespaces: ${complaint(err)}`, { cause: err });
     });
   } catch (err) {
     await unpinNamespaces(paths).catch(() => undefined);
@@ -77,10 +80,8 @@ export function sysctlArgs(netnsPath: string, ipcPath: string, sysctls: Record<s
 /** Applies the pod's (validated) sysctls in its pinned namespaces; the infra spec does it otherwise. */
 export async function applySysctls(netnsPath: string, ipcPath: string, sysctls: Record<string, string>): Promise<void> {
   if (!Object.keys(sysctls).length) return;
-  await new Promise<void>((resolve, reject) => {
-    execFile('nsenter', sysctlArgs(netnsPath, ipcPath, sysctls), (err, _out, stderr) =>
-      err ? reject(new InvalidArgumentError(`cannot set the pod's sysctls: ${(stderr || err.message).trim()}`, { cause: err })) : resolve(),
-    );
+  await runCommand('nsenter', sysctlArgs(netnsPath, ipcPath, sysctls)).catch((err: unknown) => {
+    throw new InvalidArgumentError(`cannot set the pod's sysctls: ${complaint(err)}`, { cause: err });
   });
 }
 

@@ -1,18 +1,17 @@
 // The pod's /dev/shm: a size-limited tmpfs mounted on the host and bind-mounted into every
 // container of the pod (so they share POSIX shared memory).
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { InternalError } from '../errors/catalog.js';
 import { filesystemTarget, isOtherFsMount, unmountAll } from '../util/unmount.js';
+import { CommandError, runCommand } from '../util/command.js';
 
 export async function mountShm(path: string, sizeBytes: number): Promise<void> {
   await mkdir(path, { recursive: true, mode: 0o755 });
   // Already mounted (a retried run): its own file system, told by st_dev without reading mountinfo.
   if (await isOtherFsMount(path)) return;
-  const err = await new Promise<string | undefined>((resolve) =>
-    execFile('mount', ['-t', 'tmpfs', '-o', `rw,nosuid,nodev,noexec,mode=1777,size=${sizeBytes}`, 'shm', path], (e, _o, stderr) =>
-      resolve(e ? stderr.trim() || e.message : undefined),
-    ),
+  const err = await runCommand('mount', ['-t', 'tmpfs', '-o', `rw,nosuid,nodev,noexec,mode=1777,size=${sizeBytes}`, 'shm', path]).then(
+    () => undefined,
+    (e: unknown) => (e instanceof CommandError && e.stderr.trim()) || (e as Error).message,
   );
   if (err) throw new InternalError(`cannot mount the pod's /dev/shm at ${path}: ${err}`);
 }

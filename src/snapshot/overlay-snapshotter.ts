@@ -1,8 +1,6 @@
 // Root filesystems from unpacked layers: each layer is unpacked once into
 // <root>/snapshots/layers/<chainID hex> (shared by every image using it), and each container gets
 // <root>/snapshots/active/<key>/{upper,work,rootfs} mounted as overlayfs over its image's layers.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,8 +9,9 @@ import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
 import { diskUsage } from './disk-usage.js';
 import { processTempDir } from './process-temp.js';
 import type { RootfsMount, Snapshotter } from './types.js';
+import { runCommand } from '../util/command.js';
 
-const run = promisify(execFile);
+const run = runCommand;
 
 interface ActiveMeta {
   key: string;

@@ -2,16 +2,15 @@
 // resolved inside the directory without following symlinks, whiteouts become overlay whiteouts
 // (0/0 character devices, trusted.overlay.opaque), and ownership, modes (setuid/setgid after
 // chown), device nodes, hard links, xattrs and timestamps are kept. Runs as root.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
 import { tarStream as loadTar } from './tar-lazy.js';
+import { runCommand } from '../util/command.js';
 
-const run = promisify(execFile);
+const run = runCommand;
 
 export class UnsafeLayerError extends InvalidArgumentError {}
 

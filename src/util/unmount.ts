@@ -1,16 +1,20 @@
 // Unmounting what a pod pinned or mounted (namespace files, its /dev/shm) at StopPodSandbox: which
 // paths are mounted is told by statfs/stat (no read of a mountinfo that grows with every pod), and
 // they all go in one `umount`; a busy one is detached lazily, as before.
-import { execFile } from 'node:child_process';
 import { stat, statfs, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InternalError } from '../errors/catalog.js';
+import { CommandError, runCommand } from './command.js';
 
 /** statfs f_type of nsfs: a pinned namespace file is a bind mount of it. */
 export const NSFS_MAGIC = 0x6e736673;
 
+/** umount's complaint, or undefined when it succeeded. */
 function run(args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => execFile('umount', args, (err, _o, stderr) => resolve(err ? stderr.trim() || err.message : undefined)));
+  return runCommand('umount', args).then(
+    () => undefined,
+    (err: unknown) => (err instanceof CommandError && err.stderr.trim()) || (err as Error).message,
+  );
 }
 
 /** A pinned namespace file that is still mounted. */
