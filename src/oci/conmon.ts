@@ -2,10 +2,9 @@
 // file and serves the attach socket. It double-forks (no --sync) and we start it in its own session,
 // so neither conmon nor the container is ever a child of rktlet: the daemon can die at any time.
 // With systemd as PID 1 it also gets a transient scope of its own (see conmonCommand).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { OciRuntimeError } from '../errors/catalog.js';
+import { launchWithSyncPipe, type SyncPipeResult } from '../util/command.js';
 
 export interface ConmonLaunch {
   conmon: string;
@@ -87,26 +86,6 @@ export function parseSyncMessage(line: string): SyncMessage | undefined {
   }
 }
 
-function readFirstLine(stream: Readable, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const done = (v: string | undefined) => {
-      clearTimeout(timer);
-      stream.removeAllListeners('data');
-      stream.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => done(undefined), timeoutMs);
-    stream.on('data', (b: Buffer) => {
-      buf += b.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) done(buf.slice(0, nl));
-    });
-    stream.once('end', () => done(buf || undefined));
-    stream.once('error', () => done(buf || undefined));
-  });
-}
-
 /**
  * Starts conmon and waits for the container's init pid (the runtime's `create` finished).
  * conmon's first process exits at once (it double-forks); the sync pipe stays open in the
@@ -114,29 +93,22 @@ function readFirstLine(stream: Readable, timeoutMs: number): Promise<string | un
  */
 export async function launchConmon(o: ConmonLaunch, timeoutMs = 60_000): Promise<number> {
   const { cmd, args } = conmonCommand(o, systemdIsInit());
-  const child = spawn(cmd, args, {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    // conmon writes files such as `oom` into its working directory: keep them in the bundle.
-    cwd: o.bundle,
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
-    detached: true, // its own session: signals to our process group never reach it
-  });
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  child.stdout?.resume();
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', () => resolve());
-    child.once('error', (err) => reject(new OciRuntimeError(`cannot start conmon ${o.conmon}`, null, '', { cause: err })));
-  });
-  await spawned;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  const line = await readFirstLine(child.stdio[3] as Readable, timeoutMs);
-  child.unref();
-  const msg = line ? parseSyncMessage(line) : undefined;
+  let r: SyncPipeResult;
+  try {
+    r = await launchWithSyncPipe(cmd, args, {
+      // conmon writes files such as `oom` into its working directory: keep them in the bundle.
+      cwd: o.bundle,
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      syncEnv: '_OCI_SYNCPIPE',
+      timeoutMs,
+    });
+  } catch (err) {
+    throw new OciRuntimeError(`cannot start conmon ${o.conmon}`, null, '', { cause: err });
+  }
+  const msg = r.line ? parseSyncMessage(r.line) : undefined;
   if (!msg || typeof msg.data !== 'number' || msg.data <= 0) {
-    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
-    const detail = msg?.message ?? (line ? line : 'no answer from conmon');
-    throw new OciRuntimeError(`creating container ${o.id} failed: ${detail}`, code, stderr.replace(/.*oom_score_adj.*\n?/g, ''));
+    const detail = msg?.message ?? (r.line ? r.line : 'no answer from conmon');
+    throw new OciRuntimeError(`creating container ${o.id} failed: ${detail}`, r.code, r.stderr.replace(/.*oom_score_adj.*\n?/g, ''));
   }
   return msg.data;
 }

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandError, CommandHelper, runDirect, type CommandOptions, type CommandOutput } from './command.js';
+import { CommandError, CommandHelper, executeDirect, launchDirect, outputOf, type CommandOptions, type CommandOutput, type SyncPipeLaunch, type SyncPipeResult } from './command.js';
 
 type Run = (file: string, args: readonly string[], o?: CommandOptions) => Promise<CommandOutput>;
+
+const runDirect: Run = (f, a, o) => executeDirect(f, a, o).then((c) => outputOf(f, a, c));
+
+const viaHelper =
+  (h: CommandHelper): Run =>
+  (f, a, o) =>
+    h.execute(f, a, o).then((c) => outputOf(f, a, c));
 
 async function failure(p: Promise<unknown>): Promise<CommandError> {
   try {
@@ -50,10 +57,10 @@ test('direct launcher: output, input, env, cwd, exit codes, signals, missing bin
 test('python3 helper: the same answers, many calls at once, one helper process', async () => {
   const h = new CommandHelper('/usr/bin/python3');
   try {
-    await sameBehaviour((f, a, o) => h.run(f, a, o));
+    await sameBehaviour((f, a, o) => h.execute(f, a, o).then((c) => outputOf(f, a, c)));
     const pid = h.pid;
     assert.ok(pid, 'the helper is running');
-    const outs = await Promise.all(Array.from({ length: 30 }, (_, i) => h.run('sh', ['-c', `sleep 0.0${i % 10}; echo ${i}`])));
+    const outs = await Promise.all(Array.from({ length: 30 }, (_, i) => viaHelper(h)('sh', ['-c', `sleep 0.0${i % 10}; echo ${i}`])));
     assert.deepEqual(
       outs.map((o) => o.stdout),
       Array.from({ length: 30 }, (_, i) => `${i}\n`),
@@ -67,13 +74,13 @@ test('python3 helper: the same answers, many calls at once, one helper process',
 test('a helper that dies fails the calls it had taken, and the next call starts a new one', async () => {
   const h = new CommandHelper('/usr/bin/python3');
   try {
-    await h.run('true', []);
+    await viaHelper(h)('true', []);
     const first = h.pid!;
-    const taken = h.run('sleep', ['3']);
+    const taken = viaHelper(h)('sleep', ['3']);
     process.kill(first, 'SIGKILL');
     const err = await failure(taken);
     assert.equal(err.code, 'EHELPER');
-    assert.deepEqual(await h.run('echo', ['again']), { stdout: 'again\n', stderr: '' });
+    assert.deepEqual(await viaHelper(h)('echo', ['again']), { stdout: 'again\n', stderr: '' });
     assert.ok(h.pid && h.pid !== first, 'a new helper answered');
   } finally {
     h.close();
@@ -83,8 +90,8 @@ test('a helper that dies fails the calls it had taken, and the next call starts 
 test('without python3 the commands run directly', async () => {
   const h = new CommandHelper('/nonexistent/python3');
   try {
-    assert.deepEqual(await h.run('echo', ['direct']), { stdout: 'direct\n', stderr: '' });
-    assert.deepEqual(await h.run('echo', ['still']), { stdout: 'still\n', stderr: '' });
+    assert.deepEqual(await viaHelper(h)('echo', ['direct']), { stdout: 'direct\n', stderr: '' });
+    assert.deepEqual(await viaHelper(h)('echo', ['still']), { stdout: 'still\n', stderr: '' });
     assert.equal(h.pid, undefined);
   } finally {
     h.close();
@@ -93,8 +100,75 @@ test('without python3 the commands run directly', async () => {
 
 test('close lets the helper answer what it has taken', async () => {
   const h = new CommandHelper('/usr/bin/python3');
-  const taken = h.run('sh', ['-c', 'sleep 0.2; echo done']);
+  const taken = viaHelper(h)('sh', ['-c', 'sleep 0.2; echo done']);
   await new Promise((r) => setTimeout(r, 50));
   h.close();
   assert.deepEqual(await taken, { stdout: 'done\n', stderr: '' });
+});
+
+// A stand-in for conmon: reports on the sync pipe named by $SYNC, leaving a child that keeps it open.
+const REPORT = 'import os, sys; os.write(int(os.environ["SYNC"]), sys.argv[1].encode() + b"\\n")';
+const monitor = (msg: string) => ['-c', `sleep 3 & /usr/bin/python3 -c '${REPORT}' '${msg}'; echo started >&2`];
+
+async function sameLaunches(launch: (file: string, args: readonly string[], l: SyncPipeLaunch) => Promise<SyncPipeResult>): Promise<void> {
+  const l = { env: { PATH: '/usr/bin:/bin' }, syncEnv: 'SYNC', cwd: '/tmp', timeoutMs: 5000 };
+  const t0 = Date.now();
+  const ok = await launch('sh', monitor('{"data": 42}'), l);
+  assert.equal(ok.line, '{"data": 42}');
+  assert.equal(ok.code, null);
+  assert.ok(Date.now() - t0 < 2500, 'answered at the first line, not when the pipe closed');
+  // Failing before any report: no line, the exit code and what it said.
+  const bad = await launch('sh', ['-c', 'echo "no such runtime" >&2; exit 1'], l);
+  assert.deepEqual(bad, { line: undefined, code: 1, stderr: 'no such runtime\n' });
+  const silent = await launch('sh', ['-c', 'sleep 2'], { ...l, timeoutMs: 200 });
+  assert.equal(silent.line, undefined);
+  const missing = await launch('/nonexistent/conmon', [], l).then(
+    () => assert.fail('started'),
+    (e: unknown) => e,
+  );
+  assert.ok(missing instanceof CommandError && missing.code === 'ENOENT');
+}
+
+test('sync-pipe launches (conmon): the first line, or the exit code and stderr; both launchers', async () => {
+  await sameLaunches(launchDirect);
+  const h = new CommandHelper('/usr/bin/python3');
+  try {
+    await sameLaunches((f, a, l) => h.launch(f, a, l));
+  } finally {
+    h.close();
+  }
+});
+
+type Exec = (file: string, args: readonly string[], o?: CommandOptions) => Promise<import('./command.js').Completion>;
+
+async function sameExecution(exec: Exec): Promise<void> {
+  // Any exit code resolves; bytes stay bytes; each stream is capped on its own.
+  const c = await exec('sh', ['-c', 'printf "\\377\\000\\001"; head -c 100000 /dev/zero >&2; exit 7'], { maxOutputBytes: 10 });
+  assert.equal(c.code, 7);
+  assert.deepEqual(c.stdout, Buffer.from([0xff, 0x00, 0x01]));
+  assert.equal(c.stderr.length, 10);
+  assert.equal(c.timedOut, false);
+  // Abort kills it.
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const p = exec('sleep', ['5'], { signal: ac.signal });
+  setTimeout(() => ac.abort(), 100);
+  const k = await p;
+  assert.equal(k.signal, 'SIGKILL');
+  assert.equal(k.code, null);
+  assert.ok(Date.now() - t0 < 4000);
+  // Already aborted: killed at once.
+  const gone = new AbortController();
+  gone.abort();
+  assert.equal((await exec('sleep', ['5'], { signal: gone.signal })).signal, 'SIGKILL');
+}
+
+test('execute: exit codes resolve, bytes, per-stream caps, abort; both launchers', async () => {
+  await sameExecution(executeDirect);
+  const h = new CommandHelper('/usr/bin/python3');
+  try {
+    await sameExecution((f, a, o) => h.execute(f, a, o));
+  } finally {
+    h.close();
+  }
 });

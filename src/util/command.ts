@@ -1,17 +1,20 @@
-// Running a short command to completion (mount, runc start, CNI plugins, unshare…), the way
-// execFile does, through one of two launchers:
+// Starting the programs the daemon drives (mount, runc, conmon, CNI plugins, unshare…) through one
+// of two launchers:
 //   - direct: node's child_process. libuv forks the whole Node process for every child, so a
-//     launch costs time in proportion to the daemon's memory (here 2.6 ms at 50 MiB RSS, 9 ms at
-//     150 MiB, 23 ms at 450 MiB) and blocks the event loop meanwhile.
+//     launch costs time in proportion to the daemon's memory (here 2.6 ms at 50 MiB RSS, 14 ms at
+//     170 MiB) and blocks the event loop meanwhile.
 //   - helper: a small python3 process (a few MiB; CPython launches with vfork) started once, which
-//     runs each command on request over its stdin/stdout. The daemon turns it on; short-lived CLI
-//     processes keep the direct launcher, whose one fork is cheaper than starting the helper.
-// Both give the same result. Without python3 calls run directly; when the helper dies, the calls it
-// had taken fail (they may have run: running them again could do a step twice) and the next call
-// starts a new helper.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+//     launches each program on request over its stdin/stdout (1.5 ms, 0.2 ms of daemon CPU). The
+//     daemon turns it on; short-lived CLI processes keep the direct launcher, whose one fork is
+//     cheaper than starting the helper.
+// Both give the same results. Without python3 everything runs directly; when the helper dies, the
+// launches it had taken fail (they may have run: running them again could do a step twice) and
+// the next one starts a new helper.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { HELPER_PY } from './command-helper-py.js';
 
 export interface CommandOptions {
   /** Bytes for the command's stdin (closed after). Without it stdin is empty. */
@@ -19,8 +22,23 @@ export interface CommandOptions {
   /** The whole environment (default: the daemon's). */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Kills the command (SIGKILL) after this long; 0: no limit. */
+  /** Kills the command (SIGKILL) after this long; 0 or unset: no limit. */
   timeoutMs?: number;
+  /** Kills the command (SIGKILL) when aborted. */
+  signal?: AbortSignal;
+  /** Keeps at most this many bytes of each of stdout and stderr (the rest is read and dropped). */
+  maxOutputBytes?: number;
+}
+
+/** How a command ended; `execute` resolves with it whatever the exit code. */
+export interface Completion {
+  /** The exit code; null when a signal ended it. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** Killed for its timeout. */
+  timedOut: boolean;
 }
 
 export interface CommandOutput {
@@ -44,80 +62,28 @@ export class CommandError extends Error {
   }
 }
 
+/** Starting a monitor (conmon) that reports on a sync pipe and daemonizes. */
+export interface SyncPipeLaunch {
+  /** The whole environment; `syncEnv` is added, naming the pipe's fd. */
+  env: Record<string, string>;
+  /** The variable that tells the command its sync pipe's fd (conmon: _OCI_SYNCPIPE). */
+  syncEnv: string;
+  cwd?: string;
+  /** How long to wait for the first line. */
+  timeoutMs: number;
+}
+
+export interface SyncPipeResult {
+  /** The first line written on the sync pipe; undefined when none came in time. */
+  line: string | undefined;
+  /** The first process's exit code, when no line came and it exited within a second. */
+  code: number | null;
+  /** What the first process wrote to stderr. */
+  stderr: string;
+}
+
 function describe(file: string, args: readonly string[]): string {
   return [file, ...args].join(' ');
-}
-
-/** Runs a command with node's child_process. */
-export function runDirect(file: string, args: readonly string[], o: CommandOptions = {}): Promise<CommandOutput> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      { env: o.env, cwd: o.cwd, timeout: o.timeoutMs ?? 0, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { code?: number | string; signal?: NodeJS.Signals | null; killed?: boolean };
-        // A command that could not start has the errno as its code and says so in its message.
-        const message = typeof e.code === 'string' ? e.message : `Command failed: ${describe(file, args)}\n${stderr}`;
-        reject(new CommandError(message, e.code ?? null, e.signal ?? null, stdout, stderr, e.killed ?? false));
-      },
-    );
-    // A command that exits without reading its stdin makes writing it fail (EPIPE): no matter.
-    child.stdin?.on('error', () => undefined);
-    if (o.input === undefined) child.stdin?.end();
-    else child.stdin?.end(o.input);
-  });
-}
-
-// The helper: one JSON request per line in, one JSON reply per line out, a thread per request.
-// The reply carries the exit code (negative: killed by that signal) or the errno of a failed start.
-const HELPER_PY = String.raw`
-import base64, json, os, subprocess, sys, threading
-lock = threading.Lock()
-def reply(o):
-    data = (json.dumps(o) + "\n").encode()
-    with lock:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-def b64(b):
-    return base64.b64encode(b or b"").decode()
-def run(r):
-    try:
-        p = subprocess.run(r["argv"], input=base64.b64decode(r["input"]), capture_output=True,
-                           env=r.get("env"), cwd=r.get("cwd"), timeout=r.get("timeout"))
-        reply({"id": r["id"], "code": p.returncode, "stdout": b64(p.stdout), "stderr": b64(p.stderr)})
-    except subprocess.TimeoutExpired as e:
-        reply({"id": r["id"], "timeout": True, "stdout": b64(e.stdout), "stderr": b64(e.stderr)})
-    except OSError as e:
-        reply({"id": r["id"], "errno": e.errno, "error": e.strerror or str(e)})
-    except Exception as e:
-        reply({"id": r["id"], "errno": 0, "error": str(e)})
-threads = []
-for line in sys.stdin.buffer:
-    t = threading.Thread(target=run, args=(json.loads(line),))
-    t.start()
-    threads = [x for x in threads if x.is_alive()] + [t]
-for t in threads:
-    t.join()
-`;
-
-interface Reply {
-  id: number;
-  code?: number;
-  stdout?: string;
-  stderr?: string;
-  timeout?: boolean;
-  errno?: number;
-  error?: string;
-}
-
-interface Pending {
-  file: string;
-  args: readonly string[];
-  o: CommandOptions;
-  resolve: (v: CommandOutput) => void;
-  reject: (e: unknown) => void;
 }
 
 function errnoName(n: number): string {
@@ -130,7 +96,121 @@ function signalName(n: number): NodeJS.Signals | null {
   return null;
 }
 
-/** The python3 helper and the calls waiting for its replies. */
+/** Keeps the first `max` bytes of a stream and drops the rest. */
+class Capped {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+  push(b: Buffer): void {
+    if (this.size >= this.max) return;
+    const take = b.subarray(0, this.max - this.size);
+    this.chunks.push(take);
+    this.size += take.length;
+  }
+  get value(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** Runs a command with node's child_process to its end (stdio closed). */
+export function executeDirect(file: string, args: readonly string[], o: CommandOptions = {}): Promise<Completion> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: o.env, cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = new Capped(o.maxOutputBytes ?? Infinity);
+    const err = new Capped(o.maxOutputBytes ?? Infinity);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    let timedOut = false;
+    const kill = (): void => void child.kill('SIGKILL');
+    const timer = o.timeoutMs ? setTimeout(() => ((timedOut = true), kill()), o.timeoutMs) : undefined;
+    o.signal?.addEventListener('abort', kill, { once: true });
+    const finish = (): void => {
+      if (timer) clearTimeout(timer);
+      o.signal?.removeEventListener('abort', kill);
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      finish();
+      reject(new CommandError(e.message, e.code ?? null, null, '', ''));
+    });
+    child.once('close', (code, signal) => {
+      finish();
+      resolve({ code, signal, stdout: out.value, stderr: err.value, timedOut });
+    });
+    // A command that exits without reading its stdin makes writing it fail (EPIPE): no matter.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(o.input ?? '');
+    if (o.signal?.aborted) kill();
+  });
+}
+
+function readFirstLine(stream: Readable, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (v: string | undefined) => {
+      clearTimeout(timer);
+      stream.removeAllListeners('data');
+      stream.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    stream.on('data', (b: Buffer) => {
+      buf += b.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(buf.slice(0, nl));
+    });
+    stream.once('end', () => done(buf || undefined));
+    stream.once('error', () => done(buf || undefined));
+  });
+}
+
+/**
+ * Starts a command in its own session with a sync pipe at fd 3 and waits for its first line. The
+ * command's first process may exit (it double-forks) while its child keeps the pipe open: our end
+ * is closed after the first line.
+ */
+export async function launchDirect(file: string, args: readonly string[], o: SyncPipeLaunch): Promise<SyncPipeResult> {
+  const child = spawn(file, args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    cwd: o.cwd,
+    env: { ...o.env, [o.syncEnv]: '3' },
+    detached: true, // its own session: signals to our process group never reach it
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdout?.resume();
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', (err: NodeJS.ErrnoException) => reject(new CommandError(err.message, err.code ?? null, null, '', '')));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const line = await readFirstLine(child.stdio[3] as Readable, o.timeoutMs);
+  child.unref();
+  const code = line ? null : await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+  return { line, code, stderr };
+}
+
+interface Reply {
+  id: number;
+  code?: number | null;
+  stdout?: string;
+  stderr?: string;
+  timeout?: boolean;
+  line?: string;
+  errno?: number;
+  error?: string;
+}
+
+interface Pending {
+  file: string;
+  args: readonly string[];
+  /** A sync-pipe launch, else a run to completion with these options. */
+  launch?: SyncPipeLaunch;
+  o: CommandOptions;
+  settle: (r: Reply) => void;
+  reject: (e: unknown) => void;
+}
+
+/** The python3 helper and the launches waiting for its replies. */
 export class CommandHelper {
   private child: ChildProcess | undefined;
   private nextId = 1;
@@ -139,20 +219,51 @@ export class CommandHelper {
 
   constructor(private readonly python = 'python3') {}
 
-  /** Runs a command through the helper (direct when the helper cannot be used). */
-  run(file: string, args: readonly string[], o: CommandOptions = {}): Promise<CommandOutput> {
+  /** Runs a command to its end through the helper (directly when the helper cannot be used). */
+  execute(file: string, args: readonly string[], o: CommandOptions = {}): Promise<Completion> {
     const child = this.ensure();
-    if (!child?.stdin?.writable) return runDirect(file, args, o);
+    if (!child?.stdin?.writable) return executeDirect(file, args, o);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { file, args, o, resolve, reject });
+      const kill = (): void => void child.stdin?.write(JSON.stringify({ kill: id }) + '\n');
+      o.signal?.addEventListener('abort', kill, { once: true });
+      const settle = (r: Reply): void => {
+        o.signal?.removeEventListener('abort', kill);
+        if (r.errno !== undefined) return reject(new CommandError(`spawn ${file} ${errnoName(r.errno)}: ${r.error ?? ''}`, errnoName(r.errno), null, '', ''));
+        const code = r.code ?? null;
+        resolve({
+          code: code !== null && code < 0 ? null : code,
+          signal: code !== null && code < 0 ? signalName(-code) : null,
+          stdout: Buffer.from(r.stdout ?? '', 'base64'),
+          stderr: Buffer.from(r.stderr ?? '', 'base64'),
+          timedOut: r.timeout === true,
+        });
+      };
+      this.pending.set(id, { file, args, o, settle, reject });
       const input = o.input === undefined ? '' : Buffer.from(o.input).toString('base64');
-      const req = { id, argv: [file, ...args], input, env: o.env, cwd: o.cwd, timeout: o.timeoutMs ? o.timeoutMs / 1000 : undefined };
+      const timeout = o.timeoutMs ? o.timeoutMs / 1000 : undefined;
+      const req = { id, argv: [file, ...args], input, env: o.env, cwd: o.cwd, timeout, cap: o.maxOutputBytes, killable: o.signal !== undefined };
       child.stdin!.write(JSON.stringify(req) + '\n');
+      if (o.signal?.aborted) kill();
     });
   }
 
-  /** Stops taking calls; the helper finishes those it has, answers them and exits. */
+  /** Starts a sync-pipe command through the helper (directly when the helper cannot be used). */
+  launch(file: string, args: readonly string[], l: SyncPipeLaunch): Promise<SyncPipeResult> {
+    const child = this.ensure();
+    if (!child?.stdin?.writable) return launchDirect(file, args, l);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const settle = (r: Reply): void => {
+        if (r.errno !== undefined) return reject(new CommandError(`spawn ${file} ${errnoName(r.errno)}: ${r.error ?? ''}`, errnoName(r.errno), null, '', ''));
+        resolve({ line: r.line || undefined, code: r.code ?? null, stderr: Buffer.from(r.stderr ?? '', 'base64').toString() });
+      };
+      this.pending.set(id, { file, args, launch: l, o: {}, settle, reject });
+      child.stdin!.write(JSON.stringify({ id, argv: [file, ...args], env: l.env, syncEnv: l.syncEnv, cwd: l.cwd, timeout: l.timeoutMs / 1000 }) + '\n');
+    });
+  }
+
+  /** Stops taking launches; the helper finishes those it has, answers them and exits. */
   close(): void {
     this.broken = true;
     this.child?.stdin?.end();
@@ -170,12 +281,12 @@ export class CommandHelper {
     this.child = child;
     child.once('error', () => this.lost(child, true));
     child.once('close', () => this.lost(child, false));
-    child.stdin?.on('error', () => undefined); // EPIPE when it died: 'close' settles the calls
-    createInterface({ input: child.stdout! }).on('line', (l) => this.settle(l));
+    child.stdin?.on('error', () => undefined); // EPIPE when it died: 'close' settles the launches
+    createInterface({ input: child.stdout! }).on('line', (l) => this.reply(l));
     return child;
   }
 
-  private settle(line: string): void {
+  private reply(line: string): void {
     let r: Reply;
     try {
       r = JSON.parse(line) as Reply;
@@ -185,27 +296,12 @@ export class CommandHelper {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
-    const text = (b?: string) => Buffer.from(b ?? '', 'base64').toString('utf8');
-    const stdout = text(r.stdout);
-    const stderr = text(r.stderr);
-    const what = describe(p.file, p.args);
-    if (r.errno !== undefined) {
-      const code = errnoName(r.errno);
-      p.reject(new CommandError(`spawn ${p.file} ${code}: ${r.error ?? ''}`, code, null, '', ''));
-    } else if (r.timeout) {
-      p.reject(new CommandError(`Command failed: ${what}\n${stderr}`, null, 'SIGKILL', stdout, stderr, true));
-    } else if (r.code === 0) {
-      p.resolve({ stdout, stderr });
-    } else if ((r.code ?? 0) < 0) {
-      p.reject(new CommandError(`Command failed: ${what}\n${stderr}`, null, signalName(-(r.code ?? 0)), stdout, stderr));
-    } else {
-      p.reject(new CommandError(`Command failed: ${what}\n${stderr}`, r.code ?? null, null, stdout, stderr));
-    }
+    p.settle(r);
   }
 
   /**
    * The helper could not start (nothing it was given ran: run it directly, and keep doing so) or
-   * went away (what it had not answered fails; the next call starts another).
+   * went away (what it had not answered fails; the next launch starts another).
    */
   private lost(child: ChildProcess, cannotStart: boolean): void {
     if (this.child === child) this.child = undefined;
@@ -213,15 +309,27 @@ export class CommandHelper {
     const waiting = [...this.pending.values()];
     this.pending.clear();
     for (const p of waiting) {
-      if (cannotStart) runDirect(p.file, p.args, p.o).then(p.resolve, p.reject);
-      else p.reject(new CommandError(`${describe(p.file, p.args)}: the command helper exited before it answered`, 'EHELPER', null, '', ''));
+      if (cannotStart) {
+        const direct: Promise<unknown> = p.launch ? launchDirect(p.file, p.args, p.launch) : executeDirect(p.file, p.args, p.o);
+        direct.then((v) => p.settle(p.launch ? toLaunchReply(v as SyncPipeResult) : toRunReply(v as Completion)), p.reject);
+      } else p.reject(new CommandError(`${describe(p.file, p.args)}: the command helper exited before it answered`, 'EHELPER', null, '', ''));
     }
   }
 }
 
+// A direct result in the helper's reply shape, for calls the helper took but never started.
+function toRunReply(c: Completion): Reply {
+  const code = c.signal ? -(osConstants.signals[c.signal] ?? 0) : c.code;
+  return { id: 0, code, stdout: c.stdout.toString('base64'), stderr: c.stderr.toString('base64'), timeout: c.timedOut };
+}
+
+function toLaunchReply(r: SyncPipeResult): Reply {
+  return { id: 0, line: r.line, code: r.code, stderr: Buffer.from(r.stderr).toString('base64') };
+}
+
 let helper: CommandHelper | undefined;
 
-/** Routes runCommand through a python3 helper (the daemon) or not (the CLI, the default). */
+/** Routes launches through a python3 helper (the daemon) or not (the CLI, the default). */
 export function useCommandHelper(on: boolean, python = 'python3'): void {
   if (!on) {
     helper?.close();
@@ -229,7 +337,25 @@ export function useCommandHelper(on: boolean, python = 'python3'): void {
   } else helper ??= new CommandHelper(python);
 }
 
-/** Runs a command to completion; rejects with CommandError unless it exits 0. */
-export function runCommand(file: string, args: readonly string[], o: CommandOptions = {}): Promise<CommandOutput> {
-  return helper ? helper.run(file, args, o) : runDirect(file, args, o);
+/** Runs a command to its end; resolves whatever its exit code, rejects when it could not start. */
+export function execute(file: string, args: readonly string[], o: CommandOptions = {}): Promise<Completion> {
+  return helper ? helper.execute(file, args, o) : executeDirect(file, args, o);
+}
+
+/** A completion as execFile gives it: output as text, CommandError unless it exited 0. */
+export function outputOf(file: string, args: readonly string[], c: Completion): CommandOutput {
+  const stdout = c.stdout.toString();
+  const stderr = c.stderr.toString();
+  if (c.code === 0 && !c.timedOut) return { stdout, stderr };
+  throw new CommandError(`Command failed: ${describe(file, args)}\n${stderr}`, c.code, c.signal, stdout, stderr, c.timedOut);
+}
+
+/** Runs a command to completion (execFile's way) through the current launcher. */
+export async function runCommand(file: string, args: readonly string[], o: CommandOptions = {}): Promise<CommandOutput> {
+  return outputOf(file, args, await execute(file, args, o));
+}
+
+/** Starts a command that reports on a sync pipe and daemonizes (conmon), through the helper when on. */
+export function launchWithSyncPipe(file: string, args: readonly string[], l: SyncPipeLaunch): Promise<SyncPipeResult> {
+  return helper ? helper.launch(file, args, l) : launchDirect(file, args, l);
 }
