@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { HELPER_PY } from './command-helper-py.js';
 
 export interface CommandOptions {
@@ -277,7 +277,11 @@ export class CommandHelper {
   private ensure(): ChildProcess | undefined {
     if (this.broken) return undefined;
     if (this.child) return this.child;
-    const child = spawn(this.python, ['-I', '-u', '-c', HELPER_PY], { stdio: ['pipe', 'pipe', 'ignore'] });
+    // The script comes on fd 3, so `ps` shows a short command line that names the helper.
+    const child = spawn(this.python, ['-I', '-u', '-c', 'exec(open(3).read())', 'rktlet-command-helper'], { stdio: ['pipe', 'pipe', 'ignore', 'pipe'] });
+    const script = child.stdio[3] as Writable | null;
+    script?.on('error', () => undefined);
+    script?.end(HELPER_PY);
     this.child = child;
     child.once('error', () => this.lost(child, true));
     child.once('close', () => this.lost(child, false));
