@@ -83,10 +83,14 @@ export function hostPidNs(): string {
  * the runtime's private directory (shims get the containerd socket, conmon the bundle and logs).
  */
 export function helperProcesses(all: readonly ProcInfo[], privateDir: string, daemonPid: number, hostNs: string): ProcInfo[] {
-  const prefix = privateDir.endsWith('/') ? privateDir : `${privateDir}/`;
-  return all.filter(
-    (p) => p.pid !== daemonPid && p.pidNs === hostNs && p.cmdline.some((arg) => arg === privateDir || arg.includes(prefix)),
-  );
+  const names = namesDir(privateDir);
+  return all.filter((p) => p.pid !== daemonPid && p.pidNs === hostNs && names(p));
+}
+
+/** Whether a process's command line names the directory or a path under it. */
+function namesDir(dir: string): (p: ProcInfo) => boolean {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return (p) => p.cmdline.some((arg) => arg === dir || arg.includes(prefix));
 }
 
 /**
@@ -94,8 +98,8 @@ export function helperProcesses(all: readonly ProcInfo[], privateDir: string, da
  * counted as part of the daemon. Per-pod helpers (naming the private dir) are counted apart.
  */
 export function daemonChildren(all: readonly ProcInfo[], privateDir: string, daemonPid: number): ProcInfo[] {
-  const prefix = privateDir.endsWith('/') ? privateDir : `${privateDir}/`;
-  return all.filter((p) => p.ppid === daemonPid && !p.cmdline.some((arg) => arg === privateDir || arg.includes(prefix)));
+  const names = namesDir(privateDir);
+  return all.filter((p) => p.ppid === daemonPid && !names(p));
 }
 
 export interface MemoryTotal {

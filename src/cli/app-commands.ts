@@ -114,7 +114,7 @@ export function registerAppCommands(program: Command): void {
     .action(async (podRef: string, _o: unknown, cmd: Command) => {
       await withEngine(cmd, async (ctx) => {
         const pod = findPod(ctx, podRef);
-        process.stdout.write(formatTable(appRows(ctx.engine.containers.store.list().filter((r) => r.meta.podId === pod.id))));
+        process.stdout.write(formatTable(appRows(ctx.engine.containers.ofPod(pod.id))));
       });
     });
 

@@ -54,7 +54,7 @@ export function findPod(ctx: CallContext, ref: string): PodRecord {
 /** A container of the pod by ID, unique ID prefix or name (the newest attempt). */
 export function findApp(ctx: CallContext, pod: PodRecord, ref: string | undefined): ContainerRecord {
   if (!ref) throw new InvalidArgumentError('--app NAME|ID is required');
-  const mine = ctx.engine.containers.store.list().filter((r) => r.meta.podId === pod.id);
+  const mine = ctx.engine.containers.ofPod(pod.id);
   const byId = mine.filter((r) => r.meta.id.startsWith(ref));
   if (byId.length === 1) return byId[0]!;
   const byName = mine.filter((r) => r.meta.name === ref).sort((a, b) => b.meta.attempt - a.meta.attempt);

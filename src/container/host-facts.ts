@@ -5,9 +5,7 @@ import { access, readdir, readFile, realpath, stat, lstat } from 'node:fs/promis
 import { join } from 'node:path';
 import { InvalidArgumentError, isErrno, OciRuntimeError } from '../errors/catalog.js';
 import { normalizePermissions, type HostDevice } from '../oci/spec/devices.js';
-import { runCommand } from '../util/command.js';
-
-const run = runCommand;
+import { complaintOf, runCommand } from '../util/command.js';
 
 export function deviceNumbers(rdev: number): { major: number; minor: number } {
   // glibc's gnu_dev_major/minor over the 64-bit dev_t.
@@ -148,9 +146,9 @@ export async function ensurePropagation(hostPath: string, need: 'shared' | 'slav
   const slave = m?.optional.some((o) => o.startsWith('master:')) ?? false;
   if (shared || (need === 'slave' && slave)) return;
   try {
-    if (m?.mountPoint !== real) await run('mount', ['--rbind', real, real]);
-    await run('mount', ['--make-rshared', real]);
+    if (m?.mountPoint !== real) await runCommand('mount', ['--rbind', real, real]);
+    await runCommand('mount', ['--make-rshared', real]);
   } catch (err) {
-    throw new OciRuntimeError(`cannot make ${real} a shared mount`, null, (err as { stderr?: string }).stderr ?? '', { cause: err });
+    throw new OciRuntimeError(`cannot make ${real} a shared mount`, null, complaintOf(err), { cause: err });
   }
 }

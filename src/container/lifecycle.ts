@@ -84,12 +84,12 @@ export async function removeContainer(svc: ContainerService, idOrPrefix: string)
 
 /** StopPodSandbox: every container of the pod, in parallel, with the given grace period. */
 export async function stopPodContainers(svc: ContainerService, podId: string, timeoutSec = 0): Promise<void> {
-  const ids = svc.store.list().filter((r) => r.meta.podId === podId).map((r) => r.meta.id);
+  const ids = svc.ofPod(podId).map((r) => r.meta.id);
   await Promise.all(ids.map((id) => stopContainer(svc, id, timeoutSec)));
 }
 
 /** RemovePodSandbox: every container of the pod. */
 export async function removePodContainers(svc: ContainerService, podId: string): Promise<void> {
-  const ids = svc.store.list().filter((r) => r.meta.podId === podId).map((r) => r.meta.id);
+  const ids = svc.ofPod(podId).map((r) => r.meta.id);
   for (const id of ids) await removeContainer(svc, id);
 }

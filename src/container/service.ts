@@ -254,6 +254,11 @@ export class ContainerService {
     return r;
   }
 
+  /** The pod's containers. */
+  ofPod(podId: string): ContainerRecord[] {
+    return this.store.list().filter((r) => r.meta.podId === podId);
+  }
+
   get(id: string): ContainerRecord {
     const r = this.store.find(id);
     if (!r) throw new NotFoundError(`container "${id}" not found`);

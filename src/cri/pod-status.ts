@@ -10,11 +10,10 @@ import { podVerboseInfo, toPodSandboxStatus } from './pod-convert.js';
 export async function podSandboxStatus(ctx: CallContext, req: RuntimeReq<'PodSandboxStatus'>): Promise<RuntimeRes<'PodSandboxStatus'>> {
   const rec = await ctx.engine.pods.status(req.pod_sandbox_id);
   const timestamp = nowNs().toString();
-  const containers = ctx.engine.containers.store.list().filter((r) => r.meta.podId === rec.id);
   return {
     status: toPodSandboxStatus(rec),
     info: req.verbose ? podVerboseInfo(rec) : {},
-    containers_statuses: containers.map(criContainerStatus),
+    containers_statuses: ctx.engine.containers.ofPod(rec.id).map(criContainerStatus),
     timestamp,
   };
 }

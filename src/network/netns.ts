@@ -5,16 +5,13 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../errors/catalog.js';
 import { namespaceTarget, unmountAll } from '../util/unmount.js';
-import { CommandError, runCommand } from '../util/command.js';
+import { complaintOf, runCommand } from '../util/command.js';
 
-function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return runCommand(cmd, args).then(
-    ({ stderr }) => ({ code: 0, stderr }),
-    (err: unknown) => {
-      const code = err instanceof CommandError && typeof err.code === 'number' ? err.code : 1;
-      return { code, stderr: (err instanceof CommandError && err.stderr) || (err as Error).message };
-    },
-  );
+/** Runs a command; a failure becomes an InternalError saying `what` and the command's complaint. */
+async function run(cmd: string, args: string[], what: string): Promise<void> {
+  await runCommand(cmd, args).catch((err: unknown) => {
+    throw new InternalError(`${what}: ${complaintOf(err)}`, { cause: err });
+  });
 }
 
 /** Mount points from /proc/self/mountinfo (field 5), octal escapes decoded (pure). */
@@ -47,11 +44,9 @@ export function prepareDir(dir: string): Promise<void> {
 async function doPrepareDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   if (!(await isMountPoint(dir))) {
-    const b = await run('mount', ['--bind', dir, dir]);
-    if (b.code !== 0) throw new InternalError(`cannot bind-mount ${dir}: ${b.stderr.trim()}`);
+    await run('mount', ['--bind', dir, dir], `cannot bind-mount ${dir}`);
   }
-  const p = await run('mount', ['--make-private', dir]);
-  if (p.code !== 0) throw new InternalError(`cannot make ${dir} a private mount: ${p.stderr.trim()}`);
+  await run('mount', ['--make-private', dir], `cannot make ${dir} a private mount`);
 }
 
 /** Creates a new network namespace pinned at <dir>/<name>; returns its path. */
@@ -60,10 +55,11 @@ export async function createNetns(dir: string, name: string): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, '', { mode: 0o644, flag: 'wx' });
   // lo comes up inside the new namespace in the same spawn (no loopback plugin to run at ADD and DEL).
-  const r = await run('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
-  if (r.code !== 0) {
+  try {
+    await run('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up'], `cannot create network namespace ${path}`);
+  } catch (err) {
     await rm(path, { force: true });
-    throw new InternalError(`cannot create network namespace ${path}: ${r.stderr.trim()}`);
+    throw err;
   }
   return path;
 }

@@ -1,9 +1,9 @@
 // ExecSync: `<runtime> exec` of a command in a running container's namespaces and cgroup, with the
 // container's own process settings (user, env, capabilities: the runtime reads them from the
-// bundle), a deadline and capped output. Short-lived, so it is our child: nothing to survive.
-// Latency matters (probes run it every few seconds per container): one launch (through the daemon's
-// command helper, util/command.ts), and no trip through the libuv thread pool on the way (the pid file is a few bytes: read and removed synchronously,
-// so a pool busy with other work does not delay the answer).
+// bundle), a deadline and capped output. Short-lived: it need not survive the daemon.
+// Latency matters (probes run it every few seconds per container): one launch (through the
+// daemon's command helper, util/command.ts), and no trip through the libuv thread pool on the way
+// (the pid file is a few bytes: read and removed synchronously, so a busy pool does not delay it).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';

@@ -16,7 +16,7 @@
 // kill() of a container that is no longer running and delete() of an unknown one succeed
 // (idempotent); every other failure is an OciRuntimeError carrying the runtime's stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CommandError, runCommand } from '../util/command.js';
+import { CommandError, complaintOf, runCommand } from '../util/command.js';
 import { mkdir, writeFile, rm, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -111,7 +111,7 @@ export class RuncRuntime implements OciRuntime {
       return await runCommand(bin, [...this.globalArgs(), ...args], { input, timeoutMs: 120_000 });
     } catch (err) {
       const code = err instanceof CommandError && typeof err.code === 'number' ? err.code : null;
-      throw new OciRuntimeError(`${this.name} ${args[0]} failed`, code, (err instanceof CommandError && err.stderr) || (err as Error).message, { cause: err });
+      throw new OciRuntimeError(`${this.name} ${args[0]} failed`, code, complaintOf(err), { cause: err });
     }
   }
 

@@ -8,12 +8,7 @@ import { join } from 'node:path';
 import { InternalError, InvalidArgumentError } from '../errors/catalog.js';
 import { prepareDir } from '../network/netns.js';
 import { isNamespaceMount, namespaceTarget, unmountAll, type UnmountTarget } from '../util/unmount.js';
-import { CommandError, runCommand } from '../util/command.js';
-
-/** What a failed command said (its stderr, else the error). */
-function complaint(err: unknown): string {
-  return ((err instanceof CommandError && err.stderr) || (err as Error).message).trim();
-}
+import { complaintOf, runCommand } from '../util/command.js';
 
 export interface PinnedNamespaces {
   /** '' when the pod uses the host's IPC namespace. */
@@ -52,7 +47,7 @@ export async function pinNamespaces(dir: string, podId: string, want: PinRequest
     // unshare bind-mounts the new namespace over an existing file.
     for (const f of files) await writeFile(f, '', { mode: 0o644, flag: 'wx' });
     await runCommand('unshare', unshareArgs(paths, want.hostname)).catch((err: unknown) => {
-      throw new InternalError(`cannot create the pod's IPC/UTS namespaces: ${complaint(err)}`, { cause: err });
+      throw new InternalError(`cannot create the pod's IPC/UTS namespaces: ${complaintOf(err)}`, { cause: err });
     });
   } catch (err) {
     await unpinNamespaces(paths).catch(() => undefined);
@@ -81,7 +76,7 @@ export function sysctlArgs(netnsPath: string, ipcPath: string, sysctls: Record<s
 export async function applySysctls(netnsPath: string, ipcPath: string, sysctls: Record<string, string>): Promise<void> {
   if (!Object.keys(sysctls).length) return;
   await runCommand('nsenter', sysctlArgs(netnsPath, ipcPath, sysctls)).catch((err: unknown) => {
-    throw new InvalidArgumentError(`cannot set the pod's sysctls: ${complaint(err)}`, { cause: err });
+    throw new InvalidArgumentError(`cannot set the pod's sysctls: ${complaintOf(err)}`, { cause: err });
   });
 }
 

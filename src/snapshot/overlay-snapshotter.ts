@@ -9,9 +9,7 @@ import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
 import { diskUsage } from './disk-usage.js';
 import { processTempDir } from './process-temp.js';
 import type { RootfsMount, Snapshotter } from './types.js';
-import { runCommand } from '../util/command.js';
-
-const run = runCommand;
+import { complaintOf, runCommand } from '../util/command.js';
 
 interface ActiveMeta {
   key: string;
@@ -199,10 +197,9 @@ export class OverlaySnapshotter implements Snapshotter {
     const opts = `lowerdir=${lowers.join(':')},upperdir=${m.upperDir},workdir=${m.workDir}`;
     if (opts.length > 4000) throw new FailedPreconditionError(`image has too many layers to mount (${m.lowerDirs.length})`);
     try {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, m.target], { cwd: this.layersDir });
+      await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts, m.target], { cwd: this.layersDir });
     } catch (err) {
-      const stderr = (err as { stderr?: string }).stderr ?? '';
-      throw new InternalError(`mounting the overlay root filesystem of ${key} failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
+      throw new InternalError(`mounting the overlay root filesystem of ${key} failed: ${complaintOf(err)}`, { cause: err });
     }
     return m;
   }
@@ -212,11 +209,11 @@ export class OverlaySnapshotter implements Snapshotter {
     const target = join(this.activePath(key), 'rootfs');
     if (!(await mountPoints()).has(target)) return;
     try {
-      await run('umount', [target]);
+      await runCommand('umount', [target]);
     } catch (err) {
       // Busy (a process still inside): detach lazily so removal can go on.
-      await run('umount', ['-l', target]).catch(() => {
-        throw new InternalError(`unmounting ${target} failed: ${(err as { stderr?: string }).stderr ?? ''}`, { cause: err });
+      await runCommand('umount', ['-l', target]).catch(() => {
+        throw new InternalError(`unmounting ${target} failed: ${complaintOf(err)}`, { cause: err });
       });
     }
   }

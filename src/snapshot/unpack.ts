@@ -8,9 +8,7 @@ import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
 import { tarStream as loadTar } from './tar-lazy.js';
-import { runCommand } from '../util/command.js';
-
-const run = runCommand;
+import { complaintOf, runCommand } from '../util/command.js';
 
 export class UnsafeLayerError extends InvalidArgumentError {}
 
@@ -46,7 +44,7 @@ export interface UnpackOptions {
 
 let setfattrChecked: Promise<boolean> | undefined;
 export function hasSetfattr(): Promise<boolean> {
-  setfattrChecked ??= run('setfattr', ['--version']).then(
+  setfattrChecked ??= runCommand('setfattr', ['--version']).then(
     () => true,
     () => false,
   );
@@ -55,20 +53,18 @@ export function hasSetfattr(): Promise<boolean> {
 
 async function setXattr(path: string, name: string, value: Buffer): Promise<void> {
   try {
-    await run('setfattr', ['-h', '-n', name, '-v', '0x' + value.toString('hex'), path]);
+    await runCommand('setfattr', ['-h', '-n', name, '-v', '0x' + value.toString('hex'), path]);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) throw new FailedPreconditionError(`setting xattr ${name} needs setfattr (Debian package attr), which is not installed`);
-    const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new InternalError(`setting xattr ${name} on a layer file failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
+    throw new InternalError(`setting xattr ${name} on a layer file failed: ${complaintOf(err)}`, { cause: err });
   }
 }
 
 async function mknod(args: string[]): Promise<void> {
   try {
-    await run('mknod', args);
+    await runCommand('mknod', args);
   } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new InternalError(`mknod ${args.join(' ')} failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
+    throw new InternalError(`mknod ${args.join(' ')} failed: ${complaintOf(err)}`, { cause: err });
   }
 }
 

@@ -1,8 +1,15 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandError, CommandHelper, executeDirect, launchDirect, outputOf, type CommandOptions, type CommandOutput, type SyncPipeLaunch, type SyncPipeResult } from './command.js';
 
 type Run = (file: string, args: readonly string[], o?: CommandOptions) => Promise<CommandOutput>;
+
+/** A helper closed when the test ends. */
+function helperFor(t: TestContext, python: string): CommandHelper {
+  const h = new CommandHelper(python);
+  t.after(() => h.close());
+  return h;
+}
 
 const runDirect: Run = (f, a, o) => executeDirect(f, a, o).then((c) => outputOf(f, a, c));
 
@@ -54,48 +61,36 @@ test('direct launcher: output, input, env, cwd, exit codes, signals, missing bin
   await sameBehaviour(runDirect);
 });
 
-test('python3 helper: the same answers, many calls at once, one helper process', async () => {
-  const h = new CommandHelper('/usr/bin/python3');
-  try {
-    await sameBehaviour((f, a, o) => h.execute(f, a, o).then((c) => outputOf(f, a, c)));
-    const pid = h.pid;
-    assert.ok(pid, 'the helper is running');
-    const outs = await Promise.all(Array.from({ length: 30 }, (_, i) => viaHelper(h)('sh', ['-c', `sleep 0.0${i % 10}; echo ${i}`])));
-    assert.deepEqual(
-      outs.map((o) => o.stdout),
-      Array.from({ length: 30 }, (_, i) => `${i}\n`),
-    );
-    assert.equal(h.pid, pid, 'the same helper ran them all');
-  } finally {
-    h.close();
-  }
+test('python3 helper: the same answers, many calls at once, one helper process', async (t) => {
+  const h = helperFor(t, '/usr/bin/python3');
+  await sameBehaviour(viaHelper(h));
+  const pid = h.pid;
+  assert.ok(pid, 'the helper is running');
+  const outs = await Promise.all(Array.from({ length: 30 }, (_, i) => viaHelper(h)('sh', ['-c', `sleep 0.0${i % 10}; echo ${i}`])));
+  assert.deepEqual(
+    outs.map((o) => o.stdout),
+    Array.from({ length: 30 }, (_, i) => `${i}\n`),
+  );
+  assert.equal(h.pid, pid, 'the same helper ran them all');
 });
 
-test('a helper that dies fails the calls it had taken, and the next call starts a new one', async () => {
-  const h = new CommandHelper('/usr/bin/python3');
-  try {
-    await viaHelper(h)('true', []);
-    const first = h.pid!;
-    const taken = viaHelper(h)('sleep', ['3']);
-    process.kill(first, 'SIGKILL');
-    const err = await failure(taken);
-    assert.equal(err.code, 'EHELPER');
-    assert.deepEqual(await viaHelper(h)('echo', ['again']), { stdout: 'again\n', stderr: '' });
-    assert.ok(h.pid && h.pid !== first, 'a new helper answered');
-  } finally {
-    h.close();
-  }
+test('a helper that dies fails the calls it had taken, and the next call starts a new one', async (t) => {
+  const h = helperFor(t, '/usr/bin/python3');
+  await viaHelper(h)('true', []);
+  const first = h.pid!;
+  const taken = viaHelper(h)('sleep', ['3']);
+  process.kill(first, 'SIGKILL');
+  const err = await failure(taken);
+  assert.equal(err.code, 'EHELPER');
+  assert.deepEqual(await viaHelper(h)('echo', ['again']), { stdout: 'again\n', stderr: '' });
+  assert.ok(h.pid && h.pid !== first, 'a new helper answered');
 });
 
-test('without python3 the commands run directly', async () => {
-  const h = new CommandHelper('/nonexistent/python3');
-  try {
-    assert.deepEqual(await viaHelper(h)('echo', ['direct']), { stdout: 'direct\n', stderr: '' });
-    assert.deepEqual(await viaHelper(h)('echo', ['still']), { stdout: 'still\n', stderr: '' });
-    assert.equal(h.pid, undefined);
-  } finally {
-    h.close();
-  }
+test('without python3 the commands run directly', async (t) => {
+  const h = helperFor(t, '/nonexistent/python3');
+  assert.deepEqual(await viaHelper(h)('echo', ['direct']), { stdout: 'direct\n', stderr: '' });
+  assert.deepEqual(await viaHelper(h)('echo', ['still']), { stdout: 'still\n', stderr: '' });
+  assert.equal(h.pid, undefined);
 });
 
 test('close lets the helper answer what it has taken', async () => {
@@ -129,14 +124,10 @@ async function sameLaunches(launch: (file: string, args: readonly string[], l: S
   assert.ok(missing instanceof CommandError && missing.code === 'ENOENT');
 }
 
-test('sync-pipe launches (conmon): the first line, or the exit code and stderr; both launchers', async () => {
+test('sync-pipe launches (conmon): the first line, or the exit code and stderr; both launchers', async (t) => {
   await sameLaunches(launchDirect);
-  const h = new CommandHelper('/usr/bin/python3');
-  try {
-    await sameLaunches((f, a, l) => h.launch(f, a, l));
-  } finally {
-    h.close();
-  }
+  const h = helperFor(t, '/usr/bin/python3');
+  await sameLaunches((f, a, l) => h.launch(f, a, l));
 });
 
 type Exec = (file: string, args: readonly string[], o?: CommandOptions) => Promise<import('./command.js').Completion>;
@@ -163,12 +154,8 @@ async function sameExecution(exec: Exec): Promise<void> {
   assert.equal((await exec('sleep', ['5'], { signal: gone.signal })).signal, 'SIGKILL');
 }
 
-test('execute: exit codes resolve, bytes, per-stream caps, abort; both launchers', async () => {
+test('execute: exit codes resolve, bytes, per-stream caps, abort; both launchers', async (t) => {
   await sameExecution(executeDirect);
-  const h = new CommandHelper('/usr/bin/python3');
-  try {
-    await sameExecution((f, a, o) => h.execute(f, a, o));
-  } finally {
-    h.close();
-  }
+  const h = helperFor(t, '/usr/bin/python3');
+  await sameExecution((f, a, o) => h.execute(f, a, o));
 });

@@ -62,6 +62,11 @@ export class CommandError extends Error {
   }
 }
 
+/** What a failed command said: its stderr, else the error's message. */
+export function complaintOf(err: unknown): string {
+  return ((err instanceof CommandError && err.stderr.trim()) || (err instanceof Error ? err.message : String(err))).trim();
+}
+
 /** Starting a monitor (conmon) that reports on a sync pipe and daemonizes. */
 export interface SyncPipeLaunch {
   /** The whole environment; `syncEnv` is added, naming the pipe's fd. */
@@ -200,14 +205,32 @@ interface Reply {
   error?: string;
 }
 
+/** A launch the helper has taken: how to answer it from a reply, run it directly, or fail it. */
 interface Pending {
-  file: string;
-  args: readonly string[];
-  /** A sync-pipe launch, else a run to completion with these options. */
-  launch?: SyncPipeLaunch;
-  o: CommandOptions;
-  settle: (r: Reply) => void;
-  reject: (e: unknown) => void;
+  answer: (r: Reply) => void;
+  runDirect: () => void;
+  helperGone: () => void;
+}
+
+function startError(file: string, r: Reply): CommandError {
+  const code = errnoName(r.errno ?? 0);
+  return new CommandError(`spawn ${file} ${code}: ${r.error ?? ''}`, code, null, '', '');
+}
+
+function completionOf(r: Reply): Completion {
+  const code = r.code ?? null;
+  const killed = code !== null && code < 0;
+  return {
+    code: killed ? null : code,
+    signal: killed ? signalName(-code) : null,
+    stdout: Buffer.from(r.stdout ?? '', 'base64'),
+    stderr: Buffer.from(r.stderr ?? '', 'base64'),
+    timedOut: r.timeout === true,
+  };
+}
+
+function launchResultOf(r: Reply): SyncPipeResult {
+  return { line: r.line || undefined, code: r.code ?? null, stderr: Buffer.from(r.stderr ?? '', 'base64').toString() };
 }
 
 /** The python3 helper and the launches waiting for its replies. */
@@ -221,46 +244,26 @@ export class CommandHelper {
 
   /** Runs a command to its end through the helper (directly when the helper cannot be used). */
   execute(file: string, args: readonly string[], o: CommandOptions = {}): Promise<Completion> {
-    const child = this.ensure();
-    if (!child?.stdin?.writable) return executeDirect(file, args, o);
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      const kill = (): void => void child.stdin?.write(JSON.stringify({ kill: id }) + '\n');
-      o.signal?.addEventListener('abort', kill, { once: true });
-      const settle = (r: Reply): void => {
-        o.signal?.removeEventListener('abort', kill);
-        if (r.errno !== undefined) return reject(new CommandError(`spawn ${file} ${errnoName(r.errno)}: ${r.error ?? ''}`, errnoName(r.errno), null, '', ''));
-        const code = r.code ?? null;
-        resolve({
-          code: code !== null && code < 0 ? null : code,
-          signal: code !== null && code < 0 ? signalName(-code) : null,
-          stdout: Buffer.from(r.stdout ?? '', 'base64'),
-          stderr: Buffer.from(r.stderr ?? '', 'base64'),
-          timedOut: r.timeout === true,
-        });
-      };
-      this.pending.set(id, { file, args, o, settle, reject });
-      const input = o.input === undefined ? '' : Buffer.from(o.input).toString('base64');
-      const timeout = o.timeoutMs ? o.timeoutMs / 1000 : undefined;
-      const req = { id, argv: [file, ...args], input, env: o.env, cwd: o.cwd, timeout, cap: o.maxOutputBytes, killable: o.signal !== undefined };
-      child.stdin!.write(JSON.stringify(req) + '\n');
-      if (o.signal?.aborted) kill();
-    });
+    const id = this.nextId++;
+    const kill = (): void => void this.child?.stdin?.write(JSON.stringify({ kill: id }) + '\n');
+    o.signal?.addEventListener('abort', kill, { once: true });
+    const req = {
+      input: o.input === undefined ? '' : Buffer.from(o.input).toString('base64'),
+      env: o.env,
+      cwd: o.cwd,
+      timeout: o.timeoutMs ? o.timeoutMs / 1000 : undefined,
+      cap: o.maxOutputBytes,
+      killable: o.signal !== undefined,
+    };
+    const done = this.call(id, file, args, req, completionOf, () => executeDirect(file, args, o));
+    if (o.signal?.aborted) kill();
+    return done.finally(() => o.signal?.removeEventListener('abort', kill));
   }
 
   /** Starts a sync-pipe command through the helper (directly when the helper cannot be used). */
   launch(file: string, args: readonly string[], l: SyncPipeLaunch): Promise<SyncPipeResult> {
-    const child = this.ensure();
-    if (!child?.stdin?.writable) return launchDirect(file, args, l);
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      const settle = (r: Reply): void => {
-        if (r.errno !== undefined) return reject(new CommandError(`spawn ${file} ${errnoName(r.errno)}: ${r.error ?? ''}`, errnoName(r.errno), null, '', ''));
-        resolve({ line: r.line || undefined, code: r.code ?? null, stderr: Buffer.from(r.stderr ?? '', 'base64').toString() });
-      };
-      this.pending.set(id, { file, args, launch: l, o: {}, settle, reject });
-      child.stdin!.write(JSON.stringify({ id, argv: [file, ...args], env: l.env, syncEnv: l.syncEnv, cwd: l.cwd, timeout: l.timeoutMs / 1000 }) + '\n');
-    });
+    const req = { env: l.env, syncEnv: l.syncEnv, cwd: l.cwd, timeout: l.timeoutMs / 1000 };
+    return this.call(this.nextId++, file, args, req, launchResultOf, () => launchDirect(file, args, l));
   }
 
   /** Stops taking launches; the helper finishes those it has, answers them and exits. */
@@ -272,6 +275,20 @@ export class CommandHelper {
   /** The helper's pid (tests). */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Sends request `id` to the helper and answers with `decode` of its reply; `direct` without a helper. */
+  private call<T>(id: number, file: string, args: readonly string[], req: object, decode: (r: Reply) => T, direct: () => Promise<T>): Promise<T> {
+    const child = this.ensure();
+    if (!child?.stdin?.writable) return direct();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, {
+        answer: (r) => (r.errno !== undefined ? reject(startError(file, r)) : resolve(decode(r))),
+        runDirect: () => void direct().then(resolve, reject),
+        helperGone: () => reject(new CommandError(`${describe(file, args)}: the command helper exited before it answered`, 'EHELPER', null, '', '')),
+      });
+      child.stdin!.write(JSON.stringify({ id, argv: [file, ...args], ...req }) + '\n');
+    });
   }
 
   private ensure(): ChildProcess | undefined {
@@ -300,7 +317,7 @@ export class CommandHelper {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
-    p.settle(r);
+    p.answer(r);
   }
 
   /**
@@ -313,22 +330,10 @@ export class CommandHelper {
     const waiting = [...this.pending.values()];
     this.pending.clear();
     for (const p of waiting) {
-      if (cannotStart) {
-        const direct: Promise<unknown> = p.launch ? launchDirect(p.file, p.args, p.launch) : executeDirect(p.file, p.args, p.o);
-        direct.then((v) => p.settle(p.launch ? toLaunchReply(v as SyncPipeResult) : toRunReply(v as Completion)), p.reject);
-      } else p.reject(new CommandError(`${describe(p.file, p.args)}: the command helper exited before it answered`, 'EHELPER', null, '', ''));
+      if (cannotStart) p.runDirect();
+      else p.helperGone();
     }
   }
-}
-
-// A direct result in the helper's reply shape, for calls the helper took but never started.
-function toRunReply(c: Completion): Reply {
-  const code = c.signal ? -(osConstants.signals[c.signal] ?? 0) : c.code;
-  return { id: 0, code, stdout: c.stdout.toString('base64'), stderr: c.stderr.toString('base64'), timeout: c.timedOut };
-}
-
-function toLaunchReply(r: SyncPipeResult): Reply {
-  return { id: 0, line: r.line, code: r.code, stderr: Buffer.from(r.stderr).toString('base64') };
 }
 
 let helper: CommandHelper | undefined;

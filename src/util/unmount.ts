@@ -4,17 +4,14 @@
 import { stat, statfs, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InternalError } from '../errors/catalog.js';
-import { CommandError, runCommand } from './command.js';
+import { complaintOf, runCommand } from './command.js';
 
 /** statfs f_type of nsfs: a pinned namespace file is a bind mount of it. */
 export const NSFS_MAGIC = 0x6e736673;
 
 /** umount's complaint, or undefined when it succeeded. */
 function run(args: string[]): Promise<string | undefined> {
-  return runCommand('umount', args).then(
-    () => undefined,
-    (err: unknown) => (err instanceof CommandError && err.stderr.trim()) || (err as Error).message,
-  );
+  return runCommand('umount', args).then(() => undefined, complaintOf);
 }
 
 /** A pinned namespace file that is still mounted. */
