@@ -61,6 +61,11 @@ export const configSchema = z.strictObject({
       restrict_oom_score_adj: z.boolean().default(true),
       /** Empty: the built-in RuntimeDefault seccomp profile. */
       seccomp_profile: optionalAbsPath.default(''),
+      /**
+       * A container that asks for no seccomp profile gets RuntimeDefault (security-first; the CRI
+       * says unconfined). false: the CRI's meaning. CRI-O's key of the same name.
+       */
+      seccomp_use_default_when_empty: z.boolean().default(true),
       default_capabilities: z
         .array(z.string().regex(/^CAP_[A-Z_]+$/, 'must be a capability name such as CAP_CHOWN'))
         .default([

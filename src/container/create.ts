@@ -65,7 +65,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
     if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path');
     return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, propagation: propagationFromCri(m.propagation) };
   });
-  const seccomp = sc?.privileged ? ({ type: 'Unconfined' } as const) : seccompFromCri(sc?.seccomp ?? null, sc?.seccomp_profile_path ?? '');
+  const seccomp = sc?.privileged ? ({ type: 'Unconfined' } as const) : seccompFromCri(sc?.seccomp ?? null, sc?.seccomp_profile_path ?? '', svc.deps.config.runtime.seccomp_use_default_when_empty);
   const nsOpts = sc?.namespace_options ?? null;
   const pidMode = pod.hostPid ? 'NODE' : namespaceModeFromCri(nsOpts?.pid ?? 'CONTAINER');
   if (pidMode === 'TARGET' && !nsOpts?.target_id) throw new InvalidArgumentError('PID mode TARGET needs target_id');
@@ -73,6 +73,10 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   // Everything that can reject the request is checked before any work starts.
   const runAsUser = int64('run_as_user', sc?.run_as_user ?? null);
   const runAsGroup = int64('run_as_group', sc?.run_as_group ?? null);
+  // A group alone names no user to run as (containerd: "user group is specified without user").
+  if (runAsGroup !== undefined && runAsUser === undefined && !sc?.run_as_username) {
+    throw new InvalidArgumentError(`run_as_group ${runAsGroup} is set without run_as_user or run_as_username`);
+  }
   let targetPid: number | undefined;
   if (pidMode === 'TARGET') {
     const t = svc.store.find(nsOpts!.target_id);

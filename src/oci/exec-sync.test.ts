@@ -2,7 +2,7 @@
 // exit codes, per-stream caps, the deadline killing the command, a runtime that fails by itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execArgv, execSync, runtimeRoot } from './exec-sync.js';
@@ -53,6 +53,55 @@ test('exit codes, output caps, deadline, runtime failure', async () => {
     // Every pid file is gone afterwards, whatever the outcome.
     assert.deepEqual(readdirSync(pidDir), []);
   } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+// Like runc: the command is the runtime's child, its pid written once it exists (late here, as
+// under load), and the runtime waits for it.
+const SLOW_PID = `#!/bin/sh
+while [ "$1" != "exec" ]; do shift; done; shift
+pidfile=$2; shift 3
+"$@" >/dev/null 2>&1 &  # its output is not ours to wait for: an orphan must not hold the pipes
+child=$!
+echo $child > "$SIDE"
+sleep 0.4
+echo $child > "$pidfile"
+wait $child
+`;
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^Z/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+test('a timed-out command is dead before the answer, even when its pid came after the deadline', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'exec-sync-'));
+  const side = join(d, 'child.pid');
+  const saved = process.env.SIDE;
+  process.env.SIDE = side; // the runtime inherits the daemon's environment
+  try {
+    const rt = join(d, 'rt');
+    writeFileSync(rt, SLOW_PID);
+    chmodSync(rt, 0o755);
+    const base = { handler: handler(rt), root: d, id: 'c1', maxOutputBytes: 10, pidDir: join(d, 'pids') };
+    await assert.rejects(execSync({ ...base, timeoutMs: 100, cmd: ['sleep', '4321'] }), DeadlineExceededError);
+    const child = Number(readFileSync(side, 'utf8'));
+    assert.ok(child > 0);
+    assert.equal(alive(child), false, `the command (pid ${child}) is gone when ExecSync answers`);
+
+    // Cancelled by the client: the same.
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    await assert.rejects(execSync({ ...base, timeoutMs: 0, signal: ac.signal, cmd: ['sleep', '4322'] }), /cancelled/);
+    assert.equal(alive(Number(readFileSync(side, 'utf8'))), false);
+  } finally {
+    if (saved === undefined) delete process.env.SIDE;
+    else process.env.SIDE = saved;
     rmSync(d, { recursive: true, force: true });
   }
 });

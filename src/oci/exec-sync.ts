@@ -68,42 +68,109 @@ function pidDirOf(dir: string | undefined): string {
   return dir;
 }
 
+/**
+ * How long, after the deadline, the runtime gets to report the command's pid (it writes the pid
+ * file once the process exists) before it is killed itself. A runtime killed before that may leave
+ * the command starting on its own, so it is the last resort, not the first move.
+ */
+const PID_WAIT_MS = 10_000;
+/** After the command is killed, how long the runtime gets to reap it and exit. */
+const REAP_WAIT_MS = 5_000;
+const POLL_MS = 10;
+
+/** The process's start time (field 22 of /proc/<pid>/stat) and whether it is still running (not a zombie). */
+function procState(pid: number): { start: string; live: boolean } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { start: f[19] ?? '', live: f[0] !== 'Z' && f[0] !== 'X' };
+  } catch {
+    return undefined;
+  }
+}
+
+function sigkill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/**
+ * Ends a timed-out or cancelled exec so that the command is gone before the caller answers
+ * (critest looks for it right after DEADLINE_EXCEEDED). The command is killed by its pid once the
+ * runtime has written it; the runtime, which waits for its child, then reaps it and exits. Killing
+ * the runtime first (as before) could leave a command it was still starting running in the
+ * container: under load `runc exec` may not have written the pid by a 1 s deadline.
+ */
+async function endExec(pidFile: string, done: Promise<unknown>, abortRuntime: () => void): Promise<void> {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  let killed: { pid: number; start: string } | undefined;
+  const killCommand = (): void => {
+    const pid = readPidQuiet(pidFile);
+    const st = pid > 0 ? procState(pid) : undefined;
+    if (!st) return;
+    killed ??= { pid, start: st.start };
+    if (st.start === killed.start) sigkill(pid);
+  };
+  for (let waited = 0; !finished && !killed && waited < PID_WAIT_MS; waited += POLL_MS) {
+    killCommand();
+    if (!killed) await sleep(POLL_MS);
+  }
+  for (let waited = 0; !finished && waited < REAP_WAIT_MS; waited += POLL_MS) await sleep(POLL_MS);
+  if (!finished) abortRuntime();
+  await done.catch(() => undefined);
+  // The runtime is gone. A pid it wrote but did not reap (it was killed) is killed now, and waited
+  // for until it is dead (a zombie of the container's init at most).
+  killCommand();
+  if (!killed) return;
+  for (let waited = 0; waited < REAP_WAIT_MS; waited += POLL_MS) {
+    const st = procState(killed.pid);
+    if (!st || !st.live || st.start !== killed.start) return;
+    sigkill(killed.pid);
+    await sleep(POLL_MS);
+  }
+}
+
+function readPidQuiet(file: string): number {
+  try {
+    return readPid(file);
+  } catch {
+    return 0;
+  }
+}
+
 export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
+  if (o.signal?.aborted) throw new CancelledError('exec cancelled');
   const pidFile = join(pidDirOf(o.pidDir), `${randomBytes(8).toString('hex')}.pid`);
   try {
     const argv = execArgv({ ...o, pidFile });
     let why: 'timeout' | 'cancel' | undefined;
     const stop = new AbortController();
-    // Kill the command itself (runc forwards signals, but not SIGKILL), then the runtime.
-    const kill = (reason: 'timeout' | 'cancel'): void => {
+    let ending: Promise<void> | undefined;
+    let running: Promise<Completion> | undefined;
+    const end = (reason: 'timeout' | 'cancel'): void => {
       why ??= reason;
-      let pid = 0;
-      try {
-        pid = readPid(pidFile);
-      } catch {
-        /* unreadable: the runtime's own kill below still ends the exec */
-      }
-      if (pid > 0) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-      stop.abort();
+      if (running) ending ??= endExec(pidFile, running, () => stop.abort());
     };
-    const timer = o.timeoutMs > 0 ? setTimeout(() => kill('timeout'), o.timeoutMs) : undefined;
-    const onAbort = (): void => kill('cancel');
+    const timer = o.timeoutMs > 0 ? setTimeout(() => end('timeout'), o.timeoutMs) : undefined;
+    const onAbort = (): void => end('cancel');
     o.signal?.addEventListener('abort', onAbort, { once: true });
     let c: Completion;
     try {
       // At least the start of stderr whatever the cap: the message when the runtime itself fails.
-      c = await execute(argv[0]!, argv.slice(1), { signal: stop.signal, maxOutputBytes: Math.max(o.maxOutputBytes, ERR_HEAD) });
+      running = execute(argv[0]!, argv.slice(1), { signal: stop.signal, maxOutputBytes: Math.max(o.maxOutputBytes, ERR_HEAD) });
+      c = await running;
     } catch (err) {
       throw new OciRuntimeError(`cannot run ${argv[0]}`, null, '', { cause: err });
     } finally {
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
+      await ending;
     }
 
     if (why === 'timeout') throw new DeadlineExceededError(`command ${JSON.stringify(o.cmd)} timed out after ${o.timeoutMs} ms`);

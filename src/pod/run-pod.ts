@@ -83,7 +83,9 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
         hostsPath: paths.hosts,
         hostnamePath: paths.hostname,
         shmPath: hostIpc ? '/dev/shm' : paths.shm,
-        hostname: hostNet ? hostName() : config.hostname || meta.name,
+        // No hostname asked for: the node's, as containerd and CRI-O (a pod's name may be longer than
+        // the kernel's 64 bytes: critest's are 68).
+        hostname: hostNet ? hostName() : config.hostname || hostName(),
         logDirectory: config.log_directory,
         ips: [],
         portMappings: settings.portMappings,

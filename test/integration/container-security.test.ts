@@ -101,6 +101,17 @@ test("the image's user with the groups its /etc/group gives, plus supplemental g
   assert.deepEqual((await status(env, st.id)).status?.user?.linux, { uid: '1000', gid: '1000', supplemental_groups: ['1000', '10', '100'] });
 });
 
+test('run_as_group without a user is refused with INVALID_ARGUMENT, before anything is made', async () => {
+  const before = (await env.d.client.runtime('ListContainers', {})).containers.length;
+  const err = await grpcError(createContainer(env, podId, { command: ['true'], linux: { security_context: { run_as_group: { value: '100' } } } }));
+  assert.equal(err?.code, 3, 'INVALID_ARGUMENT');
+  assert.match(err!.details, /run_as_group 100 is set without run_as_user/);
+  assert.equal((await env.d.client.runtime('ListContainers', {})).containers.length, before);
+  // With a user by name, the group applies.
+  const named = await run({ linux: { security_context: { run_as_username: 'nobody', run_as_group: { value: '100' } } } }, 'id -g');
+  assert.equal(named.out, '100');
+});
+
 test('a setuid binary keeps its bit; the rootfs is not nosuid', async () => {
   const r = await run({}, 'stat -c %a /usr/bin/suidbox; grep " / " /proc/mounts', `${env.reg.host}/library/suid:latest`);
   const [mode, rootMount] = r.out.split('\n');

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { TestDaemon } from '../helpers/daemon.js';
 import { containerEnv, createContainer, runPod, type ContainerEnv } from '../helpers/container-env.js';
 
@@ -168,4 +169,19 @@ test('no infra: namespaces lost while the daemon was away (a reboot) make the po
   await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: pod.id });
   for (const f of [v.pinnedNamespaces!.ipc, v.pinnedNamespaces!.uts, v.netnsPath]) assert.ok(!existsSync(f), `${f} removed`);
   assert.equal((await env.d.client.runtime('ListPodSandbox', {})).items.some((p) => p.id === pod.id), false);
+});
+
+test('a pod that asks for no hostname gets the node\'s, whatever the length of its name', async () => {
+  // critest names pods with 68 characters; the kernel takes 64 for a hostname.
+  const long = `hostname-fallback-${process.pid}-`.padEnd(68, 'x');
+  const r = await env.d.client.runtime('RunPodSandbox', {
+    config: { metadata: { name: long, namespace: 'ctr', uid: `uid-${long}`, attempt: 0 }, log_directory: env.logRoot, hostname: '' },
+  });
+  const v = await verbose(r.pod_sandbox_id);
+  assert.equal(sh('nsenter', [`--uts=${v.pinnedNamespaces!.uts}`, 'hostname']).trim(), hostname());
+  const c = await createContainer(env, r.pod_sandbox_id, { command: ['sleep', '300'] });
+  await env.d.client.runtime('StartContainer', { container_id: c.id });
+  assert.equal(await exec(c.id, ['hostname']), hostname());
+  assert.equal(await exec(c.id, ['cat', '/etc/hostname']), hostname());
+  await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
 });

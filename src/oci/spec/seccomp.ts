@@ -7,12 +7,16 @@ export type SeccompChoice = { type: 'RuntimeDefault' } | { type: 'Unconfined' } 
 
 /**
  * From the CRI fields: the structured `seccomp` wins over the deprecated `seccomp_profile_path`.
- * Nothing set means RuntimeDefault: unconfined happens only when asked for (security-first).
+ * Nothing set means RuntimeDefault (security-first) unless `useDefaultWhenEmpty` is off
+ * (`runtime.seccomp_use_default_when_empty`, CRI-O's key): then Unconfined, the CRI's own meaning
+ * of an empty profile, which critest's "should support nil profile" checks.
  */
 export function seccompFromCri(
   seccomp: { profile_type: string; localhost_ref: string } | null,
   legacyPath: string,
+  useDefaultWhenEmpty = true,
 ): SeccompChoice {
+  if (!seccomp && legacyPath === '') return { type: useDefaultWhenEmpty ? 'RuntimeDefault' : 'Unconfined' };
   if (seccomp && (seccomp.profile_type !== 'RuntimeDefault' || seccomp.localhost_ref)) {
     switch (seccomp.profile_type) {
       case 'Unconfined':

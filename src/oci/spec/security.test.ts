@@ -43,6 +43,11 @@ test('default seccomp profile: deny by default, capability-gated syscalls, clone
 
 test('seccomp choice from the CRI fields', () => {
   assert.deepEqual(seccompFromCri(null, ''), { type: 'RuntimeDefault' });
+  // runtime.seccomp_use_default_when_empty = false: nothing asked for is the CRI's unconfined;
+  // whatever is asked for is unchanged.
+  assert.deepEqual(seccompFromCri(null, '', false), { type: 'Unconfined' });
+  assert.deepEqual(seccompFromCri({ profile_type: 'RuntimeDefault', localhost_ref: '' }, '', false), { type: 'RuntimeDefault' });
+  assert.deepEqual(seccompFromCri(null, 'runtime/default', false), { type: 'RuntimeDefault' });
   assert.deepEqual(seccompFromCri({ profile_type: 'RuntimeDefault', localhost_ref: '' }, ''), { type: 'RuntimeDefault' });
   assert.deepEqual(seccompFromCri({ profile_type: 'Unconfined', localhost_ref: '' }, ''), { type: 'Unconfined' });
   assert.deepEqual(seccompFromCri({ profile_type: 'Localhost', localhost_ref: '/a.json' }, ''), { type: 'Localhost', path: '/a.json' });
