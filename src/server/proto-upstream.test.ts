@@ -52,6 +52,8 @@ test('the comparison reports every kind of difference, and not comments or layou
     ['enum number', (t) => t.replace('SIGKILL = 13;', 'SIGKILL = 99;'), /value SIGKILL/],
     ['option', (t) => t.replace(/\s*\[debug_redact ?= ?true\]/, ''), /options/],
     ['file option', (t) => t.replace(/option go_package = "[^"]*";/, 'option go_package = "x";'), /package runtime.v1/],
+    ['oneof', (t) => t.replace('    string key = 1;\n    bytes value = 2;', '    oneof kv {\n    string key = 1;\n    }\n    bytes value = 2;'), /KeyValue field key: 1 singular string oneof=kv/],
+    ['proto3 optional', (t) => t.replace('    string key = 1;\n    bytes value = 2;', '    optional string key = 1;\n    bytes value = 2;'), /KeyValue field key: 1 optional/],
     ['reserved', (t) => t.replace('message KeyValue {', 'message KeyValue {\n    reserved 9;'), /KeyValue: options/],
   ];
   for (const [what, edit, expect] of cases) {
