@@ -10,5 +10,6 @@ npm ci --no-audit --no-fund
 npm run build
 npm run lint
 bash scripts/build-go-client.sh
+bash scripts/check-proto-upstream.sh  # protoc's view; the unit test proto-upstream.test is protobufjs's
 # One file at a time: integration tests start daemons, registries and bridges of their own.
 node --test --test-concurrency=1 --test-reporter=spec dist/src dist/bench/lib dist/test

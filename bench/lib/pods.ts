@@ -4,9 +4,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { CriClient } from '../../src/client/cri-client.js';
+import type { CriClient, StrictBytes } from '../../src/client/cri-client.js';
 import type { PodSandboxConfig } from '../../src/gen/runtime/v1/PodSandboxConfig.js';
-import type { ContainerConfig } from '../../src/gen/runtime/v1/ContainerConfig.js';
+import type { ContainerConfig as LooseContainerConfig } from '../../src/gen/runtime/v1/ContainerConfig.js';
+
+/** The generated type with bytes fields as bytes only (see the client's StrictBytes). */
+type ContainerConfig = StrictBytes<LooseContainerConfig>;
 
 export const RUN_LABEL = 'bench-run';
 

@@ -28,10 +28,11 @@ test('sandbox and add flags decode to the requests the daemon would see', () => 
   assert.throws(() => sandboxRequest({ net: 'host', port: ['1:2'] }, '/r'), /no meaning/);
   assert.throws(() => sandboxRequest({ net: 'bridge' }, '/r'), /--net/);
 
-  const c = criRequest('CreateContainer', addRequest('id', pod.config, 'busybox', { env: ['A=1=2'], tty: true, user: '5' }, ['sleep', '1']));
+  const c = criRequest('CreateContainer', addRequest('id', pod.config, 'busybox', { env: ['A=1=2', 'G=grüße ✓'], tty: true, user: '5' }, ['sleep', '1']));
   assert.equal(c.config!.metadata!.name, 'busybox');
   assert.deepEqual(c.config!.command, ['sleep', '1']);
-  assert.deepEqual(c.config!.envs.map((e) => [e.key, e.value]), [['A', '1=2']]);
+  // KeyValue.value is bytes: the flag's text goes as its UTF-8 bytes (not read as base64).
+  assert.deepEqual(c.config!.envs.map((e) => [e.key, e.value]), [['A', Buffer.from('1=2')], ['G', Buffer.from('grüße ✓', 'utf8')]]);
   assert.equal(c.config!.tty, true);
   assert.equal(c.config!.log_path, 'busybox/0.log');
   assert.equal(c.config!.linux!.security_context!.run_as_user!.value, '5');

@@ -103,7 +103,9 @@ export function addRequest(podId: string, podConfig: unknown, image: string, f: 
       command,
       args: [],
       working_dir: f.workdir ?? '',
-      envs: keyValues(f.env, '--env'),
+      // KeyValue.value is bytes: a string here would be read as base64. Node hands argv over
+      // already decoded from UTF-8, so the CLI can only give UTF-8 values.
+      envs: keyValues(f.env, '--env').map((kv) => ({ key: kv.key, value: Buffer.from(kv.value, 'utf8') })),
       mounts: (f.mount ?? []).map(parseMount),
       labels: Object.fromEntries(keyValues(f.label, '--label').map((kv) => [kv.key, kv.value])),
       log_path: `${name}/0.log`,

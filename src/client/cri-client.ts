@@ -8,6 +8,26 @@ import type { ImageServiceClient, ImageServiceDefinition } from '../gen/runtime/
 import type { MethodName, RequestIn, ResponseOut, StreamingRpc } from '../cri/handler.js';
 
 type Unary<Def> = Exclude<MethodName<Def>, StreamingRpc>;
+
+/**
+ * A request type whose bytes fields take bytes only. The generated input types also allow a
+ * string there, which protobufjs reads as base64: an environment value given as 'cri' would go
+ * out as the two bytes 72 b8. Callers pass Buffer.from(text) instead.
+ */
+type Bytes = Buffer | Uint8Array | string;
+type NoNull<T> = Exclude<T, null | undefined>;
+export type StrictBytes<T> = [NoNull<T>] extends [Bytes]
+  ? [string] extends [NoNull<T>]
+    ? [Buffer] extends [NoNull<T>]
+      ? Uint8Array | Extract<T, null | undefined>
+      : T
+    : T
+  : T extends readonly (infer U)[]
+    ? StrictBytes<U>[]
+    : T extends object
+      ? { [K in keyof T]: StrictBytes<T[K]> }
+      : T;
+type Req<D> = StrictBytes<RequestIn<D>>;
 type Streaming<Def> = Extract<MethodName<Def>, StreamingRpc>;
 
 export interface CallOptions {
@@ -41,7 +61,7 @@ export class CriClient {
   /** A unary RuntimeService call, e.g. `runtime('Version', {})`. */
   runtime<M extends Unary<RuntimeServiceDefinition>>(
     method: M,
-    req: RequestIn<RuntimeServiceDefinition[M]>,
+    req: Req<RuntimeServiceDefinition[M]>,
     o?: CallOptions,
   ): Promise<ResponseOut<RuntimeServiceDefinition[M]>> {
     return this.callUnary(this.runtimeClient, method as string, req, o) as Promise<ResponseOut<RuntimeServiceDefinition[M]>>;
@@ -50,7 +70,7 @@ export class CriClient {
   /** A unary ImageService call, e.g. `image('PullImage', { image: { image: 'busybox' } })`. */
   image<M extends Unary<ImageServiceDefinition>>(
     method: M,
-    req: RequestIn<ImageServiceDefinition[M]>,
+    req: Req<ImageServiceDefinition[M]>,
     o?: CallOptions,
   ): Promise<ResponseOut<ImageServiceDefinition[M]>> {
     return this.callUnary(this.imageClient, method as string, req, o) as Promise<ResponseOut<ImageServiceDefinition[M]>>;
@@ -59,7 +79,7 @@ export class CriClient {
   /** A server-streaming RuntimeService call; iterate the result with `for await`. */
   runtimeStream<M extends Streaming<RuntimeServiceDefinition>>(
     method: M,
-    req: RequestIn<RuntimeServiceDefinition[M]>,
+    req: Req<RuntimeServiceDefinition[M]>,
     o?: CallOptions,
   ): ClientReadableStream<ResponseOut<RuntimeServiceDefinition[M]>> {
     return this.openStream(this.runtimeClient, method as string, req, o) as ClientReadableStream<ResponseOut<RuntimeServiceDefinition[M]>>;
@@ -67,7 +87,7 @@ export class CriClient {
 
   imageStream<M extends Streaming<ImageServiceDefinition>>(
     method: M,
-    req: RequestIn<ImageServiceDefinition[M]>,
+    req: Req<ImageServiceDefinition[M]>,
     o?: CallOptions,
   ): ClientReadableStream<ResponseOut<ImageServiceDefinition[M]>> {
     return this.openStream(this.imageClient, method as string, req, o) as ClientReadableStream<ResponseOut<ImageServiceDefinition[M]>>;

@@ -7,6 +7,7 @@ import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateCon
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
 import { kernelX32Abi } from '../oci/kernel-config.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
+import { envFromCri } from '../oci/spec/env-values.js';
 import { propagationFromCri, propagationRequirements, type BindMount } from '../oci/spec/mounts.js';
 import { namespaceModeFromCri } from '../oci/spec/namespaces.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
@@ -43,6 +44,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
   if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
   if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
+  const envs = envFromCri(cfg.envs);
   const metadata = cfg.metadata;
   const imageSpec = cfg.image;
   const pod = svc.deps.pods.get(req.pod_sandbox_id);
@@ -149,7 +151,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         command: cfg.command,
         args: cfg.args,
         workingDir: cfg.working_dir,
-        envs: cfg.envs,
+        envs,
         tty: cfg.tty,
         hostname: pod.hostname,
         user,

@@ -6,6 +6,7 @@
 import protobuf from 'protobufjs/light.js';
 import { loadPackageDefinition, type MethodDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import type { IConversionOptions } from 'protobufjs';
+import { assertBytesAreBytes } from './bytes-guard.js';
 import { criDescriptorJson } from '../gen/api-descriptor.js';
 import type { ProtoGrpcType } from '../gen/api.js';
 
@@ -26,9 +27,11 @@ export function clientAlias(method: string): string {
   return method.charAt(0).toLowerCase() + method.slice(1);
 }
 
-function serializer(type: protobuf.Type): (value: unknown) => Buffer {
+function serializer(type: protobuf.Type, request = false): (value: unknown) => Buffer {
   return (value) => {
     if (Array.isArray(value)) throw new Error(`Failed to serialize message: expected object with ${type.name} structure, got array instead`);
+    // Requests are built by clients in TypeScript; the daemon's own responses are typed.
+    if (request) assertBytesAreBytes(type, value);
     // protobufjs writes into a Buffer under Node.
     return type.encode(type.fromObject(value as Record<string, unknown>)).finish() as Buffer;
   };
@@ -51,7 +54,7 @@ export function serviceDefinition(root: protobuf.Root, fullName: string): Servic
       path: `/${fullName}/${m.name}`,
       requestStream: Boolean(m.requestStream),
       responseStream: Boolean(m.responseStream),
-      requestSerialize: serializer(req),
+      requestSerialize: serializer(req, true),
       requestDeserialize: deserializer(req),
       responseSerialize: serializer(res),
       responseDeserialize: deserializer(res),

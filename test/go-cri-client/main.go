@@ -4,11 +4,14 @@
 //
 // Usage: go-cri-client -socket PATH COMMAND [ARG]
 // Commands: version, info, runtime-config, pods, containers, images, pull REF, image-status REF,
-//           unimplemented-check (calls a method the server may not implement and prints its code)
+//           unimplemented-check (calls a method the server may not implement and prints its code),
+//           create-env POD KEY HEX (CreateContainer of busybox with one environment variable whose
+//           value is the hex-decoded bytes; prints the container ID, or the status code and message)
 package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -66,6 +69,26 @@ func main() {
 	case "unimplemented-check":
 		_, err = rt.CheckpointContainer(ctx, &runtime.CheckpointContainerRequest{ContainerId: "x"})
 		res = map[string]string{"code": status.Code(err).String(), "message": status.Convert(err).Message()}
+		err = nil
+	case "create-env":
+		// KeyValue.value is bytes (cri-api 1.36.2): Go sends any bytes, UTF-8 or not, as they are.
+		value, herr := hex.DecodeString(flag.Arg(3))
+		if herr != nil {
+			fail("create-env: value must be hex: %v", herr)
+		}
+		var r *runtime.CreateContainerResponse
+		r, err = rt.CreateContainer(ctx, &runtime.CreateContainerRequest{
+			PodSandboxId: arg,
+			Config: &runtime.ContainerConfig{
+				Metadata: &runtime.ContainerMetadata{Name: "env"},
+				Image:    &runtime.ImageSpec{Image: "busybox"},
+				Envs:     []*runtime.KeyValue{{Key: flag.Arg(2), Value: value}},
+			},
+		})
+		res = map[string]string{"code": status.Code(err).String(), "message": status.Convert(err).Message()}
+		if err == nil {
+			res = map[string]string{"code": "OK", "container_id": r.ContainerId}
+		}
 		err = nil
 	default:
 		fail("unknown command %q", flag.Arg(0))

@@ -86,7 +86,7 @@ const statusField = (out: string, key: string): string => new RegExp(`^${key}:\\
 
 test("the image's user with the groups its /etc/group gives, plus supplemental groups; env and workdir", async () => {
   const alice = `${env.reg.host}/library/alice:latest`;
-  const r = await run({ envs: [{ key: 'OVER', value: 'cri' }], linux: { security_context: { supplemental_groups: ['5000'] } } }, 'id; pwd; echo $FROM_IMAGE $OVER', alice);
+  const r = await run({ envs: [{ key: 'OVER', value: Buffer.from('cri') }], linux: { security_context: { supplemental_groups: ['5000'] } } }, 'id; pwd; echo $FROM_IMAGE $OVER', alice);
   assert.equal(r.code, 0, r.out);
   const [id, pwd, env1] = r.out.split('\n');
   assert.equal(id, 'uid=1000(alice) gid=1000(alice) groups=10(wheel),100(users),1000(alice),5000');

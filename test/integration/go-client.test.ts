@@ -56,3 +56,19 @@ test('Go client: a percent-encoded socket path as :authority (kubelet dialing a 
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout) as { runtime_name: string }).runtime_name, 'rktlet');
 });
+
+test('Go client: environment values are bytes; one that is not UTF-8 is refused naming the key', async () => {
+  // Before cri-api 1.36.2 the field was a string and a Go client could not send these bytes at all.
+  const bad = await goClient(d.dirs.socket, ['create-env', 'no-such-pod', 'SECRET', '61fffe62']);
+  assert.equal(bad.code, 0, bad.stderr);
+  const b = JSON.parse(bad.stdout) as { code: string; message: string };
+  assert.equal(b.code, 'InvalidArgument');
+  assert.match(b.message, /"SECRET".*not valid UTF-8 \(byte 0xff at offset 1\)/);
+  // UTF-8 bytes pass that check: the request goes on to find no such pod.
+  const good = await goClient(d.dirs.socket, ['create-env', 'no-such-pod', 'G', Buffer.from('grüße ✓').toString('hex')]);
+  const g = JSON.parse(good.stdout) as { code: string; message: string };
+  assert.equal(g.code, 'NotFound', good.stdout);
+  assert.match(g.message, /no-such-pod/);
+  // The daemon is still up.
+  assert.equal((await goClient(d.dirs.socket, ['version'])).code, 0);
+});

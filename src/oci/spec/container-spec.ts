@@ -6,6 +6,7 @@ import { withAnnotations, type CriMetadata } from './annotations.js';
 import { withDevices, type HostDevice } from './devices.js';
 import { withMounts, type BindMount, type PodFiles } from './mounts.js';
 import { withCgroupNamespace, withNamespaces, type NamespaceInput } from './namespaces.js';
+import type { EnvVar } from './env-values.js';
 import { mergeArgs, withCwd, withEnv, withProcessArgs, withTerminal } from './process.js';
 import { withCgroupsPath, withResources, type ResourceRequest } from './resources.js';
 import { withSeccomp, type SeccompChoice } from './seccomp.js';
@@ -29,7 +30,8 @@ export interface ContainerSpecInput {
   command: string[];
   args: string[];
   workingDir: string;
-  envs: { key: string; value: string }[];
+  /** The request's variables, already checked to be representable (envFromCri). */
+  envs: EnvVar[];
   tty: boolean;
   hostname: string;
   user: ResolvedUser;

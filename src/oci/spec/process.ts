@@ -1,5 +1,6 @@
 // The container's process: arguments by the Kubernetes rules, environment, working directory, stdio.
 import { InvalidArgumentError } from '../../errors/catalog.js';
+import type { EnvVar } from './env-values.js';
 import type { SpecOpt } from './types.js';
 
 /**
@@ -47,7 +48,7 @@ function envKey(e: string): string {
 }
 
 /** The image's variables, then the request's (which win), over PATH and HOSTNAME defaults. */
-export function withEnv(imageEnv: string[], criEnv: { key: string; value: string }[], hostname?: string): SpecOpt {
+export function withEnv(imageEnv: string[], criEnv: EnvVar[], hostname?: string): SpecOpt {
   return (s) => {
     let env = s.process.env;
     if (hostname) env = mergeEnv(env, [`HOSTNAME=${hostname}`]);
