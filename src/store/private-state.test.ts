@@ -44,6 +44,18 @@ test('older 0711/0755 state is closed: the roots and every directory in them, no
   assert.equal(mode('/tmp'), 0o1777);
 });
 
+test('a root that is a symlink to its real place is closed there', async () => {
+  const base = tempDir('rktlet-private-');
+  const real = join(base, 'disk', 'rktlet');
+  mkdirSync(real, { recursive: true, mode: 0o755 });
+  chmodSync(real, 0o711);
+  mkdirSync(join(real, 'snapshots'), { mode: 0o711 });
+  symlinkSync(real, join(base, 'root'));
+  await closeStateDirs({ root: join(base, 'root'), run_root: join(base, 'run'), grpc: grpc(join(base, 'run', 'rktlet.sock')) });
+  assert.equal(mode(real), 0o700);
+  assert.equal(mode(join(real, 'snapshots')), 0o700);
+});
+
 test('a socket in a subdirectory: the way gets the group of grpc.socket_group', async () => {
   const base = tempDir('rktlet-private-');
   const root = join(base, 'root');

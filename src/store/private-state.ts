@@ -10,7 +10,7 @@
 // get the search bit for the group (owned by grpc.socket_group) or for others as far as
 // grpc.socket_mode grants them the socket. Run at every open (daemon and CLI), so state made by
 // older versions (0711 and 0755 directories) is closed at start-up.
-import { chmod, chown, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { isErrno } from '../errors/catalog.js';
@@ -39,11 +39,14 @@ export function socketWay(roots: string[], socket: string): string[] {
   return out.reverse();
 }
 
-/** Sets the mode (and group) of a directory we own; symlinks and other files are left alone. */
-async function restrict(path: string, mode: number, gid?: number): Promise<void> {
+/**
+ * Sets the mode (and group) of a directory we own; symlinks and other files are left alone, except
+ * that a root may be a symlink to its real place (another disk), which is followed.
+ */
+async function restrict(path: string, mode: number, gid?: number, follow = false): Promise<void> {
   let st;
   try {
-    st = await lstat(path);
+    st = follow ? await stat(path) : await lstat(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return; // removed meanwhile (another process's temp dir)
     throw err;
@@ -64,7 +67,7 @@ export async function closeStateDirs(config: Pick<Config, 'root' | 'run_root' | 
   const modeOf = (d: string) => (way.has(d) ? wayMode : PRIVATE_DIR_MODE);
   const gidOf = (d: string) => (way.has(d) ? wayGid : undefined);
   for (const r of roots) {
-    await restrict(r, modeOf(r), gidOf(r));
+    await restrict(r, modeOf(r), gidOf(r), true);
     for (const e of await readdir(r, { withFileTypes: true })) {
       const child = join(r, e.name);
       if (e.isDirectory()) await restrict(child, modeOf(child), gidOf(child));
