@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { tempDir } from '../util/test-temp-dir.js';
 import { InRootError, readFileInRoot, resolveInRoot } from './in-root.js';
 import { readUserFiles } from './host-facts.js';
@@ -62,4 +63,8 @@ test("user files: the image's own symlinks are followed inside it", async () => 
   // Too large or not a regular file: nothing.
   assert.equal(await readFileInRoot(root, '/etc/passwd', 4), '');
   assert.equal(await readFileInRoot(root, '/usr', 1 << 20), '');
+  // A FIFO (or a device node) named passwd is never opened: no hang, nothing read.
+  const fifo = rootfs({}, ['etc']);
+  execFileSync('mkfifo', [join(fifo, 'etc', 'passwd')]);
+  assert.deepEqual(await readUserFiles(fifo), { passwd: '', group: '' });
 });

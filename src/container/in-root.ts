@@ -71,9 +71,12 @@ export async function readFileInRoot(root: string, path: string, maxBytes: numbe
     if (err instanceof InRootError) return '';
     throw err;
   }
-  // O_NOFOLLOW: the resolved path names no symlink; should one appear, it is not followed.
   let fh;
   try {
+    // Only a regular file is opened: an image's device node or FIFO named passwd must not be
+    // (opening a device can act on it; a FIFO would block). O_NOFOLLOW and O_NONBLOCK hold the
+    // same line should the file be swapped between the check and the open.
+    if (!(await lstat(real)).isFile()) return '';
     fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return '';

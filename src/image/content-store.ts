@@ -25,6 +25,7 @@ export class BlobWriter {
   private written = 0;
   /** The blob is in place (commit succeeded): from here on only garbage collection removes it. */
   committed = false;
+  private verified = false;
   private constructor(
     private readonly store: ContentStore,
     readonly digest: string,
@@ -46,8 +47,6 @@ export class BlobWriter {
   get bytesWritten(): number {
     return this.written;
   }
-
-  private verified = false;
 
   /**
    * Ends the writing and checks the digest (and size when known) without publishing the blob, so
