@@ -1,6 +1,6 @@
 // The runtime engine shared by the daemon and the CLI: configuration, state directories and the
 // parts of the runtime (images, pods, containers, …), each recovered from disk when opened.
-import { mkdir, access, constants, stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
@@ -16,6 +16,7 @@ import { RuntimeBackend } from './streaming/runtime-backend.js';
 import { RuntimeSet } from './oci/runtimes.js';
 import { PodNetwork } from './network/pod-network.js';
 import { PodController } from './pod/controller.js';
+import { closeStateDirs } from './store/private-state.js';
 
 export interface HealthCondition {
   ok: boolean;
@@ -121,8 +122,8 @@ export class Engine {
   /** Creates the state directories and rebuilds every in-memory index from disk. */
   static async open(opts: EngineOptions): Promise<Engine> {
     const e = new Engine(opts);
-    await mkdir(e.config.root, { recursive: true, mode: 0o711 });
-    await mkdir(e.config.run_root, { recursive: true, mode: 0o711 });
+    // Closed to other users, also what an older version left open (src/store/private-state.ts).
+    await closeStateDirs(e.config);
     e.snapshots = new OverlaySnapshotter(join(e.config.root, 'snapshots'));
     await e.snapshots.open();
     e.images = await ImageService.open(e.config, e.log, e.snapshots);

@@ -11,13 +11,13 @@ import { NotFoundError, InvalidArgumentError } from '../errors/catalog.js';
 import type { Credentials } from '../image/auth.js';
 import type { StoredImage } from '../image/image-store.js';
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { closeStateDirs } from '../store/private-state.js';
 
 async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const { config } = effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
-  await mkdir(config.root, { recursive: true, mode: 0o711 });
+  await closeStateDirs(config);
   const snapshots = new OverlaySnapshotter(join(config.root, 'snapshots'));
   await snapshots.open();
   const svc = await ImageService.open(config, log, snapshots);

@@ -6,7 +6,7 @@ import { createLogger } from '../log/logger.js';
 import { Engine, warmHealthProbes } from '../engine.js';
 import { CriServer } from '../server/grpc-server.js';
 import { DaemonLock } from '../store/daemon-lock.js';
-import { mkdir } from 'node:fs/promises';
+import { closeStateDirs } from '../store/private-state.js';
 import { packageVersion } from '../util/package-info.js';
 import { metrics } from '../metrics/registry.js';
 import { countByState } from '../metrics/state-counts.js';
@@ -18,7 +18,7 @@ import { PYTHON } from '../streaming/pty-relay.js';
 export async function serve(opts: GlobalOptions): Promise<void> {
   const { config, sources } = effectiveConfig(opts);
   const log = createLogger(config.log.level);
-  await mkdir(config.root, { recursive: true, mode: 0o711 });
+  await closeStateDirs(config);
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
   // The first Status would otherwise wait for `runc --version` and `conmon --version`.
   warmHealthProbes(config);

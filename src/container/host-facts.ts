@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, isErrno, OciRuntimeError } from '../errors/catalog.js';
 import { normalizePermissions, type HostDevice } from '../oci/spec/devices.js';
 import { complaintOf, runCommand } from '../util/command.js';
+import { readFileInRoot } from './in-root.js';
 
 export function deviceNumbers(rdev: number): { major: number; minor: number } {
   // glibc's gnu_dev_major/minor over the 64-bit dev_t.
@@ -63,20 +64,15 @@ export async function hostDevices(dir = '/dev'): Promise<HostDevice[]> {
   return out;
 }
 
-/** The image's /etc/passwd and /etc/group (empty when missing), read from the prepared rootfs. */
+/**
+ * The image's /etc/passwd and /etc/group (empty when missing), read from the mounted rootfs with
+ * every path resolved inside it: symlinks (etc -> /etc, passwd -> ../../etc/passwd) and `..` are
+ * taken against the image's root, never the host's.
+ */
 export async function readUserFiles(rootfs: string): Promise<{ passwd: string; group: string }> {
-  const read = async (rel: string): Promise<string> => {
-    try {
-      // Only regular files inside the rootfs: a symlink must not make us read the host's files.
-      const p = join(rootfs, rel);
-      const st = await lstat(p);
-      if (!st.isFile() || st.size > 16 * 1024 * 1024) return '';
-      return await readFile(p, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  return { passwd: await read('etc/passwd'), group: await read('etc/group') };
+  const MAX = 16 * 1024 * 1024;
+  const [passwd, group] = await Promise.all([readFileInRoot(rootfs, '/etc/passwd', MAX), readFileInRoot(rootfs, '/etc/group', MAX)]);
+  return { passwd, group };
 }
 
 export async function apparmorEnabled(): Promise<boolean> {

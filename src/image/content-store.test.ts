@@ -28,3 +28,23 @@ test('blobs are stored only when their digest matches; failures leave no file', 
   assert.deepEqual(await c.list(), []);
   await c.close();
 });
+
+test('verify checks the digest without publishing; abort after it leaves nothing', async () => {
+  const c = new ContentStore(root);
+  await c.open();
+  const data = Buffer.from('layer bytes');
+  const w = await c.writer(digestOf(data));
+  await w.write(data);
+  await w.verify(data.length);
+  assert.equal(await c.has(digestOf(data)), false);
+  await w.abort();
+  assert.deepEqual(readdirSync(c.ingestDir), []);
+  assert.deepEqual(await c.list(), []);
+  const w2 = await c.writer(digestOf(data));
+  await w2.write(data);
+  await w2.verify(data.length);
+  await w2.commit();
+  assert.equal(w2.committed, true);
+  assert.deepEqual(await c.list(), [digestOf(data)]);
+  await c.close();
+});

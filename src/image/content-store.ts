@@ -23,6 +23,9 @@ export function digestOf(b: Uint8Array | string): string {
 export class BlobWriter {
   private readonly hash = createHash('sha256');
   private written = 0;
+  /** The blob is in place (commit succeeded): from here on only garbage collection removes it. */
+  committed = false;
+  private verified = false;
   private constructor(
     private readonly store: ContentStore,
     readonly digest: string,
@@ -45,8 +48,12 @@ export class BlobWriter {
     return this.written;
   }
 
-  /** Verifies the digest (and size when known) and renames the blob into place. */
-  async commit(expectedSize?: number): Promise<void> {
+  /**
+   * Ends the writing and checks the digest (and size when known) without publishing the blob, so
+   * that a caller can check more (a layer's diff ID) before it becomes visible.
+   */
+  async verify(expectedSize?: number): Promise<void> {
+    if (this.verified) return;
     await this.fh.sync();
     await this.fh.close();
     const got = 'sha256:' + this.hash.digest('hex');
@@ -54,7 +61,14 @@ export class BlobWriter {
       await unlink(this.tmp).catch(() => undefined);
       throw new DigestMismatchError(`content of ${this.digest} does not match its digest (got ${got}, ${this.written} bytes)`);
     }
+    this.verified = true;
+  }
+
+  /** Verifies (unless done) and renames the blob into place. */
+  async commit(expectedSize?: number): Promise<void> {
+    await this.verify(expectedSize);
     await rename(this.tmp, this.store.path(this.digest));
+    this.committed = true;
   }
 
   async abort(): Promise<void> {

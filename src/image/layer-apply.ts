@@ -95,9 +95,11 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
     throw err;
   }
   if (unpack.status === 'rejected') throw unpack.reason;
-  // The tar reader may stop at the end-of-archive marker: drain trailing bytes into the hashes.
-  if (writer) await writer.commit(o.expectedSize);
+  // Both digests before the blob is published: a layer that unpacks to the wrong diff ID must not
+  // land in the content store (the caller's abort drops the ingest file).
+  if (writer) await writer.verify(o.expectedSize);
   const diffId = 'sha256:' + diffHash.digest('hex');
   if (diffId !== o.diffId) throw new DigestMismatchError(`layer ${writer?.digest ?? ''} unpacks to ${diffId}, but the image config expects ${o.diffId}`);
+  if (writer) await writer.commit();
   return unpack.value;
 }

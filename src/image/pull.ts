@@ -8,6 +8,7 @@ import { chainIds as computeChainIds } from './chain-id.js';
 import type { ImageService } from './image-service.js';
 import type { LayerInfo, StoredImage } from './image-store.js';
 import { applyLayer } from './layer-apply.js';
+import type { BlobWriter } from './content-store.js';
 import { parseConfig, parseManifest, parsePlatform, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
 import { mapLimit } from './pool.js';
 import { digestRef, formatReference, parseReference, tagRef, type ImageReference } from './reference.js';
@@ -160,30 +161,33 @@ export class Puller {
       if (await svc.snapshots.hasLayer(chainId)) return false;
       const t0 = performance.now();
       const stored = await svc.content.has(l.digest);
-      let wroteBlob = false;
-      await svc.snapshots.commitLayer(chainId, async (dir) => {
-        if (stored) {
-          return applyLayer({ source: svc.content.createReadStream(l.digest), mediaType: l.mediaType, diffId: l.diffId, dir });
-        }
-        const res = await svc.client.fetchBlob(st.ref, l.digest, st.creds, st.endpoint);
-        if (res.size !== undefined && res.size !== l.size) {
-          res.body.destroy();
-          throw new InvalidArgumentError(`layer ${l.digest} is ${res.size} bytes at the registry, the manifest says ${l.size}`);
-        }
-        const writer = await svc.content.writer(l.digest);
-        try {
-          const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer, expectedSize: l.size });
-          wroteBlob = true;
-          st.progress.bytes += l.size;
-          return usage;
-        } catch (err) {
-          res.body.destroy();
-          await writer.abort();
-          throw err;
-        }
-      });
+      let writer: BlobWriter | undefined;
+      try {
+        await svc.snapshots.commitLayer(chainId, async (dir) => {
+          if (stored) {
+            return applyLayer({ source: svc.content.createReadStream(l.digest), mediaType: l.mediaType, diffId: l.diffId, dir });
+          }
+          const res = await svc.client.fetchBlob(st.ref, l.digest, st.creds, st.endpoint);
+          if (res.size !== undefined && res.size !== l.size) {
+            res.body.destroy();
+            throw new InvalidArgumentError(`layer ${l.digest} is ${res.size} bytes at the registry, the manifest says ${l.size}`);
+          }
+          const w = (writer = await svc.content.writer(l.digest));
+          try {
+            const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer: w, expectedSize: l.size });
+            st.progress.bytes += l.size;
+            return usage;
+          } catch (err) {
+            res.body.destroy();
+            await w.abort();
+            throw err;
+          }
+        });
+      } finally {
+        // A blob this pull published is its to roll back, also when a later step failed.
+        if (writer?.committed) st.createdBlobs.push(l.digest);
+      }
       svc.log.debug({ layer: l.digest, chainId, ms: Math.round(performance.now() - t0), downloaded: !stored }, 'layer ready');
-      if (wroteBlob) st.createdBlobs.push(l.digest);
       return true;
     });
     if (created) st.createdLayers.push(chainId);

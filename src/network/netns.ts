@@ -42,7 +42,7 @@ export function prepareDir(dir: string): Promise<void> {
 }
 
 async function doPrepareDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   if (!(await isMountPoint(dir))) {
     await run('mount', ['--bind', dir, dir], `cannot bind-mount ${dir}`);
   }

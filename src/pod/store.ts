@@ -53,6 +53,8 @@ export class PodStore {
 
   async createDirs(id: string): Promise<PodPaths> {
     const p = this.paths(id);
+    // The pod's dir is closed to other users; the infra's empty root inside it is an ordinary 0755 root.
+    await mkdir(p.dir, { recursive: true, mode: 0o700 });
     await mkdir(p.infraRootfs, { recursive: true, mode: 0o755 });
     await mkdir(p.runDir, { recursive: true, mode: 0o700 });
     return p;

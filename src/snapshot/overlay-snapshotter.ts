@@ -59,7 +59,7 @@ export class OverlaySnapshotter implements Snapshotter {
 
   /** Creates the directories, drops unfinished unpacks, and loads layer usage. */
   async open(): Promise<void> {
-    for (const d of [this.layersDir, this.metaDir, this.activeDir]) await mkdir(d, { recursive: true, mode: 0o711 });
+    for (const d of [this.layersDir, this.metaDir, this.activeDir]) await mkdir(d, { recursive: true, mode: 0o700 });
     this.tmpDir = await processTempDir(join(this.root, 'tmp'));
     for (const name of await readdir(this.metaDir)) {
       if (!name.endsWith('.json')) continue;
@@ -176,7 +176,8 @@ export class OverlaySnapshotter implements Snapshotter {
     }
     const existing = await readJsonIfExists<ActiveMeta>(join(dir, 'meta.json'));
     if (existing) return this.mountFor(key, existing);
-    await mkdir(dir, { recursive: true, mode: 0o711 });
+    // The snapshot's own dir is closed; upper/ (the root directory the container sees) keeps 0755.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const subdirs = chainIds.length ? ['upper', 'work', 'rootfs'] : ['upper', 'work', 'rootfs', 'empty'];
     await Promise.all(subdirs.map((d) => mkdir(join(dir, d), d === 'empty' ? { recursive: true } : { recursive: true, mode: 0o755 })));
     const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString() };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readFileSync as rf } from 'node:fs';
 import { containerEnv, createContainer, grpcError, runPod, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
 import { buildLayer } from '../fixtures/tar-layer.js';
-import { BUSYBOX } from '../fixtures/busybox.js';
+import { BUSYBOX, GROUP, PASSWD } from '../fixtures/busybox.js';
 
 let env: ContainerEnv;
 let podId: string;
@@ -21,10 +21,30 @@ let sharedPidPodId: string;
 const hostDirs: string[] = [];
 before(async () => {
   const suid = await buildLayer([{ name: 'usr/bin/suidbox', content: rf(BUSYBOX), mode: 0o4755 }]);
+  // Images whose user files point out of the image (a non-directory etc in an upper layer hides
+  // busybox's etc/), and one whose own symlinks lead to its files elsewhere in the image.
+  const etcLink = await buildLayer([{ name: 'etc', type: 'symlink', linkname: '/etc' }]);
+  const passwdLink = await buildLayer([
+    { name: 'etc/', type: 'directory' },
+    { name: 'etc/passwd', type: 'symlink', linkname: '../../../../etc/passwd' },
+    { name: 'etc/group', type: 'symlink', linkname: '../../../../etc/group' },
+  ]);
+  const ownLink = await buildLayer([
+    { name: 'usr/', type: 'directory' },
+    { name: 'usr/lib/', type: 'directory' },
+    { name: 'usr/lib/passwd', content: PASSWD + 'imgonly:x:4321:4322::/:/bin/sh\n' },
+    { name: 'usr/lib/group', content: GROUP + 'imgonly:x:4322:\n' },
+    { name: 'etc/', type: 'directory' },
+    { name: 'etc/passwd', type: 'symlink', linkname: '/usr/lib/passwd' },
+    { name: 'etc/group', type: 'symlink', linkname: '../usr/lib/group' },
+  ]);
   env = await containerEnv({
     images: {
       'library/alice:latest': { config: { User: 'alice', Env: ['PATH=/bin', 'FROM_IMAGE=1', 'OVER=image'], WorkingDir: '/home/alice' } },
       'library/suid:latest': { layers: [suid] },
+      'library/etclink:latest': { layers: [etcLink] },
+      'library/passwdlink:latest': { layers: [passwdLink] },
+      'library/ownlink:latest': { layers: [ownLink] },
     },
   });
   podId = (await runPod(env)).id;
@@ -110,6 +130,25 @@ test('run_as_group without a user is refused with INVALID_ARGUMENT, before anyth
   // With a user by name, the group applies.
   const named = await run({ linux: { security_context: { run_as_username: 'nobody', run_as_group: { value: '100' } } } }, 'id -g');
   assert.equal(named.out, '100');
+});
+
+test("user lookups never leave the image: etc -> /etc and passwd -> ../../../../etc/passwd do not read the host's files", async () => {
+  const imageUsers = PASSWD.split('\n').map((l) => l.split(':')[0]);
+  const hostOnly = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':')[0] ?? '')
+    .find((n) => n && !imageUsers.includes(n));
+  assert.ok(hostOnly, 'a user the host has and the image has not');
+  for (const img of ['etclink', 'passwdlink']) {
+    const err = await grpcError(
+      createContainer(env, podId, { command: ['true'], linux: { security_context: { run_as_username: hostOnly } } }, `${env.reg.host}/library/${img}:latest`),
+    );
+    assert.equal(err?.code, 3, `${img}: ${err?.details ?? 'created'}`);
+    assert.match(err.details, new RegExp(`user "${hostOnly}" not found in the image's /etc/passwd`), img);
+  }
+  // The image's own symlinks (absolute and relative) are followed inside it.
+  const own = await run({ linux: { security_context: { run_as_username: 'imgonly' } } }, 'id -u; id -g', `${env.reg.host}/library/ownlink:latest`);
+  assert.equal(own.out, '4321\n4322');
 });
 
 test('a setuid binary keeps its bit; the rootfs is not nosuid', async () => {

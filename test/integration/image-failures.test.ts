@@ -2,7 +2,7 @@
 // was not configured. Each leaves nothing behind and the daemon serving.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
@@ -11,7 +11,8 @@ import { TestDaemon } from '../helpers/daemon.js';
 import { startRegistry, pushBusybox, pushImage, corruptBlob, imageConfigToml, type Registry } from '../helpers/registry.js';
 import { startTokenServer, type TokenServer } from '../helpers/registry-token.js';
 import { busyboxImage } from '../fixtures/busybox.js';
-import { buildLayer } from '../fixtures/tar-layer.js';
+import { buildLayer, sha256 } from '../fixtures/tar-layer.js';
+import { buildImage } from '../fixtures/oci-image.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -66,6 +67,54 @@ test('a corrupted layer blob fails the pull and leaves nothing behind', async ()
   assert.deepEqual(await list(), []);
   assert.deepEqual(storeFiles(), before);
   assert.equal(storeFiles().blobs.length, 0);
+});
+
+/** Blobs in the content store that no stored image lists (the image records are the truth). */
+function orphanBlobs(): string[] {
+  const recs = join(d.dirs.root, 'images', 'records');
+  const owned = new Set(
+    readdirSync(recs)
+      .filter((n) => n.endsWith('.json'))
+      .flatMap((n) => (JSON.parse(readFileSync(join(recs, n), 'utf8')) as { blobs: string[] }).blobs.map((b) => b.slice(7))),
+  );
+  return storeFiles().blobs.filter((b) => !owned.has(b));
+}
+
+test("a layer that does not unpack to the config's diff_id fails the pull and leaves no blob", async () => {
+  const layer = await buildLayer([{ name: 'diffid/data', content: Buffer.alloc(200_000, 7) }]);
+  const img = buildImage({ layers: [(await busyboxImage()).layers[0]!, { ...layer, diffId: sha256('not this layer') }] });
+  await pushImage(reg, 'library/wrongdiff:1', img);
+  const before = storeFiles();
+  await assert.rejects(pull(`${reg.host}/library/wrongdiff:1`), (err: { code: number; details: string }) => {
+    assert.equal(err.code, 3);
+    assert.match(err.details, new RegExp(`layer ${layer.digest} unpacks to ${layer.diffId}, but the image config expects ${sha256('not this layer')}`));
+    return true;
+  });
+  assert.deepEqual(await list(), []);
+  assert.deepEqual(storeFiles(), before);
+  assert.deepEqual(orphanBlobs(), []);
+});
+
+test('a wrong diff_id in the second of several layers: the first, finished, goes too', async () => {
+  // Another image keeps busybox's layer: it must stay; the failed pull's own first layer must not.
+  const kept = await pushBusybox(reg, 'library/keeper:1');
+  await pull(`${reg.host}/library/keeper:1`);
+  const first = await buildLayer([{ name: 'first/small', content: 'done quickly' }]);
+  const second = await buildLayer([{ name: 'second/big', content: Buffer.from(Array.from({ length: 3 << 20 }, (_, i) => (i * 7919) % 251)) }]);
+  const img = buildImage({ layers: [kept.layers[0]!, first, { ...second, diffId: sha256('wrong') }, await buildLayer([{ name: 'third', content: 'x' }])] });
+  await pushImage(reg, 'library/wrongdiff2:1', img);
+  const before = storeFiles();
+  await assert.rejects(pull(`${reg.host}/library/wrongdiff2:1`), (err: { code: number; details: string }) => {
+    assert.equal(err.code, 3);
+    assert.match(err.details, new RegExp(`layer ${second.digest} unpacks to`));
+    return true;
+  });
+  assert.deepEqual(storeFiles(), before);
+  assert.deepEqual(orphanBlobs(), []);
+  assert.ok(storeFiles().blobs.includes(kept.layers[0]!.digest.slice(7)), "the other image's layer stays");
+  assert.deepEqual((await list()).map((i) => i.id), [kept.id]);
+  await d.client.image('RemoveImage', { image: { image: kept.id } });
+  assert.deepEqual(storeFiles().blobs, []);
 });
 
 test('a corrupted gzip layer fails the pull with INVALID_ARGUMENT', async () => {
