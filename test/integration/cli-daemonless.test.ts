@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanupHost, makeDirs, runCli, RKTLET_BIN, TestDaemon, uniqueNetwork } from '../helpers/daemon.js';
-import { sharedBusyboxRegistry } from '../helpers/registry.js';
+import { freePort, sharedBusyboxRegistry } from '../helpers/registry.js';
 
 const dirs = makeDirs('rktlet-cli-');
 let daemon: TestDaemon | undefined;
@@ -33,7 +33,7 @@ test('daemonless pods and apps; a daemon started later finds them', async () => 
     ['[network]', `conf_dir = "${dirs.cniConfDir}"`, `default_bridge = "${net.bridge}"`, `default_subnet = "${net.subnet}"`, reg.configToml].join('\n'),
   );
 
-  const podId = (await ok('app', 'sandbox', '--name', 'solo', '--hostname', 'solo-host', '--port', '18080:80/tcp')).trim();
+  const podId = (await ok('app', 'sandbox', '--name', 'solo', '--hostname', 'solo-host', '--port', `${await freePort()}:80/tcp`)).trim();
   const pst = JSON.parse(await ok('pod', 'status', podId)) as { state: string; network: { ip: string } };
   assert.equal(pst.state, 'SANDBOX_READY');
   assert.match(pst.network.ip, /^10\./);
