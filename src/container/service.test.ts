@@ -8,7 +8,7 @@ import { configSchema } from '../config/schema.js';
 import { silentLogger } from '../log/logger.js';
 import { EventBus, type ContainerEvent } from '../events/bus.js';
 import { emptyResources } from '../oci/spec/resources.js';
-import { OciRuntimeError } from '../errors/catalog.js';
+import { InvalidArgumentError, OciRuntimeError } from '../errors/catalog.js';
 import { ContainerService } from './service.js';
 import { removeContainer, stopContainer } from './lifecycle.js';
 import { createContainer } from './create.js';
@@ -84,7 +84,7 @@ function setup() {
     },
     pods: {
       get: (id: string) =>
-        (id === 'pod1' ? fakePodView() : undefined),
+        (id === 'pod1' ? fakePodView() : id === 'privpod' ? fakePodView({ id: 'privpod', privileged: true }) : undefined),
     },
     runtime: () => rt,
   };
@@ -207,6 +207,20 @@ test('a runtime that cannot answer makes a container UNKNOWN, not exited; it com
     assert.equal(t.svc.store.get('c').status.state, 'running');
     assert.equal(t.svc.store.get('c').status.startedAtNs, '2000', 'the start time is kept');
     assert.equal(t.svc.store.get('c').status.message, '');
+  } finally {
+    await t.close();
+  }
+});
+
+test('a privileged container only in a privileged pod: refused before any work starts', async () => {
+  const t = setup();
+  try {
+    await t.svc.recover();
+    const privileged = (pod: string) => ({ ...req('p', ['true']), pod_sandbox_id: pod, config: { ...req('p', ['true']).config!, linux: { security_context: { privileged: true } } } }) as unknown as CreateContainerRequest__Output;
+    await assert.rejects(createContainer(t.svc, privileged('pod1')), (e: unknown) => e instanceof InvalidArgumentError && /no privileged container allowed in sandbox pod1/.test(e.message));
+    assert.deepEqual([t.svc.store.list().length, t.rt.calls, t.removed], [0, [], []], 'no record, runtime call or snapshot');
+    const id = await createContainer(t.svc, privileged('privpod'));
+    assert.equal(t.svc.store.get(id).meta.podId, 'privpod');
   } finally {
     await t.close();
   }
