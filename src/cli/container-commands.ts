@@ -2,9 +2,9 @@
 // They read what the daemon wrote (and conmon's exit files); they never change anything.
 import type { Command } from 'commander';
 import { effectiveConfig, type GlobalOptions } from './options.js';
-import { NotFoundError } from '../errors/catalog.js';
 import { filterContainers } from '../container/filter.js';
-import { findContainer, loadContainers } from '../container/offline-view.js';
+import { loadContainers } from '../container/offline-view.js';
+import { describeContainer, pickOne } from './refs.js';
 import { readLogRecords } from '../container/log-reader.js';
 import { toCriStatus } from '../container/to-cri.js';
 import { exitDir } from '../container/paths.js';
@@ -41,9 +41,7 @@ function table(rows: string[][]): string {
 }
 
 async function find(config: Config, ref: string): Promise<ContainerRecord> {
-  const r = findContainer(await loadContainers(config), ref);
-  if (!r) throw new NotFoundError(`container "${ref}" not found`);
-  return r;
+  return pickOne('container', ref, await loadContainers(config), describeContainer);
 }
 
 export function registerContainerCommands(program: Command): void {
