@@ -2,7 +2,7 @@
 // `rktlet serve` uses, side by side with it), a CallContext so the verbs run the CRI handlers
 // themselves, and CRI requests decoded exactly as the daemon decodes them (defaults filled in).
 import type { Command } from 'commander';
-import { effectiveConfig, type GlobalOptions } from './options.js';
+import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { Engine } from '../engine.js';
 import { criProto } from '../server/proto.js';
@@ -15,7 +15,7 @@ import type { ContainerRecord } from '../container/types.js';
 /** Opens the engine, runs fn with a handler context, closes the engine (pods and containers keep running). */
 export async function withEngine<T>(cmd: Command, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  const { config } = effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
   const engine = await Engine.open({ config, log, sweepImages: false });
   const ac = new AbortController();

@@ -1,7 +1,7 @@
 // Daemonless container verbs over the state root: `rktlet ps`, `rktlet inspect`, `rktlet logs [-f]`.
 // They read what the daemon wrote (and conmon's exit files); they never change anything.
 import type { Command } from 'commander';
-import { effectiveConfig, type GlobalOptions } from './options.js';
+import { stateConfig, type GlobalOptions } from './options.js';
 import { filterContainers } from '../container/filter.js';
 import { loadContainers } from '../container/offline-view.js';
 import { describeContainer, pickOne } from './refs.js';
@@ -16,7 +16,7 @@ import type { ContainerRecord } from '../container/types.js';
 
 function configOf(cmd: Command): Config {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  return effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' }).config;
+  return stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' }).config;
 }
 
 function ago(ns: string): string {

@@ -1,7 +1,7 @@
 // `rktlet serve`: the CRI daemon. Pods and containers do not depend on it: stopping it (or
 // killing it) leaves them running, and the next start finds them again from disk.
 import type { Command } from 'commander';
-import { effectiveConfig, type GlobalOptions } from './options.js';
+import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { Engine, warmHealthProbes } from '../engine.js';
 import { CriServer } from '../server/grpc-server.js';
@@ -16,7 +16,7 @@ import { useCommandHelper } from '../util/command.js';
 import { PYTHON } from '../streaming/pty-relay.js';
 
 export async function serve(opts: GlobalOptions): Promise<void> {
-  const { config, sources } = effectiveConfig(opts);
+  const { config, sources } = stateConfig(opts);
   const log = createLogger(config.log.level);
   await mkdir(config.root, { recursive: true, mode: 0o711 });
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);

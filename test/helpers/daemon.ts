@@ -231,10 +231,14 @@ export function cleanupHost(dirs: DaemonDirs): void {
   rmSync(dirs.base, { recursive: true, force: true });
 }
 
-/** Runs the CLI to completion; resolves with its exit code and output. */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI to completion; resolves with its exit code and output. `wrapper` is a command line
+ * the CLI runs under (`setpriv --reuid=nobody …`).
+ */
+export function runCli(args: string[], wrapper: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [RKTLET_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...wrapper, process.execPath, RKTLET_BIN, ...args];
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
