@@ -21,7 +21,7 @@ export async function serve(opts: GlobalOptions): Promise<void> {
   await mkdir(config.root, { recursive: true, mode: 0o711 });
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
   // The first Status would otherwise wait for `runc --version` and `conmon --version`.
-  warmHealthProbes(config);
+  warmHealthProbes(config, log);
   // Commands (mount, runc, CNI plugins…) start from a small helper: a fork of this process costs
   // milliseconds per MiB it holds (util/command.ts).
   useCommandHelper(true, PYTHON);

@@ -62,6 +62,8 @@ export interface DaemonOptions {
   /** Skip the generated config file entirely (embedded defaults + flags only). */
   noConfigFile?: boolean;
   extraArgs?: string[];
+  /** A command line the daemon runs under (`setpriv --bounding-set=-sys_admin …`). */
+  wrapper?: string[];
 }
 
 export interface DaemonDirs {
@@ -126,7 +128,8 @@ export class TestDaemon {
     const args = ['serve', '--root', dirs.root, '--run-root', dirs.runRoot, '--socket', dirs.socket];
     if (!opts.noConfigFile) args.push('--config', dirs.config);
     args.push(...(opts.extraArgs ?? []));
-    const proc = spawn(process.execPath, [RKTLET_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...(opts.wrapper ?? []), process.execPath, RKTLET_BIN, ...args];
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const d = new TestDaemon(dirs, proc);
     await d.waitReady();
     return d;
