@@ -1,12 +1,13 @@
 // Can the daemon mount? Every pod needs it (/dev/shm, pinned namespaces, overlay root filesystems),
 // and a daemon started without CAP_SYS_ADMIN (a restricted bounding set, a user namespace, a
-// seccomp filter) used to report RuntimeReady and fail each pod. A real tmpfs mount and unmount on
-// a private directory under run_root answers it; the result is kept for a few seconds, as Status
-// is polled.
-import { mkdir, mkdtemp, readFile, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// seccomp filter) used to report RuntimeReady and fail each pod. A real tmpfs mount on a private
+// directory under run_root answers it. The mount is made in a mount namespace of its own (`unshare
+// --mount`, which needs the same privilege), so it ends with that command: a daemon killed or
+// failing mid-probe leaves nothing mounted. The result is kept for a few seconds, as Status is
+// polled.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { complaintOf, runCommand } from './command.js';
-import { isOtherFsMount } from './unmount.js';
 
 const CAP_SYS_ADMIN_BIT = 21n;
 const TTL_MS = 10_000;
@@ -17,32 +18,21 @@ export async function hasSysAdmin(): Promise<boolean | undefined> {
   return m ? ((BigInt(`0x${m[1]}`) >> CAP_SYS_ADMIN_BIT) & 1n) === 1n : undefined;
 }
 
-/** '' when a tmpfs can be mounted and unmounted under `dir`, else why not. */
+/** '' when a tmpfs can be mounted on `dir`, else why not. */
 export async function probeMount(dir: string): Promise<string> {
-  let target: string;
   try {
     await mkdir(dirname(dir), { recursive: true, mode: 0o711 }); // as the engine makes run_root
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    target = await mkdtemp(join(dir, 'probe-'));
   } catch (err) {
-    return `cannot make a mount point under ${dir}: ${complaintOf(err)}`;
+    return `cannot make the mount point ${dir}: ${complaintOf(err)}`;
   }
+  const mount = ['mount', '-t', 'tmpfs', '-o', 'size=4k,mode=0700,nosuid,nodev,noexec', 'rktlet-mount-probe', dir];
   try {
-    try {
-      await runCommand('mount', ['-t', 'tmpfs', '-o', 'size=4k,mode=0700,nosuid,nodev,noexec', 'rktlet-mount-probe', target], { timeoutMs: 10_000 });
-    } catch (err) {
-      const caps = (await hasSysAdmin()) === false ? ' (the daemon lacks CAP_SYS_ADMIN)' : '';
-      return `cannot mount a tmpfs at ${target}${caps}: ${complaintOf(err)}`;
-    }
-    if (!(await isOtherFsMount(target))) return `mount reported success but no tmpfs is mounted at ${target}`;
-    try {
-      await runCommand('umount', [target], { timeoutMs: 10_000 });
-    } catch (err) {
-      return `cannot unmount the tmpfs at ${target}: ${complaintOf(err)}`;
-    }
+    await runCommand('unshare', ['--mount', '--propagation', 'private', '--', ...mount], { timeoutMs: 10_000 });
     return '';
-  } finally {
-    await rmdir(target).catch(() => undefined);
+  } catch (err) {
+    const caps = (await hasSysAdmin()) === false ? ' (the daemon lacks CAP_SYS_ADMIN)' : '';
+    return `cannot mount a tmpfs at ${dir}${caps}: ${complaintOf(err)}`;
   }
 }
 
