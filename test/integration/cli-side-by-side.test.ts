@@ -229,5 +229,8 @@ test('bad input: clear errors, nothing changes', async () => {
   const r3 = await cli('exec', 'nosuch', '--', 'true');
   assert.equal(r3.code, 1);
   assert.match(r3.stderr, /not found/);
+  const r4 = await cli('app', 'sandbox', '--name', 'nohandler', '--runtime', 'kata-nope');
+  assert.equal(r4.code, 1);
+  assert.match(r4.stderr, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun\)/);
   assert.deepEqual((await env.d.client.runtime('ListPodSandbox', {})).items.length, before.items.length);
 });
