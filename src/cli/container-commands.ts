@@ -53,6 +53,9 @@ export function registerContainerCommands(program: Command): void {
     .option('-q, --quiet', 'IDs only')
     .action(async (o: { all?: boolean; pod?: string; quiet?: boolean }, cmd: Command) => {
       const all = await loadContainers(configOf(cmd));
+      // A prefix the IDs of several pods (with containers) start with is refused, listing them.
+      const pods = [...new Set(all.map((r) => r.meta.podId))].filter((id) => o.pod && id.startsWith(o.pod));
+      if (o.pod && pods.length > 1) pickOne('pod', o.pod, pods, (id) => ({ id, name: '', detail: `${all.filter((r) => r.meta.podId === id).length} container(s)` }));
       const list = filterContainers(all, {
         id: '',
         pod_sandbox_id: o.pod ?? '',

@@ -165,6 +165,13 @@ test('pod names are unique per namespace for the CLI, whichever face made the po
   assert.equal(amb.code, 1);
   assert.match(amb.stderr, new RegExp(`"${prefix}" matches [2-9] pods`));
   assert.ok((await env.d.client.runtime('ListPodSandbox', {})).items.filter((p) => made.includes(p.id)).every((p) => p.state === 'SANDBOX_READY'), 'no pod was stopped');
+  // ps --pod filters by that prefix: refused too once two of those pods have containers.
+  for (const id of made.filter((x) => x.startsWith(prefix)).slice(0, 2)) {
+    await env.d.client.runtime('CreateContainer', { pod_sandbox_id: id, config: { metadata: { name: 'in-pfx', attempt: 0 }, image: { image: env.image }, command: ['true'] } });
+  }
+  const ps = await cli('ps', '-a', '--pod', prefix);
+  assert.equal(ps.code, 1, ps.stdout);
+  assert.match(ps.stderr, new RegExp(`"${prefix}" matches [2-9] pods`));
 
   // Two attempts of one container name (the kubelet restarts it as attempt 1): refused by name, picked by ID.
   const ctr = (attempt: number) =>
