@@ -17,6 +17,7 @@ import { RuntimeSet } from './oci/runtimes.js';
 import { PodNetwork } from './network/pod-network.js';
 import { PodController } from './pod/controller.js';
 import { closeStateDirs } from './store/private-state.js';
+import { mountProbe } from './util/mount-probe.js';
 
 export interface HealthCondition {
   ok: boolean;
@@ -77,6 +78,11 @@ async function probeBinary(path: string): Promise<{ missing: boolean; error: str
   return { missing: false, error: await error };
 }
 
+/** Where health() mounts a tmpfs to learn whether the daemon can mount at all. */
+function mountProbeDir(config: Config): string {
+  return join(config.run_root, 'mount-probe');
+}
+
 /** What health() probes: the default handler's OCI runtime and conmon. */
 function probedBinaries(config: Config): (readonly [string, string | undefined])[] {
   const rt = config.runtime;
@@ -90,8 +96,11 @@ function probedBinaries(config: Config): (readonly [string, string | undefined])
  * Starts health()'s `--version` probes in the background: the daemon calls it before recovery,
  * so that the first Status finds them done instead of waiting for two process spawns.
  */
-export function warmHealthProbes(config: Config): void {
+export function warmHealthProbes(config: Config, log?: Logger): void {
   for (const [, path] of probedBinaries(config)) if (path) void probeBinary(path).catch(() => undefined);
+  void mountProbe(mountProbeDir(config)).then((why) => {
+    if (why) log?.error({ reason: 'MountNotPermitted', why }, 'the daemon cannot mount: RuntimeReady is false, pods cannot run');
+  });
 }
 
 export class Engine {
@@ -178,8 +187,10 @@ export class Engine {
       else if (p.error) broken.push(`${what}: ${p.error}`);
     });
     let runtime: HealthCondition = READY;
+    const cannotMount = await mountProbe(mountProbeDir(this.config));
     if (missing.length) runtime = { ok: false, reason: 'RuntimeBinaryMissing', message: `not found or not executable: ${missing.join(', ')}` };
     else if (broken.length) runtime = { ok: false, reason: 'RuntimeBinaryBroken', message: broken.join('; ') };
+    else if (cannotMount) runtime = { ok: false, reason: 'MountNotPermitted', message: `pods cannot be set up: ${cannotMount}` };
     const net = await loadNetworkConfig(this.config.network.conf_dir, this.config.network.plugin_dirs);
     const network: HealthCondition = net.ok ? READY : { ok: false, reason: net.reason, message: net.message };
     return { runtime, network };

@@ -12,6 +12,7 @@ import { InvalidArgumentError } from '../errors/catalog.js';
 import { formatTable } from './image-commands.js';
 import { collect, criRequest, findApp, findPod, isoTime, printJson, withEngine } from './app-engine.js';
 import { addRequest, sandboxRequest, type AddFlags, type SandboxFlags } from './app-requests.js';
+import { withUniquePodName } from './unique-pod-name.js';
 import type { ContainerRecord } from '../container/types.js';
 
 /** Rows of `rktlet app list`. */
@@ -40,7 +41,9 @@ export function registerAppCommands(program: Command): void {
     .option('--runtime <handler>', 'RuntimeClass handler (default the configured default)')
     .action(async (o: SandboxFlags, cmd: Command) => {
       await withEngine(cmd, async (ctx) => {
-        const res = await runPodSandbox(ctx, criRequest('RunPodSandbox', sandboxRequest(o, ctx.engine.config.root)));
+        const req = criRequest('RunPodSandbox', sandboxRequest(o, ctx.engine.config.root));
+        const meta = req.config!.metadata!;
+        const res = await withUniquePodName(ctx, meta.namespace, meta.name, () => runPodSandbox(ctx, req));
         process.stdout.write(res.pod_sandbox_id + '\n');
       });
     });

@@ -2,19 +2,20 @@
 // `rktlet serve` uses, side by side with it), a CallContext so the verbs run the CRI handlers
 // themselves, and CRI requests decoded exactly as the daemon decodes them (defaults filled in).
 import type { Command } from 'commander';
-import { effectiveConfig, type GlobalOptions } from './options.js';
+import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { Engine } from '../engine.js';
 import { criProto } from '../server/proto.js';
 import type { CallContext, RuntimeReq, RuntimeRpc } from '../cri/handler.js';
-import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
+import { InvalidArgumentError } from '../errors/catalog.js';
+import { describeContainer, describePod, pickOne } from './refs.js';
 import type { PodRecord } from '../pod/types.js';
 import type { ContainerRecord } from '../container/types.js';
 
 /** Opens the engine, runs fn with a handler context, closes the engine (pods and containers keep running). */
 export async function withEngine<T>(cmd: Command, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  const { config } = effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
   const engine = await Engine.open({ config, log, sweepImages: false });
   const ac = new AbortController();
@@ -39,27 +40,15 @@ export function criRequest<M extends RuntimeRpc>(rpc: M, loose: unknown): Runtim
   return m.requestDeserialize(m.requestSerialize(loose)) as RuntimeReq<M>;
 }
 
-/** A pod by ID, unique ID prefix or name (the newest attempt). */
+/** A pod by ID, ID prefix or name; refused when several match. */
 export function findPod(ctx: CallContext, ref: string): PodRecord {
-  if (!ref) throw new InvalidArgumentError('a pod ID or name is required');
-  const all = ctx.engine.pods.all();
-  const byId = all.filter((p) => p.id.startsWith(ref));
-  if (byId.length === 1) return byId[0]!;
-  if (byId.length > 1) throw new InvalidArgumentError(`pod ID prefix "${ref}" is ambiguous`);
-  const byName = all.filter((p) => p.metadata.name === ref).sort((a, b) => b.metadata.attempt - a.metadata.attempt);
-  if (!byName[0]) throw new NotFoundError(`pod "${ref}" not found`);
-  return byName[0];
+  return pickOne('pod', ref, ctx.engine.pods.all(), describePod);
 }
 
-/** A container of the pod by ID, unique ID prefix or name (the newest attempt). */
+/** A container of the pod by ID, ID prefix or name; refused when several match. */
 export function findApp(ctx: CallContext, pod: PodRecord, ref: string | undefined): ContainerRecord {
   if (!ref) throw new InvalidArgumentError('--app NAME|ID is required');
-  const mine = ctx.engine.containers.ofPod(pod.id);
-  const byId = mine.filter((r) => r.meta.id.startsWith(ref));
-  if (byId.length === 1) return byId[0]!;
-  const byName = mine.filter((r) => r.meta.name === ref).sort((a, b) => b.meta.attempt - a.meta.attempt);
-  if (!byName[0]) throw new NotFoundError(`app "${ref}" not found in pod ${pod.id.slice(0, 13)}`);
-  return byName[0];
+  return pickOne('app', ref, ctx.engine.containers.ofPod(pod.id), describeContainer, ` in pod ${pod.id.slice(0, 13)}`);
 }
 
 /** "K=V" pairs (flags given several times). */

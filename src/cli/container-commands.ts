@@ -1,10 +1,10 @@
 // Daemonless container verbs over the state root: `rktlet ps`, `rktlet inspect`, `rktlet logs [-f]`.
 // They read what the daemon wrote (and conmon's exit files); they never change anything.
 import type { Command } from 'commander';
-import { effectiveConfig, type GlobalOptions } from './options.js';
-import { NotFoundError } from '../errors/catalog.js';
+import { stateConfig, type GlobalOptions } from './options.js';
 import { filterContainers } from '../container/filter.js';
-import { findContainer, loadContainers } from '../container/offline-view.js';
+import { loadContainers } from '../container/offline-view.js';
+import { describeContainer, pickOne } from './refs.js';
 import { readLogRecords } from '../container/log-reader.js';
 import { toCriStatus } from '../container/to-cri.js';
 import { exitDir } from '../container/paths.js';
@@ -16,7 +16,7 @@ import type { ContainerRecord } from '../container/types.js';
 
 function configOf(cmd: Command): Config {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  return effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' }).config;
+  return stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' }).config;
 }
 
 function ago(ns: string): string {
@@ -41,9 +41,7 @@ function table(rows: string[][]): string {
 }
 
 async function find(config: Config, ref: string): Promise<ContainerRecord> {
-  const r = findContainer(await loadContainers(config), ref);
-  if (!r) throw new NotFoundError(`container "${ref}" not found`);
-  return r;
+  return pickOne('container', ref, await loadContainers(config), describeContainer);
 }
 
 export function registerContainerCommands(program: Command): void {
@@ -55,6 +53,9 @@ export function registerContainerCommands(program: Command): void {
     .option('-q, --quiet', 'IDs only')
     .action(async (o: { all?: boolean; pod?: string; quiet?: boolean }, cmd: Command) => {
       const all = await loadContainers(configOf(cmd));
+      // A prefix the IDs of several pods (with containers) start with is refused, listing them.
+      const pods = [...new Set(all.map((r) => r.meta.podId))].filter((id) => o.pod && id.startsWith(o.pod));
+      if (o.pod && pods.length > 1) pickOne('pod', o.pod, pods, (id) => ({ id, name: '', detail: `${all.filter((r) => r.meta.podId === id).length} container(s)` }));
       const list = filterContainers(all, {
         id: '',
         pod_sandbox_id: o.pod ?? '',

@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { RuntimeBackend } from '../streaming/runtime-backend.js';
 import { ResizeEvents } from '../streaming/backend.js';
-import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
-import { findContainer } from '../container/offline-view.js';
+import { InvalidArgumentError } from '../errors/catalog.js';
+import { describeContainer, pickOne } from './refs.js';
 import { withEngine } from './app-engine.js';
 
 export function registerExecCommand(program: Command): void {
@@ -20,8 +20,7 @@ export function registerExecCommand(program: Command): void {
       if (!command.length) throw new InvalidArgumentError('a command is required');
       const code = await withEngine(cmd, async (ctx) => {
         const e = ctx.engine;
-        const r = findContainer(e.containers.store.list(), ref);
-        if (!r) throw new NotFoundError(`container "${ref}" not found`);
+        const r = pickOne('container', ref, e.containers.store.list(), describeContainer);
         const backend = new RuntimeBackend({ config: e.config, log: ctx.log, containers: e.containers, pods: { get: (id) => e.pods.view(id) } });
         const tty = !!o.tty;
         const resize = tty ? new ResizeEvents() : undefined;

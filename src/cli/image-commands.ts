@@ -2,7 +2,7 @@
 // `rktlet rmi`, `rktlet image import FILE`. They use the engine's image code directly; the store
 // lock and stamp file keep them consistent with a running daemon.
 import type { Command } from 'commander';
-import { effectiveConfig, type GlobalOptions } from './options.js';
+import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
 import { ImageService } from '../image/image-service.js';
@@ -15,7 +15,7 @@ import { closeStateDirs } from '../store/private-state.js';
 
 async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  const { config } = effectiveConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
   await closeStateDirs(config);
   const snapshots = new OverlaySnapshotter(join(config.root, 'snapshots'));

@@ -7,6 +7,18 @@ import { RktletError } from '../errors/catalog.js';
 
 type Register = (program: Command) => void;
 
+/**
+ * A system call refused for lack of privilege that got past the up-front check (a 0700 directory
+ * inside a state root the user may otherwise use): said plainly, not as "EACCES … scandir".
+ */
+function deniedMessage(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || (e.code !== 'EACCES' && e.code !== 'EPERM') || !e.syscall) return undefined;
+  const uid = process.geteuid?.() ?? -1;
+  const what = `permission denied (${e.syscall}${e.path ? ` ${e.path}` : ''})`;
+  return uid === 0 ? what : `rktlet must run as root: uid ${uid} got ${what}. Run it as root, or as a user with read and write access to the state roots`;
+}
+
 // Each module registers its commands; only the one the command line names is loaded (its code is
 // most of a start-up's cost), all of them for help, the version, or a word none knows.
 const MODULES: { words: string[]; load: () => Promise<Register> }[] = [
@@ -32,7 +44,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = deniedMessage(err) ?? (err instanceof Error ? err.message : String(err));
   process.stderr.write(`rktlet: ${msg}\n`);
   process.exit(err instanceof RktletError && err.code === 'CONFIG' ? 2 : 1);
 }

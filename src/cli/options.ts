@@ -1,6 +1,7 @@
 // Options shared by every command: where the state lives and which config to read.
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { checkStateAccess } from './state-access.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -27,4 +28,11 @@ export function effectiveConfig(opts: GlobalOptions): LoadedConfig {
   if (opts.socket) overrides.grpc = { socket: opts.socket };
   if (opts.logLevel) overrides.log = { level: opts.logLevel };
   return loadConfig({ file: opts.config, overrides });
+}
+
+/** The effective config of a command that uses the state roots: refused plainly when it cannot. */
+export function stateConfig(opts: GlobalOptions): LoadedConfig {
+  const loaded = effectiveConfig(opts);
+  checkStateAccess(loaded.config);
+  return loaded;
 }

@@ -1,7 +1,7 @@
 // `rktlet serve`: the CRI daemon. Pods and containers do not depend on it: stopping it (or
 // killing it) leaves them running, and the next start finds them again from disk.
 import type { Command } from 'commander';
-import { effectiveConfig, type GlobalOptions } from './options.js';
+import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { Engine, warmHealthProbes } from '../engine.js';
 import { CriServer } from '../server/grpc-server.js';
@@ -16,12 +16,12 @@ import { useCommandHelper } from '../util/command.js';
 import { PYTHON } from '../streaming/pty-relay.js';
 
 export async function serve(opts: GlobalOptions): Promise<void> {
-  const { config, sources } = effectiveConfig(opts);
+  const { config, sources } = stateConfig(opts);
   const log = createLogger(config.log.level);
   await closeStateDirs(config);
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
   // The first Status would otherwise wait for `runc --version` and `conmon --version`.
-  warmHealthProbes(config);
+  warmHealthProbes(config, log);
   // Commands (mount, runc, CNI plugins…) start from a small helper: a fork of this process costs
   // milliseconds per MiB it holds (util/command.ts).
   useCommandHelper(true, PYTHON);

@@ -50,6 +50,10 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   const pod = svc.deps.pods.get(req.pod_sandbox_id);
   if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   if (!pod.ready) throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready`);
+  // As containerd: the sandbox was set up for unprivileged containers (read-only sysfs in its netns, …).
+  if (cfg.linux?.security_context?.privileged && !pod.privileged) {
+    throw new InvalidArgumentError(`no privileged container allowed in sandbox ${pod.id}: the pod sandbox is not privileged`);
+  }
   const image = svc.deps.images.resolve(cfg.image.image);
   if (!image) throw new NotFoundError(`image "${cfg.image.image}" not found: pull it first`);
   // The log file stays inside the pod's log directory.

@@ -20,6 +20,8 @@ export interface PodView {
   hostNetwork: boolean;
   hostIpc: boolean;
   hostPid: boolean;
+  /** The pod's own security context is privileged: only then may its containers be. */
+  privileged: boolean;
   netnsPath: string;
   /** The infra process: its namespaces are the pod's IPC/UTS/PID namespaces (0: no infra). */
   infraPid: number;

@@ -26,11 +26,3 @@ export async function loadContainers(config: Config): Promise<ContainerRecord[]>
   }
   return out;
 }
-
-/** By full ID, unique prefix or name (newest attempt first). */
-export function findContainer(all: ContainerRecord[], ref: string): ContainerRecord | undefined {
-  const byId = all.filter((r) => r.meta.id.startsWith(ref));
-  if (byId.length === 1) return byId[0];
-  const byName = all.filter((r) => r.meta.name === ref).sort((a, b) => b.meta.attempt - a.meta.attempt);
-  return byName[0];
-}

@@ -8,7 +8,7 @@ import { configSchema } from '../config/schema.js';
 import { silentLogger } from '../log/logger.js';
 import { EventBus, type ContainerEvent } from '../events/bus.js';
 import { emptyResources } from '../oci/spec/resources.js';
-import { OciRuntimeError } from '../errors/catalog.js';
+import { InvalidArgumentError, OciRuntimeError } from '../errors/catalog.js';
 import { ContainerService } from './service.js';
 import { removeContainer, stopContainer } from './lifecycle.js';
 import { createContainer } from './create.js';
@@ -17,6 +17,10 @@ import type { ContainerRecord } from './types.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
 import { fakePodView } from './test-fakes.js';
 import { tempDir } from '../util/test-temp-dir.js';
+import { deadPid } from '../util/test-dead-pid.js';
+
+// PIDs no process has: a recorded PID that is alive counts as the container still running.
+const GONE_PID = deadPid();
 
 class FakeRuntime implements OciRuntime {
   readonly name = 'fake';
@@ -27,7 +31,7 @@ class FakeRuntime implements OciRuntime {
   async create(o: CreateOptions): Promise<OciState> {
     this.calls.push(`create ${o.id}`);
     if (this.failCreate) throw new OciRuntimeError('create failed', 1, 'exec: no such file');
-    const s: OciState = { id: o.id, status: 'created', pid: 1234, bundle: o.bundle };
+    const s: OciState = { id: o.id, status: 'created', pid: GONE_PID, bundle: o.bundle };
     this.states.set(o.id, s);
     return s;
   }
@@ -80,7 +84,7 @@ function setup() {
     },
     pods: {
       get: (id: string) =>
-        (id === 'pod1' ? fakePodView() : undefined),
+        (id === 'pod1' ? fakePodView() : id === 'privpod' ? fakePodView({ id: 'privpod', privileged: true }) : undefined),
     },
     runtime: () => rt,
   };
@@ -96,7 +100,7 @@ function record(id: string, state: ContainerRecord['status']['state'], bundle: s
       annotations: {}, logPath: '', tty: false, stdin: false, stdinOnce: false, mounts: [], user: { uid: 0, gid: 0, additionalGids: [0] },
       stopSignal: 'SIGTERM', runtimeHandler: 'runc', bundle, rootfs: '/r', cgroupsPath: '/rktlet/pod1/' + id, createdAtNs: '1000',
     },
-    status: { state, pid: 99, startedAtNs: state === 'created' ? '0' : '2000', finishedAtNs: '0', exitCode: 0, reason: '', message: '', resources: emptyResources() },
+    status: { state, pid: GONE_PID, startedAtNs: state === 'created' ? '0' : '2000', finishedAtNs: '0', exitCode: 0, reason: '', message: '', resources: emptyResources() },
   };
 }
 
@@ -118,7 +122,7 @@ test('recover: exits recorded while away, lost processes, survivors, unfinished 
     await t.svc.store.add(record('lost', 'running', b));
     await t.svc.store.add(record('alive', 'running', b));
     await t.svc.store.add({ ...record('half-removed', 'exited', b), status: { ...record('x', 'exited', b).status, removing: true } });
-    t.rt.states.set('alive', { id: 'alive', status: 'running', pid: 99, bundle: b });
+    t.rt.states.set('alive', { id: 'alive', status: 'running', pid: GONE_PID, bundle: b });
     mkdirSync(t.svc.exitDir, { recursive: true });
     writeFileSync(join(t.svc.exitDir, 'exited-away'), '5');
 
@@ -149,7 +153,7 @@ test('create writes the bundle and record; a runtime failure rolls everything ba
     const id = await createContainer(t.svc, req('ok', ['true']));
     const r = t.svc.store.get(id);
     assert.equal(r.status.state, 'created');
-    assert.equal(r.status.pid, 1234);
+    assert.equal(r.status.pid, GONE_PID);
     assert.equal(r.meta.cgroupsPath, `/rktlet/pod1/${id}`);
     assert.ok(existsSync(join(r.meta.bundle, 'config.json')));
 
@@ -193,7 +197,7 @@ test('a runtime that cannot answer makes a container UNKNOWN, not exited; it com
     mkdirSync(b);
     await t.svc.store.recover();
     await t.svc.store.add(record('c', 'running', b));
-    t.rt.states.set('c', { id: 'c', status: 'running', pid: 99, bundle: b });
+    t.rt.states.set('c', { id: 'c', status: 'running', pid: GONE_PID, bundle: b });
     t.rt.broken = true;
     await t.svc.recover();
     assert.equal(t.svc.store.get('c').status.state, 'unknown');
@@ -203,6 +207,20 @@ test('a runtime that cannot answer makes a container UNKNOWN, not exited; it com
     assert.equal(t.svc.store.get('c').status.state, 'running');
     assert.equal(t.svc.store.get('c').status.startedAtNs, '2000', 'the start time is kept');
     assert.equal(t.svc.store.get('c').status.message, '');
+  } finally {
+    await t.close();
+  }
+});
+
+test('a privileged container only in a privileged pod: refused before any work starts', async () => {
+  const t = setup();
+  try {
+    await t.svc.recover();
+    const privileged = (pod: string) => ({ ...req('p', ['true']), pod_sandbox_id: pod, config: { ...req('p', ['true']).config!, linux: { security_context: { privileged: true } } } }) as unknown as CreateContainerRequest__Output;
+    await assert.rejects(createContainer(t.svc, privileged('pod1')), (e: unknown) => e instanceof InvalidArgumentError && /no privileged container allowed in sandbox pod1/.test(e.message));
+    assert.deepEqual([t.svc.store.list().length, t.rt.calls, t.removed], [0, [], []], 'no record, runtime call or snapshot');
+    const id = await createContainer(t.svc, privileged('privpod'));
+    assert.equal(t.svc.store.get(id).meta.podId, 'privpod');
   } finally {
     await t.close();
   }

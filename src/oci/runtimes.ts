@@ -37,9 +37,8 @@ export class RuntimeSet {
     const name = this.resolveName(handler);
     const r = this.byName.get(name);
     if (!r) {
-      throw new InvalidArgumentError(
-        `runtime handler "${name}" is not configured on this node (known: ${[...this.byName.keys()].join(', ') || 'none'})`,
-      );
+      // containerd's words, plus what this node does offer.
+      throw new InvalidArgumentError(`no runtime for "${name}" is configured (configured handlers: ${[...this.byName.keys()].join(', ') || 'none'})`);
     }
     return r;
   }

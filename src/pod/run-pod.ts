@@ -50,7 +50,8 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
   const settings = podSettings(req.config);
   const config = req.config!;
   const meta = config.metadata!;
-  const handlerName = pc.runtimes.resolveName(req.runtime_handler);
+  // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.
+  const handlerName = pc.runtimes.get(req.runtime_handler).name;
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
   const id = newPodId();
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);

@@ -15,6 +15,7 @@ export function podView(rec: PodRecord): PodView {
     hostNetwork: rec.namespaces.network === 'NODE',
     hostIpc: rec.namespaces.ipc === 'NODE',
     hostPid: rec.namespaces.pid === 'NODE',
+    privileged: !!rec.config.linux?.security_context?.privileged,
     netnsPath: rec.netnsPath,
     infraPid: rec.infraPid,
     ...(rec.pinnedNamespaces ? { ipcNsPath: rec.pinnedNamespaces.ipc, utsNsPath: rec.pinnedNamespaces.uts } : {}),

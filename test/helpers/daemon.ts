@@ -17,15 +17,41 @@ export function runSlot(): number {
 
 let daemonCounter = 0;
 
+function ipv4(a: string): number {
+  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/** The IPv4 networks this host already uses (addresses and routes, every table), as [base, prefix]. */
+export function hostIpv4Networks(): [number, number][] {
+  const out = sh('ip', ['-4', '-o', 'addr', 'show']) + sh('ip', ['-4', 'route', 'show', 'table', 'all']);
+  return [...out.matchAll(/\b(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?\b/g)].map((m) => [ipv4(m[1]!), Number(m[2] ?? 32)]);
+}
+
+/** Whether two CIDR networks share an address: the shorter prefix's network holds the other's base. */
+export function cidrsOverlap(a: [number, number], b: [number, number]): boolean {
+  const bits = Math.min(a[1], b[1]);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return ((a[0] & mask) >>> 0) === ((b[0] & mask) >>> 0);
+}
+
 /**
  * A network of its own for each daemon started by this process: bridge name (≤ 15 chars),
- * a /24 subnet and CNI network name, from the pid and a per-process counter, so two daemons in
- * one test file (or two test processes) never share a bridge, subnet or host-local store.
+ * a /25 subnet in 10.128.0.0/9 and CNI network name, from the pid and a per-process counter, so
+ * two daemons in one test file (or two test processes) never share a bridge, subnet or host-local
+ * store. A bridge name or subnet the host already has (a leftover, another test's bridge, the
+ * host's own networks) is skipped.
  */
 export function uniqueNetwork(): { bridge: string; subnet: string } {
-  const n = daemonCounter++;
-  const u = ((process.pid & 0xfff) << 4) | (n & 0xf); // 16 bits
-  return { bridge: `rk${process.pid}x${n}`.slice(0, 15), subnet: `10.${128 + (u >> 9)}.${(u >> 1) & 0xff}.${(u & 1) * 128}/25` };
+  const used = hostIpv4Networks();
+  for (;;) {
+    const n = daemonCounter++;
+    const u = (((process.pid & 0xfff) << 4) + n) & 0xffff; // 16 bits: 2^16 /25s in 10.128.0.0/9
+    const subnet = `10.${128 + (u >> 9)}.${(u >> 1) & 0xff}.${(u & 1) * 128}`;
+    const bridge = `rk${process.pid}x${n}`.slice(0, 15);
+    const taken = existsSync(`/sys/class/net/${bridge}`) || used.some((net) => cidrsOverlap(net, [ipv4(subnet), 25]));
+    if (!taken) return { bridge, subnet: `${subnet}/25` };
+    if (n > 0xffff) throw new Error('no free /25 in 10.128.0.0/9 for a test network');
+  }
 }
 
 export interface DaemonOptions {
@@ -36,6 +62,8 @@ export interface DaemonOptions {
   /** Skip the generated config file entirely (embedded defaults + flags only). */
   noConfigFile?: boolean;
   extraArgs?: string[];
+  /** A command line the daemon runs under (`setpriv --bounding-set=-sys_admin …`). */
+  wrapper?: string[];
 }
 
 export interface DaemonDirs {
@@ -100,7 +128,8 @@ export class TestDaemon {
     const args = ['serve', '--root', dirs.root, '--run-root', dirs.runRoot, '--socket', dirs.socket];
     if (!opts.noConfigFile) args.push('--config', dirs.config);
     args.push(...(opts.extraArgs ?? []));
-    const proc = spawn(process.execPath, [RKTLET_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...(opts.wrapper ?? []), process.execPath, RKTLET_BIN, ...args];
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const d = new TestDaemon(dirs, proc);
     await d.waitReady();
     return d;
@@ -205,10 +234,14 @@ export function cleanupHost(dirs: DaemonDirs): void {
   rmSync(dirs.base, { recursive: true, force: true });
 }
 
-/** Runs the CLI to completion; resolves with its exit code and output. */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI to completion; resolves with its exit code and output. `wrapper` is a command line
+ * the CLI runs under (`setpriv --reuid=nobody …`).
+ */
+export function runCli(args: string[], wrapper: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [RKTLET_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...wrapper, process.execPath, RKTLET_BIN, ...args];
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

@@ -2,12 +2,13 @@
 // from conmon's files; a daemon started afterwards finds everything as the CLI left it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanupHost, makeDirs, runCli, RKTLET_BIN, TestDaemon, uniqueNetwork } from '../helpers/daemon.js';
-import { sharedBusyboxRegistry } from '../helpers/registry.js';
+import { freePort, sharedBusyboxRegistry } from '../helpers/registry.js';
 
 const dirs = makeDirs('rktlet-cli-');
 let daemon: TestDaemon | undefined;
@@ -33,7 +34,7 @@ test('daemonless pods and apps; a daemon started later finds them', async () => 
     ['[network]', `conf_dir = "${dirs.cniConfDir}"`, `default_bridge = "${net.bridge}"`, `default_subnet = "${net.subnet}"`, reg.configToml].join('\n'),
   );
 
-  const podId = (await ok('app', 'sandbox', '--name', 'solo', '--hostname', 'solo-host', '--port', '18080:80/tcp')).trim();
+  const podId = (await ok('app', 'sandbox', '--name', 'solo', '--hostname', 'solo-host', '--port', `${await freePort()}:80/tcp`)).trim();
   const pst = JSON.parse(await ok('pod', 'status', podId)) as { state: string; network: { ip: string } };
   assert.equal(pst.state, 'SANDBOX_READY');
   assert.match(pst.network.ip, /^10\./);
@@ -89,4 +90,42 @@ test('daemonless pods and apps; a daemon started later finds them', async () => 
   assert.deepEqual((await daemon.client.runtime('ListPodSandbox', {})).items, []);
   assert.deepEqual((await daemon.client.runtime('ListContainers', {})).containers, []);
   assert.deepEqual(readdirSync(join(dirs.root, 'pod-logs')), []);
+});
+
+test('run as an unprivileged user, every verb says it must run as root (naming the state root) and exits non-zero', async () => {
+  const nobody = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+  // A state root root made (mode 0711 dirs, 0700 ones inside), reachable by anyone.
+  const base = mkdtempSync(join(tmpdir(), 'rktlet-nonroot-'));
+  chmodSync(base, 0o755);
+  const root = join(base, 'root');
+  const runRoot = join(base, 'run');
+  const config = join(base, 'rktlet.toml');
+  writeFileSync(config, `[network]\nconf_dir = "${join(base, 'cni')}"\n`, { mode: 0o644 });
+  try {
+    const made = await runCli(['--config', config, '--root', root, '--run-root', runRoot, 'pods']);
+    assert.equal(made.code, 0, made.stderr);
+    const verbs = [['pods'], ['ps', '-a'], ['images'], ['app', 'sandbox', '--name', 'x'], ['pod', 'rm', 'x'], ['inspect', 'x'], ['logs', 'x'], ['exec', 'x', '--', 'true'], ['pull', 'busybox']];
+    for (const v of verbs) {
+      const r = await runCli(['--config', config, '--root', root, '--run-root', runRoot, ...v], nobody);
+      assert.notEqual(r.code, 0, `${v.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr, /^rktlet: rktlet must run as root: user nobody \(uid 65534\) cannot read and write /, v.join(' '));
+      assert.ok(r.stderr.includes(root) && r.stderr.includes(runRoot), r.stderr);
+      assert.doesNotMatch(r.stderr, /EACCES|scandir/);
+    }
+    // The default state root (not there yet on a fresh machine: it would be created under /var/lib).
+    const fresh = await runCli(['--config', config, '--root', join(base, 'no', 'such'), '--run-root', runRoot, 'pods'], nobody);
+    assert.notEqual(fresh.code, 0);
+    assert.match(fresh.stderr, new RegExp(`cannot read and write ${base} \\(to create ${join(base, 'no', 'such')}\\)`));
+    // A user who may use the roots themselves but not what root made inside them: still plain.
+    chownSync(root, 65534, 65534);
+    chownSync(runRoot, 65534, 65534);
+    const inside = await runCli(['--config', config, '--root', root, '--run-root', runRoot, 'pods'], nobody);
+    assert.notEqual(inside.code, 0);
+    assert.match(inside.stderr, /^rktlet: rktlet must run as root: uid 65534 got permission denied \(\w+ \//);
+    // `rktlet config` needs no state: it still works.
+    const cfg = await runCli(['--config', config, '--root', root, 'config'], nobody);
+    assert.equal(cfg.code, 0, cfg.stderr);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

@@ -113,11 +113,83 @@ test('two processes racing for one pod name: one wins, the other gets AlreadyExi
   const args = ['app', 'sandbox', '--name', 'race', '--namespace', 'cli', '--uid', 'uid-race', '--net', 'host'];
   const [a, b] = await Promise.all([cli(...args), cli(...args)]);
   assert.deepEqual([a.code, b.code].sort(), [0, 1], a.stderr + b.stderr);
-  assert.match((a.code ? a : b).stderr, /reserved/);
+  assert.match((a.code ? a : b).stderr, /a pod named "race" already exists in namespace "cli": [0-9a-f]{64}/);
   const winner = (a.code ? b : a).stdout.trim();
   const pods = await env.d.client.runtime('ListPodSandbox', { filter: { label_selector: {} } });
   assert.deepEqual(pods.items.filter((p) => p.metadata?.name === 'race').map((p) => [p.id, p.state]), [[winner, 'SANDBOX_READY']]);
   await ok('pod', 'rm', winner);
+});
+
+test('pod names are unique per namespace for the CLI, whichever face made the pod; an ambiguous name or ID prefix is refused with the candidates', async () => {
+  const sandbox = (name: string, ns: string) => cli('app', 'sandbox', '--name', name, '--namespace', ns, '--net', 'host');
+  const first = await sandbox('web', 'uniq');
+  assert.equal(first.code, 0, first.stderr);
+  const id1 = first.stdout.trim();
+  const second = await sandbox('web', 'uniq');
+  assert.equal(second.code, 1, 'a second "web" in namespace uniq is refused');
+  assert.match(second.stderr, new RegExp(`a pod named "web" already exists in namespace "uniq": ${id1}`));
+  const named = async (name: string) => (await env.d.client.runtime('ListPodSandbox', {})).items.filter((p) => p.metadata?.name === name);
+  assert.deepEqual((await named('web')).map((p) => p.id), [id1]);
+  // A pod the kubelet made through the daemon holds its name for the CLI too.
+  const kube = await env.d.client.runtime('RunPodSandbox', {
+    config: { metadata: { name: 'kweb', namespace: 'uniq', uid: 'uid-kweb', attempt: 0 }, linux: { security_context: { namespace_options: { network: 'NODE' } } } },
+  });
+  const third = await sandbox('kweb', 'uniq');
+  assert.equal(third.code, 1);
+  assert.match(third.stderr, new RegExp(`a pod named "kweb" already exists in namespace "uniq": ${kube.pod_sandbox_id}`));
+  // Another namespace is another name.
+  const other = await sandbox('web', 'uniq2');
+  assert.equal(other.code, 0, other.stderr);
+  const id2 = other.stdout.trim();
+
+  // "web" now names two pods: every verb refuses it and lists both; nothing is removed.
+  for (const args of [['pod', 'rm', 'web'], ['pod', 'status', 'web'], ['app', 'list', 'web'], ['app', 'add', 'web', env.image]]) {
+    const r = await cli(...args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, /"web" matches 2 pods/);
+    for (const id of [id1, id2]) assert.ok(r.stderr.includes(id.slice(0, 13)), r.stderr);
+  }
+  assert.equal((await named('web')).length, 2);
+
+  // An ID prefix two pods share (pods are made until two IDs start alike) is refused too.
+  const made = [id1, id2, kube.pod_sandbox_id];
+  const shared = (): string | undefined => made.map((id) => id[0]!).find((c, i, all) => all.indexOf(c) !== i);
+  for (let i = 0; !shared(); i++) {
+    const r = await env.d.client.runtime('RunPodSandbox', {
+      config: { metadata: { name: `pfx${i}`, namespace: 'uniq', uid: `uid-pfx${i}`, attempt: 0 }, linux: { security_context: { namespace_options: { network: 'NODE' } } } },
+    });
+    made.push(r.pod_sandbox_id);
+  }
+  const prefix = shared()!;
+  const amb = await cli('pod', 'stop', prefix);
+  assert.equal(amb.code, 1);
+  assert.match(amb.stderr, new RegExp(`"${prefix}" matches [2-9] pods`));
+  assert.ok((await env.d.client.runtime('ListPodSandbox', {})).items.filter((p) => made.includes(p.id)).every((p) => p.state === 'SANDBOX_READY'), 'no pod was stopped');
+  // ps --pod filters by that prefix: refused too once two of those pods have containers.
+  for (const id of made.filter((x) => x.startsWith(prefix)).slice(0, 2)) {
+    await env.d.client.runtime('CreateContainer', { pod_sandbox_id: id, config: { metadata: { name: 'in-pfx', attempt: 0 }, image: { image: env.image }, command: ['true'] } });
+  }
+  const ps = await cli('ps', '-a', '--pod', prefix);
+  assert.equal(ps.code, 1, ps.stdout);
+  assert.match(ps.stderr, new RegExp(`"${prefix}" matches [2-9] pods`));
+
+  // Two attempts of one container name (the kubelet restarts it as attempt 1): refused by name, picked by ID.
+  const ctr = (attempt: number) =>
+    env.d.client.runtime('CreateContainer', {
+      pod_sandbox_id: kube.pod_sandbox_id,
+      config: { metadata: { name: 'twice', attempt }, image: { image: env.image }, command: ['true'] },
+      sandbox_config: { metadata: { name: 'kweb', namespace: 'uniq', uid: 'uid-kweb', attempt: 0 } },
+    });
+  const c0 = (await ctr(0)).container_id;
+  const c1 = (await ctr(1)).container_id;
+  for (const args of [['app', 'status', kube.pod_sandbox_id, '--app', 'twice'], ['inspect', 'twice'], ['exec', 'twice', '--', 'true'], ['app', 'rm', 'kweb', '--app', 'twice']]) {
+    const r = await cli(...args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, /"twice" matches 2 (containers|apps in pod [0-9a-f]{13});/);
+    for (const id of [c0, c1]) assert.ok(r.stderr.includes(id.slice(0, 13)), r.stderr);
+  }
+  assert.equal(JSON.parse(await ok('app', 'status', 'kweb', '--app', c1)).metadata.attempt, 1);
+  for (const id of made) await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: id });
 });
 
 test("the daemon's GetContainerEvents reports what the CLI does to a container", { timeout: 60_000 }, async () => {
@@ -164,5 +236,8 @@ test('bad input: clear errors, nothing changes', async () => {
   const r3 = await cli('exec', 'nosuch', '--', 'true');
   assert.equal(r3.code, 1);
   assert.match(r3.stderr, /not found/);
+  const r4 = await cli('app', 'sandbox', '--name', 'nohandler', '--runtime', 'kata-nope');
+  assert.equal(r4.code, 1);
+  assert.match(r4.stderr, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun\)/);
   assert.deepEqual((await env.d.client.runtime('ListPodSandbox', {})).items.length, before.items.length);
 });

@@ -49,12 +49,8 @@ before(async () => {
   });
   podId = (await runPod(env)).id;
   sharedPidPodId = (await runPod(env, { linux: { security_context: { namespace_options: { pid: 'POD' } } } })).id;
-  // A privileged pod needs the pod part's support; without it privileged containers share the
-  // unprivileged pod's network namespace, whose sysfs the infra mounted read-only.
-  privPodId = await runPod(env, { linux: { security_context: { privileged: true } } }).then(
-    (p) => p.id,
-    () => '',
-  );
+  // Privileged containers need a privileged pod (as containerd, the runtime refuses them elsewhere).
+  privPodId = (await runPod(env, { linux: { security_context: { privileged: true } } })).id;
 });
 after(async () => {
   for (const d of hostDirs.reverse()) {
@@ -75,7 +71,7 @@ function hostDir(): string {
 function podFor(config: Record<string, unknown>): string {
   const sc = (config.linux as { security_context?: { privileged?: boolean; namespace_options?: { pid?: string } } } | undefined)?.security_context;
   if (sc?.namespace_options?.pid === 'POD') return sharedPidPodId;
-  return sc?.privileged && privPodId ? privPodId : podId;
+  return sc?.privileged ? privPodId : podId;
 }
 
 async function run(config: Record<string, unknown>, script: string, image?: string): Promise<{ out: string; code: number }> {
@@ -208,9 +204,19 @@ test('read-only rootfs; privileged: all capabilities, writable /sys, host device
   // Every capability the daemon holds (this host's root lacks CAP_SYS_RESOURCE).
   assert.equal(statusField(p.out, 'CapEff'), /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
   assert.equal(statusField(p.out, 'Seccomp'), '0');
-  if (privPodId) assert.match(p.out, /sysfs \/sys sysfs rw/);
-  else assert.match(p.out, /sysfs \/sys sysfs/);
+  assert.match(p.out, /sysfs \/sys sysfs rw/);
   assert.ok(Number(p.out.split('\n').at(-1)) > 10, 'host devices');
+});
+
+test('a privileged container in a pod that is not privileged is refused (INVALID_ARGUMENT), nothing created', async () => {
+  const before = (await env.d.client.runtime('ListContainers', {})).containers.length;
+  const err = await grpcError(createContainer(env, podId, { name: 'priv-in-plain', command: ['true'], linux: { security_context: { privileged: true } } }));
+  assert.equal(err?.code, 3, `INVALID_ARGUMENT expected: ${err?.details}`);
+  assert.match(err!.details, /no privileged container allowed in sandbox/);
+  assert.equal((await env.d.client.runtime('ListContainers', {})).containers.length, before);
+  // Its name was not reserved by the refused attempt.
+  const c = await createContainer(env, podId, { name: 'priv-in-plain', command: ['true'] });
+  await env.d.client.runtime('RemoveContainer', { container_id: c.id });
 });
 
 test('devices: a host device under another name with its permissions', async () => {

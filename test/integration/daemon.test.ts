@@ -1,7 +1,7 @@
 // The foundation, end to end: a real daemon process on its own socket, driven over gRPC.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { statSync, writeFileSync, existsSync, mkdirSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { TestDaemon, makeDirs, runCli } from '../helpers/daemon.js';
@@ -65,6 +65,28 @@ test('Status: NetworkReady is false with a reason while no CNI config is usable'
   const cfg = JSON.parse(s2.info.config!) as { root: string; network: { conf_dir: string } };
   assert.equal(cfg.root, d.dirs.root);
   assert.equal(cfg.network.conf_dir, d.dirs.cniConfDir);
+});
+
+test('Status: RuntimeReady is false (MountNotPermitted) while the daemon cannot mount; true when it can, leaving nothing mounted', async () => {
+  const probeDir = (d: TestDaemon) => join(d.dirs.runRoot, 'mount-probe');
+  const mountedUnder = (dir: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => (l.split(' ')[4] ?? '').startsWith(dir + '/') || l.includes('rktlet-mount-probe'));
+  // Root without CAP_SYS_ADMIN (setpriv execs the daemon: same pid).
+  const capless = await start({ wrapper: ['setpriv', '--inh-caps=-sys_admin', '--bounding-set=-sys_admin'] });
+  const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${capless.proc.pid}/status`, 'utf8'))![1]}`);
+  assert.equal((capEff >> 21n) & 1n, 0n, 'the daemon runs without CAP_SYS_ADMIN');
+  const s = await capless.client.runtime('Status', {});
+  const rt = s.status!.conditions.find((c) => c.type === 'RuntimeReady')!;
+  assert.equal(rt.status, false, JSON.stringify(rt));
+  assert.equal(rt.reason, 'MountNotPermitted');
+  assert.match(rt.message, /cannot mount a tmpfs at .*\/mount-probe \(the daemon lacks CAP_SYS_ADMIN\): .*(not permitted|permission denied)/i);
+  assert.match(capless.stderr, /the daemon cannot mount: RuntimeReady is false/, 'said at start-up too');
+  assert.deepEqual(mountedUnder(capless.dirs.runRoot), []);
+
+  const d = await start();
+  const ok = (await d.client.runtime('Status', {})).status!.conditions.find((c) => c.type === 'RuntimeReady')!;
+  assert.equal(ok.status, true, JSON.stringify(ok));
+  assert.deepEqual(readdirSync(probeDir(d)), []);
+  assert.deepEqual(mountedUnder(d.dirs.runRoot), [], 'the probe tmpfs was in a mount namespace of its own');
 });
 
 test('RuntimeConfig reports the cgroup driver', async () => {

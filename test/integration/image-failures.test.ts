@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon.js';
-import { startRegistry, pushBusybox, pushImage, corruptBlob, imageConfigToml, type Registry } from '../helpers/registry.js';
+import { startRegistry, pushBusybox, pushImage, corruptBlob, imageConfigToml, freePort, type Registry } from '../helpers/registry.js';
 import { startTokenServer, type TokenServer } from '../helpers/registry-token.js';
 import { busyboxImage } from '../fixtures/busybox.js';
 import { buildLayer, sha256 } from '../fixtures/tar-layer.js';
@@ -256,7 +256,7 @@ test('HTTPS: an unverifiable certificate is refused unless the registry is confi
 });
 
 test('mirrors are tried in order and the origin is the fallback', async () => {
-  const dead = `http://127.0.0.1:1`;
+  const dead = `http://127.0.0.1:${await freePort()}`; // nothing listens there
   const toml = `[image]\ninsecure_registries = ["${reg.host}"]\n[image.mirrors]\n"${reg.host}" = ["${dead}", "${basicReg.url}"]\n`;
   const d3 = await TestDaemon.start({ configToml: toml });
   cleanups.push(() => d3.destroy());

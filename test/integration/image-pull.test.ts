@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon.js';
-import { startRegistry, pushBusybox, pushImage, pushIndex, imageConfigToml, type Registry } from '../helpers/registry.js';
+import { startRegistry, pushBusybox, pushImage, pushIndex, imageConfigToml, freePort, type Registry } from '../helpers/registry.js';
 import { busyboxImage } from '../fixtures/busybox.js';
 import { buildLayer } from '../fixtures/tar-layer.js';
 import { hostArchitecture } from '../fixtures/oci-image.js';
@@ -78,7 +78,7 @@ test('a tag moved to another image moves in the store; the old image keeps its d
   const a = await busyboxImage({ config: { Labels: { v: 'a' } } });
   const b = await busyboxImage({ config: { Labels: { v: 'b' } } });
   const da = await pushImage(reg, 'library/moving:1', a);
-  await pull('127.0.0.1:1/x').catch(() => undefined); // an unreachable registry does not disturb anything
+  await pull(`127.0.0.1:${await freePort()}/x`).catch(() => undefined); // an unreachable registry does not disturb anything
   assert.equal((await pull('moving:1')).image_ref, a.id);
   const db = await pushImage(reg, 'library/moving:1', b);
   assert.equal((await pull('moving:1')).image_ref, b.id);

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status as Grpc } from '@grpc/grpc-js';
 import { TestDaemon, uniqueNetwork } from '../helpers/daemon.js';
+import { freePort } from '../helpers/registry.js';
 
 const daemons: TestDaemon[] = [];
 const servers: ChildProcess[] = [];
@@ -63,7 +64,7 @@ function natRulesMentioning(id: string): string[] {
 }
 
 test('a pod gets an IP on the bridge and answers from the host, on its IP and on a hostPort at 127.0.0.1', async () => {
-  const hostPort = 30000 + (process.pid % 20000);
+  const hostPort = await freePort();
   const [a, b] = await Promise.all([
     d.client.runtime('RunPodSandbox', { config: podConfig('web', { port_mappings: [{ protocol: 'TCP', container_port: 8080, host_port: hostPort, host_ip: '127.0.0.1' }] }) }),
     d.client.runtime('RunPodSandbox', { config: podConfig('other') }),
@@ -105,7 +106,7 @@ test('a pod gets an IP on the bridge and answers from the host, on its IP and on
 });
 
 test('stop and remove tear down the network even when the namespace is already gone', async () => {
-  const hostPort = 30000 + ((process.pid + 7) % 20000);
+  const hostPort = await freePort();
   const r = await d.client.runtime('RunPodSandbox', { config: podConfig('gone', { port_mappings: [{ container_port: 80, host_port: hostPort }] }) });
   const ip = (await d.client.runtime('PodSandboxStatus', { pod_sandbox_id: r.pod_sandbox_id })).status!.network!.ip;
   const info = await verbose(r.pod_sandbox_id);
@@ -165,7 +166,7 @@ test('a failing CNI ADD rolls the pod back and returns the plugin error', async 
 test('an infra that cannot start rolls back the network too (DEL: address and rules released)', async () => {
   const bad = await TestDaemon.start({ configToml: '[pod]\ndrop_infra = false\ninfra_init = "/nonexistent/catatonit"\n' });
   daemons.push(bad);
-  const err = await bad.client.runtime('RunPodSandbox', { config: podConfig('noinit', { port_mappings: [{ container_port: 80, host_port: 30000 + ((process.pid + 13) % 20000) }] }) }).then(
+  const err = await bad.client.runtime('RunPodSandbox', { config: podConfig('noinit', { port_mappings: [{ container_port: 80, host_port: await freePort() }] }) }).then(
     () => undefined,
     (e: unknown) => e as { code: number; details: string },
   );

@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { status as Grpc } from '@grpc/grpc-js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { containerEnv, createContainer, runPod, type ContainerEnv } from '../helpers/container-env.js';
+import { containerEnv, createContainer, grpcError, runPod, type ContainerEnv } from '../helpers/container-env.js';
 
 let env: ContainerEnv;
 before(async () => {
@@ -184,4 +186,21 @@ test('a pod that asks for no hostname gets the node\'s, whatever the length of i
   assert.equal(await exec(c.id, ['hostname']), hostname());
   assert.equal(await exec(c.id, ['cat', '/etc/hostname']), hostname());
   await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
+});
+
+test('no infra: an unknown runtime handler is refused at RunPodSandbox, and nothing is left of the attempt', async () => {
+  const { root, runRoot } = env.d.dirs;
+  const entries = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
+  const before = [join(root, 'pods'), join(root, 'pod-names'), join(runRoot, 'netns'), join(runRoot, 'pinned-ns')].map(entries);
+  const metadata = { name: 'handler-nope', namespace: 'ctr', uid: 'uid-handler-nope', attempt: 0 };
+  const err = await grpcError(env.d.client.runtime('RunPodSandbox', { config: { metadata }, runtime_handler: 'kata-nope' }));
+  assert.equal(err?.code, Grpc.INVALID_ARGUMENT, err?.details);
+  assert.match(err!.details, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun\)/);
+  // No pod dir, name reservation, netns or pinned namespace was made (or all were undone).
+  assert.deepEqual([join(root, 'pods'), join(root, 'pod-names'), join(runRoot, 'netns'), join(runRoot, 'pinned-ns')].map(entries), before);
+  assert.ok(!(await env.d.client.runtime('ListPodSandbox', {})).items.some((p) => p.metadata?.name === 'handler-nope'));
+  // The same metadata with a configured handler is not held back by the refused attempt.
+  const ok = await env.d.client.runtime('RunPodSandbox', { config: { metadata }, runtime_handler: 'runc' });
+  await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: ok.pod_sandbox_id });
+  await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: ok.pod_sandbox_id });
 });

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { TestDaemon, makeDirs, runCli, runSlot } from '../helpers/daemon.js';
-import { startRegistry, pushBusybox, imageConfigToml, type Registry } from '../helpers/registry.js';
+import { startRegistry, pushBusybox, imageConfigToml, freePort, type Registry } from '../helpers/registry.js';
 import { collect, spdyExec, SpdyPortForward, SpdyRemoteCommand, UpgradeError } from '../helpers/spdy-client.js';
 import { wsExec } from '../helpers/ws-client.js';
 
@@ -189,7 +189,7 @@ test('port-forward through the daemon to a web server in a pod and in a host-net
 
   const hostPod = await runPod(`strm-host-${runSlot()}`, true);
   assert.ok(hostPod);
-  const port = 20000 + runSlot() * 10;
+  const port = await freePort(); // nothing on the host listens there: the pod shares the host's network
   await runContainer(hostPod, 'hostweb', ['sh', '-c', `mkdir -p /www && echo on-host > /www/index.html && httpd -f -p 127.0.0.1:${port} -h /www`]);
   const hf = await SpdyPortForward.open((await d.client.runtime('PortForward', { pod_sandbox_id: hostPod.id, port: [] })).url);
   let hb = '';
