@@ -27,6 +27,7 @@ import type { StreamingRequest } from './remotecommand.js';
 import { serveSpdyRemoteCommand } from './remotecommand-spdy.js';
 import { SpdySession } from './spdy-session.js';
 import { TokenCache } from './token-cache.js';
+import { PersistentTokens } from './token-file.js';
 import { serveWsPortForward, serveWsRemoteCommand } from './websocket-serve.js';
 
 export interface StreamingServerOptions {
@@ -43,6 +44,8 @@ export interface StreamingServerOptions {
   streamCreationTimeoutMs?: number;
   /** Close connections without traffic for this long; 0: never. */
   idleTimeoutMs?: number;
+  /** Where tokens are persisted across restarts (token-file.ts); undefined: memory only. */
+  stateDir?: string;
 }
 
 const PATHS: Record<StreamingRequest['kind'], string> = { exec: 'exec', attach: 'attach', portforward: 'portforward' };
@@ -61,25 +64,28 @@ function reject(socket: Duplex, code: number, reason: string, message: string, h
 }
 
 export class StreamingServer {
-  private readonly tokens: TokenCache<StreamingRequest>;
+  private readonly tokens: PersistentTokens;
   /** The subprotocol picked for each WebSocket upgrade (ws asks through handleProtocols). */
   private readonly picked = new WeakMap<http.IncomingMessage, string>();
   private wss: WebSocketServer | undefined;
   private readonly sockets = new Set<Duplex>();
   private readonly sessions = new Set<SpdySession>();
   private base = '';
+  private listenPort = 0;
 
   private constructor(
     private readonly server: http.Server | https.Server,
     private readonly opts: StreamingServerOptions,
   ) {
-    this.tokens = new TokenCache(opts.tokenTtlMs);
+    this.tokens = new PersistentTokens(new TokenCache(opts.tokenTtlMs), opts.log, opts.stateDir);
   }
 
   static async start(opts: StreamingServerOptions): Promise<StreamingServer> {
     const tls = Boolean(opts.tlsCert && opts.tlsKey);
     const server = tls ? https.createServer({ cert: readFileSync(opts.tlsCert!), key: readFileSync(opts.tlsKey!) }) : http.createServer();
     const s = new StreamingServer(server, opts);
+    const restored = await s.tokens.load();
+    if (restored) opts.log.info({ tokens: restored }, 'streaming URLs of the previous daemon restored');
     server.on('request', (req, res) => s.onRequest(req, res));
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => s.onUpgrade(req, socket, head));
     server.on('connection', (sock: Socket) => {
@@ -96,6 +102,7 @@ export class StreamingServer {
     const a = server.address() as AddressInfo;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     s.base = `${tls ? 'https' : 'http'}://${host}:${a.port}`;
+    s.listenPort = a.port;
     return s;
   }
 
@@ -104,9 +111,13 @@ export class StreamingServer {
     return this.base;
   }
 
+  get port(): number {
+    return this.listenPort;
+  }
+
   /** Stores a validated request; returns the single-use URL for it. */
-  register(req: StreamingRequest): string {
-    const token = this.tokens.insert(req);
+  async register(req: StreamingRequest): Promise<string> {
+    const token = await this.tokens.insert(req);
     return `${this.base}/${PATHS[req.kind]}/${token}`;
   }
 
@@ -118,16 +129,19 @@ export class StreamingServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private lookup(url: string | undefined): { req?: StreamingRequest; status?: [number, string, string] } {
+  private async lookup(url: string | undefined): Promise<{ req?: StreamingRequest; status?: [number, string, string] }> {
     const m = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]{1,128})(?:\?.*)?$/.exec(url ?? '');
     if (!m) return { status: [404, 'Not Found', 'not found'] };
-    const req = this.tokens.consume(m[2]!);
+    const req = await this.tokens.consume(m[2]!);
     if (!req || PATHS[req.kind] !== m[1]) return { status: [404, 'Not Found', 'unknown or expired streaming token'] };
     return { req };
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const { req: sr, status } = this.lookup(req.url);
+    void this.lookup(req.url).then(({ req: sr, status }) => this.answerPlain(res, sr, status));
+  }
+
+  private answerPlain(res: http.ServerResponse, sr: StreamingRequest | undefined, status: [number, string, string] | undefined): void {
     const [code, , message] = status ?? [400, 'Bad Request', 'unable to upgrade: missing upgrade headers in request'];
     if (sr) this.opts.log.info({ kind: sr.kind }, 'streaming request without an upgrade');
     res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -142,7 +156,12 @@ export class StreamingServer {
       // Inactivity in either direction; an exec'd process is killed when its session goes.
       sock.setTimeout(idle, () => sock.destroy());
     }
-    const { req: sr, status } = this.lookup(req.url);
+    void this.lookup(req.url).then(({ req: sr, status }) => this.route(req, socket, head, sr, status));
+  }
+
+  private route(req: http.IncomingMessage, socket: Duplex, head: Buffer, sr: StreamingRequest | undefined, status: [number, string, string] | undefined): void {
+    // The client may have gone while the token was looked up.
+    if (socket.destroyed) return;
     if (!sr) {
       const [code, reason, message] = status!;
       this.opts.log.info({ path: req.url?.replace(/\/[^/]+$/, '/…'), code }, 'streaming request refused');

@@ -1,11 +1,14 @@
 // The engine's streaming part: validates Exec/Attach/PortForward requests, registers them with
 // the streaming server and returns their URLs. Only the daemon starts the server (the CLI opens
 // the engine too, and must not listen).
+import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { ConfigError, InvalidArgumentError, UnavailableError } from '../errors/catalog.js';
 import type { StreamingBackend, StreamingValidator } from './backend.js';
 import { StreamingServer } from './server.js';
+import { previousPort, savePort } from './port-file.js';
+import { streamingStateDir } from './token-file.js';
 
 export interface ExecParams {
   container_id: string;
@@ -29,20 +32,32 @@ export class StreamingService {
   async start(): Promise<void> {
     if (this.server) return;
     const c = this.deps.config.streaming;
-    const started = StreamingServer.start({
+    const stateDir = streamingStateDir(this.deps.config.run_root);
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const options = (port: number) => ({
       address: c.address,
-      port: c.port,
+      port,
       tokenTtlMs: c.token_ttl_seconds * 1000,
       tlsCert: c.tls_cert || undefined,
       tlsKey: c.tls_key || undefined,
       backend: this.deps.backend,
       log: this.deps.log.child({ part: 'streaming' }),
       idleTimeoutMs: c.idle_timeout_seconds * 1000,
+      stateDir,
     });
+    // Port 0: the previous daemon's port first, so the URLs it handed out still work.
+    const previous = c.port === 0 ? await previousPort(stateDir, c.address) : undefined;
+    const started = previous
+      ? StreamingServer.start(options(previous)).catch((err: unknown) => {
+          this.deps.log.info({ port: previous, err: (err as Error).message }, "the previous streaming port is taken: its URLs are lost; picking a new port");
+          return StreamingServer.start(options(0));
+        })
+      : StreamingServer.start(options(c.port));
     this.server = await started.catch((err: unknown) => {
       const key = (err as { code?: string }).code === 'EADDRINUSE' || (err as { code?: string }).code === 'EADDRNOTAVAIL' ? 'streaming.port' : 'streaming';
       throw new ConfigError(key, `cannot serve streaming on ${c.address}:${c.port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     });
+    if (c.port === 0) await savePort(stateDir, c.address, this.server.port).catch((err: unknown) => this.deps.log.warn({ err }, 'cannot record the streaming port'));
     this.deps.log.info({ url: this.server.baseUrl }, 'streaming server listening');
   }
 

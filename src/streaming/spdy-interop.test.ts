@@ -37,7 +37,7 @@ after(async () => {
 });
 
 test('a real spdystream client execs through our server (v4 status, stdin close, stderr)', { skip: !haveGo && 'go or spdystream not installed' }, async () => {
-  const url = server.register({ kind: 'exec', containerId: 'c', cmd: ['sh', '-c', 'cat; echo done >&2; exit 5'], stdin: true, stdout: true, stderr: true, tty: false });
+  const url = await server.register({ kind: 'exec', containerId: 'c', cmd: ['sh', '-c', 'cat; echo done >&2; exit 5'], stdin: true, stdout: true, stderr: true, tty: false });
   const { stdout } = await promisify(execFile)(bin, [url, 'from go\n']);
   const r = JSON.parse(stdout) as Record<string, string>;
   assert.equal(r.protocol, 'v4.channel.k8s.io');
@@ -53,14 +53,14 @@ test('a real spdystream client port-forwards through our server (request IDs, er
   await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
   try {
     const port = String((web.address() as AddressInfo).port);
-    const url = server.register({ kind: 'portforward', podSandboxId: 'p', ports: [] });
+    const url = await server.register({ kind: 'portforward', podSandboxId: 'p', ports: [] });
     const { stdout } = await promisify(execFile)(bin, ['-pf', url, port, 'GET /pf HTTP/1.0\r\n\r\n']);
     const r = JSON.parse(stdout) as Record<string, string>;
     assert.equal(r.protocol, 'portforward.k8s.io');
     assert.match(r.data!, /go says \/pf$/);
     assert.equal(r.error, '');
 
-    const refused = server.register({ kind: 'portforward', podSandboxId: 'p', ports: [] });
+    const refused = await server.register({ kind: 'portforward', podSandboxId: 'p', ports: [] });
     const { stdout: out2 } = await promisify(execFile)(bin, ['-pf', refused, '1', 'x']);
     assert.match((JSON.parse(out2) as Record<string, string>).error!, /error forwarding port 1 to pod p/);
   } finally {

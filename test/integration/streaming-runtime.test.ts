@@ -125,18 +125,18 @@ after(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-function exec(id: string, cmd: string[], o: { stdin?: boolean; tty?: boolean; stderr?: boolean } = {}): string {
+function exec(id: string, cmd: string[], o: { stdin?: boolean; tty?: boolean; stderr?: boolean } = {}): Promise<string> {
   return server.register({ kind: 'exec', containerId: id, cmd, stdin: o.stdin ?? false, stdout: true, stderr: o.stderr ?? !o.tty, tty: o.tty ?? false });
 }
 
 test('exec runs in the container as its user, in its cgroup and namespaces; exit codes come back', async () => {
   const pid = runDetached(`exec-${suffix}`, ['sleep', '100000'], { uid: 1000 });
   const id = `exec-${suffix}`;
-  const echo = await spdyExec(exec(id, ['echo', 'hello']));
+  const echo = await spdyExec(await exec(id, ['echo', 'hello']));
   assert.equal(echo.stdout.toString(), 'hello\n');
   assert.equal(echo.exitCode, 0);
 
-  const who = await spdyExec(exec(id, ['sh', '-c', 'id -u; hostname; cat /proc/self/cgroup; echo ---; cat /proc/1/cgroup']));
+  const who = await spdyExec(await exec(id, ['sh', '-c', 'id -u; hostname; cat /proc/self/cgroup; echo ---; cat /proc/1/cgroup']));
   const [uid, host, ...rest] = who.stdout.toString().split('\n');
   assert.equal(uid, '1000');
   assert.equal(host, id);
@@ -144,14 +144,14 @@ test('exec runs in the container as its user, in its cgroup and namespaces; exit
   assert.equal(mine, init, 'same cgroups as the container process');
   assert.match(String(mine), new RegExp(`rktlet-strm-${suffix}/${id}`));
   // Same network namespace as the container's init.
-  const ns = await spdyExec(exec(id, ['readlink', '/proc/self/ns/net']));
+  const ns = await spdyExec(await exec(id, ['readlink', '/proc/self/ns/net']));
   assert.equal(ns.stdout.toString().trim(), execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' }).trim());
 
-  const fail = await spdyExec(exec(id, ['sh', '-c', 'echo no >&2; exit 42']));
+  const fail = await spdyExec(await exec(id, ['sh', '-c', 'echo no >&2; exit 42']));
   assert.equal(fail.exitCode, 42);
   assert.equal(fail.stderr.toString(), 'no\n');
 
-  const missing = await spdyExec(exec(id, ['/nonexistent']));
+  const missing = await spdyExec(await exec(id, ['/nonexistent']));
   assert.equal((missing.status as { reason?: string }).reason, 'InternalError');
   assert.match(String((missing.status as { message?: string }).message), /exec failed/);
 });
@@ -159,12 +159,12 @@ test('exec runs in the container as its user, in its cgroup and namespaces; exit
 test('10 MiB through stdin and back unchanged; 20 concurrent sessions', async () => {
   const id = `exec-${suffix}`;
   const data = randomBytes(10 * 1024 * 1024);
-  const r = await spdyExec(exec(id, ['cat'], { stdin: true }), data);
+  const r = await spdyExec(await exec(id, ['cat'], { stdin: true }), data);
   assert.equal(r.stdout.length, data.length);
   assert.equal(createHash('sha256').update(r.stdout).digest('hex'), createHash('sha256').update(data).digest('hex'));
   assert.equal(r.exitCode, 0);
 
-  const many = await Promise.all(Array.from({ length: 20 }, (_, i) => spdyExec(exec(id, ['sh', '-c', `echo s${i}; exit ${i % 3}`]))));
+  const many = await Promise.all(Array.from({ length: 20 }, async (_, i) => spdyExec(await exec(id, ['sh', '-c', `echo s${i}; exit ${i % 3}`]))));
   many.forEach((m, i) => {
     assert.equal(m.stdout.toString(), `s${i}\n`);
     assert.equal(m.exitCode, i % 3);
@@ -173,7 +173,7 @@ test('10 MiB through stdin and back unchanged; 20 concurrent sessions', async ()
 
 test('exec -it: a shell on the container terminal, resize honoured, exit status reported', async () => {
   const id = `exec-${suffix}`;
-  const rc = await SpdyRemoteCommand.open(exec(id, ['sh'], { stdin: true, tty: true }), { stdin: true, tty: true });
+  const rc = await SpdyRemoteCommand.open(await exec(id, ['sh'], { stdin: true, tty: true }), { stdin: true, tty: true });
   rc.resize(90, 33);
   await rc.typeUntil('stty size\n', /33 90/);
   await rc.typeUntil('tty\n', /\/dev\/pts\/\d+/);
@@ -188,7 +188,7 @@ test('a client that goes away takes its exec\'d process with it (plain and TTY)'
   const running = (tag: string) => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.trim() === `sleep ${tag}`);
   for (const tty of [false, true]) {
     const tag = tty ? '4322' : '4321';
-    const rc = await SpdyRemoteCommand.open(exec(`exec-${suffix}`, ['sleep', tag], { stdin: true, tty }), { stdin: true, tty });
+    const rc = await SpdyRemoteCommand.open(await exec(`exec-${suffix}`, ['sleep', tag], { stdin: true, tty }), { stdin: true, tty });
     for (let i = 0; i < 200 && !running(tag); i++) await sleep(25);
     assert.ok(running(tag), `sleep ${tag} started`);
     rc.conn.session.destroy();
@@ -198,7 +198,7 @@ test('a client that goes away takes its exec\'d process with it (plain and TTY)'
 });
 
 test('exec over WebSocket (v5, stdin close)', async () => {
-  const r = await wsExec(exec(`exec-${suffix}`, ['cat'], { stdin: true }), 'ws into the container\n');
+  const r = await wsExec(await exec(`exec-${suffix}`, ['cat'], { stdin: true }), 'ws into the container\n');
   assert.equal(r.stdout.toString(), 'ws into the container\n');
   assert.equal(r.exitCode, 0);
 });
@@ -215,7 +215,7 @@ test('port forward into the pod network namespace (several connections) and on t
   pods.set('pod-net', { id: 'pod-net', ready: true, hostNetwork: false, netnsPath: `/proc/${pid}/ns/net` } as PodView);
   pods.set('pod-host', { id: 'pod-host', ready: true, hostNetwork: true, netnsPath: '' } as PodView);
 
-  const pf = await SpdyPortForward.open(server.register({ kind: 'portforward', podSandboxId: 'pod-net', ports: [] }));
+  const pf = await SpdyPortForward.open(await server.register({ kind: 'portforward', podSandboxId: 'pod-net', ports: [] }));
   const conns = await Promise.all([0, 1, 2, 3].map(() => pf.connect(8080)));
   const bodies = await Promise.all(
     conns.map(async (c) => {
@@ -228,7 +228,7 @@ test('port forward into the pod network namespace (several connections) and on t
   assert.match(await closed.errorText, /error forwarding port 9 to pod pod-net, uid : .*(refused|Connection)/i);
   await pf.close();
 
-  const host = await SpdyPortForward.open(server.register({ kind: 'portforward', podSandboxId: 'pod-host', ports: [] }));
+  const host = await SpdyPortForward.open(await server.register({ kind: 'portforward', podSandboxId: 'pod-host', ports: [] }));
   const c = await host.connect(webPort);
   c.data.write('GET /h HTTP/1.0\r\n\r\n');
   assert.match((await collect(c.data)).toString(), /host network \/h$/);
@@ -238,7 +238,7 @@ test('port forward into the pod network namespace (several connections) and on t
 test('attach to a conmon-run container: output, stdin, stdin_once ends it', async () => {
   const id = `att-${suffix}`;
   await runWithConmon(id, ['cat'], { stdinOnce: true });
-  const url = server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: true, tty: false });
+  const url = await server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: true, tty: false });
   const r = await spdyExec(url, 'through conmon\n');
   assert.equal(r.stdout.toString(), 'through conmon\n');
   assert.equal(r.exitCode, 0);
@@ -247,7 +247,7 @@ test('attach to a conmon-run container: output, stdin, stdin_once ends it', asyn
 test('attach over WebSocket v5: the close channel ends stdin, stdin_once ends the container', async () => {
   const id = `watt-${suffix}`;
   await runWithConmon(id, ['sh', '-c', 'cat; echo bye >&2'], { stdinOnce: true });
-  const r = await wsExec(server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: true, tty: false }), 'over ws\n');
+  const r = await wsExec(await server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: true, tty: false }), 'over ws\n');
   assert.equal(r.stdout.toString(), 'over ws\n');
   assert.equal(r.stderr.toString(), 'bye\n');
   assert.equal(r.exitCode, 0);
@@ -256,7 +256,7 @@ test('attach over WebSocket v5: the close channel ends stdin, stdin_once ends th
 test('attach with a TTY: resize through conmon\'s ctl fifo', async () => {
   const id = `atty-${suffix}`;
   await runWithConmon(id, ['sh'], { terminal: true });
-  const rc = await SpdyRemoteCommand.open(server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: false, tty: true }), { stdin: true, tty: true });
+  const rc = await SpdyRemoteCommand.open(await server.register({ kind: 'attach', containerId: id, cmd: [], stdin: true, stdout: true, stderr: false, tty: true }), { stdin: true, tty: true });
   rc.resize(77, 21);
   await rc.typeUntil('stty size\n', /21 77/);
   rc.conn.session.destroy();
