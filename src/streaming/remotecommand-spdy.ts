@@ -37,6 +37,7 @@ export async function serveSpdyRemoteCommand(session: SpdySession, req: RemoteCo
       void s.reply().catch(() => undefined);
       if (!type || !wanted.has(type) || got.has(type)) {
         opts.log.debug({ streamType: type }, 'ignoring unexpected stream');
+        s.resume(); // its data is dropped: unread, it would stop the whole session's reading
         return;
       }
       got.set(type, s);

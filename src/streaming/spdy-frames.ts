@@ -47,6 +47,9 @@ export type SpdyFrame =
 
 export class SpdyProtocolError extends Error {}
 
+/** SETTINGS entries accepted in one frame: SPDY/3 defines 8 ids; thousands are an attack (each is decoded). */
+export const MAX_SETTINGS_ENTRIES = 64;
+
 const ID_MASK = 0x7fffffff;
 
 function control(type: number, flags: number, payload: Buffer): Buffer {
@@ -155,6 +158,7 @@ export function decodeControl(type: number, flags: number, payload: Buffer): Spd
     case FrameType.SETTINGS: {
       need(payload, 4, 'SETTINGS');
       const n = payload.readUInt32BE(0);
+      if (n > MAX_SETTINGS_ENTRIES) throw new SpdyProtocolError(`SETTINGS frame with ${n} entries (at most ${MAX_SETTINGS_ENTRIES})`);
       need(payload, 4 + 8 * n, 'SETTINGS');
       const entries = [];
       for (let i = 0; i < n; i++) {
@@ -183,33 +187,67 @@ export function decodeControl(type: number, flags: number, payload: Buffer): Spd
  * control frames of another SPDY version and frames above `maxPayload`.
  */
 export class FrameParser {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet parsed, as received: joined only once a whole frame is there. */
+  private chunks: Buffer[] = [];
+  private size = 0;
 
   constructor(private readonly maxPayload = MAX_FRAME_PAYLOAD) {}
 
   push(chunk: Buffer): SpdyFrame[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (chunk.length) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    }
     const out: SpdyFrame[] = [];
-    while (this.buf.length >= 8) {
-      const length = this.buf.readUInt32BE(4) & 0xffffff;
+    while (this.size >= 8) {
+      const head = this.peek(8);
+      const length = head.readUInt32BE(4) & 0xffffff;
       if (length > this.maxPayload) throw new SpdyProtocolError(`frame of ${length} bytes exceeds the limit of ${this.maxPayload}`);
-      if (this.buf.length < 8 + length) break;
-      const flags = this.buf[4]!;
-      const payload = this.buf.subarray(8, 8 + length);
-      if (this.buf[0]! & 0x80) {
-        const version = this.buf.readUInt16BE(0) & 0x7fff;
+      // A large frame arrives in many chunks: wait for all of it before joining (joining at every
+      // chunk would copy the frame once per chunk).
+      if (this.size < 8 + length) break;
+      const frame = this.take(8 + length);
+      const flags = frame[4]!;
+      const payload = frame.subarray(8);
+      if (frame[0]! & 0x80) {
+        const version = frame.readUInt16BE(0) & 0x7fff;
         if (version !== SPDY_VERSION) throw new SpdyProtocolError(`unsupported SPDY version ${version}`);
-        out.push(decodeControl(this.buf.readUInt16BE(2), flags, Buffer.from(payload)));
+        out.push(decodeControl(frame.readUInt16BE(2), flags, payload));
       } else {
-        out.push({ type: 'data', streamId: this.buf.readUInt32BE(0) & ID_MASK, flags, data: Buffer.from(payload) });
+        out.push({ type: 'data', streamId: frame.readUInt32BE(0) & ID_MASK, flags, data: payload });
       }
-      this.buf = this.buf.subarray(8 + length);
     }
     return out;
   }
 
   /** Bytes held for an incomplete frame. */
   get pending(): number {
-    return this.buf.length;
+    return this.size;
+  }
+
+  /** The first n buffered bytes (n <= size), without consuming them. */
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length < n) {
+      let k = 0;
+      for (let len = 0; len < n; k++) len += this.chunks[k]!.length;
+      this.chunks.splice(0, k, Buffer.concat(this.chunks.slice(0, k)));
+    }
+    return this.chunks[0]!;
+  }
+
+  /** Removes and returns the first n bytes as a buffer of their own (frames outlive the chunks). */
+  private take(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let o = 0;
+    while (o < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - o);
+      c.copy(out, o, 0, k);
+      o += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.size -= n;
+    return out;
   }
 }

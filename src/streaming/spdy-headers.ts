@@ -62,16 +62,28 @@ export function headerValue(h: SpdyHeaders, name: string): string | undefined {
   return h[name.toLowerCase()]?.[0];
 }
 
-/** One direction's zlib context: each call compresses (or inflates) one block and sync-flushes. */
+/**
+ * One direction's zlib context: each call compresses (or inflates) one block and sync-flushes.
+ * Output is taken as it comes ('data') and counted, so a block that inflates beyond its limit (a
+ * zlib bomb: 16 MiB of compressed zeros is 16 GiB of output) fails as soon as it passes the limit
+ * and the context is closed (the peer's later blocks depend on it: the session ends). Waiting for
+ * the flush and reading afterwards would stall once the output filled the readable buffer.
+ */
 class ZContext {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  /** Rejects the block in flight when the context is closed under it (its callback never comes). */
-  private abort: ((e: Error) => void) | undefined;
+  /** The block in flight. */
+  private current: { chunks: Buffer[]; size: number; limit: number; reject: (e: Error) => void } | undefined;
 
   constructor(private readonly z: zlib.Deflate | zlib.Inflate) {
-    // Errors surface through the flush callback; keep the stream from throwing unhandled.
-    z.on('error', () => undefined);
+    z.on('error', (err: Error) => this.fail(new SpdyProtocolError(`header block: ${err.message}`)));
+    z.on('data', (c: Buffer) => {
+      const cur = this.current;
+      if (!cur) return;
+      cur.size += c.length;
+      if (cur.size > cur.limit) this.fail(new SpdyProtocolError(`header block inflates beyond ${cur.limit} bytes`));
+      else cur.chunks.push(c);
+    });
   }
 
   run(input: Buffer, limit: number): Promise<Buffer> {
@@ -82,22 +94,13 @@ class ZContext {
             reject(new SpdyProtocolError('header compression context closed'));
             return;
           }
-          const onError = (err: Error) => reject(new SpdyProtocolError(`header block: ${err.message}`));
-          this.abort = reject;
-          this.z.once('error', onError);
+          const cur = { chunks: [] as Buffer[], size: 0, limit, reject };
+          this.current = cur;
           this.z.write(input);
           this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-            this.abort = undefined;
-            this.z.off('error', onError);
-            const chunks: Buffer[] = [];
-            let size = 0;
-            let c: Buffer | null;
-            while ((c = this.z.read() as Buffer | null) !== null) {
-              chunks.push(c);
-              size += c.length;
-            }
-            if (size > limit) reject(new SpdyProtocolError(`header block of ${size} bytes exceeds ${limit}`));
-            else resolve(Buffer.concat(chunks));
+            if (this.current !== cur) return; // failed (and rejected) meanwhile
+            this.current = undefined;
+            resolve(Buffer.concat(cur.chunks, cur.size));
           });
         }),
     );
@@ -105,15 +108,24 @@ class ZContext {
     return p;
   }
 
+  private fail(err: Error): void {
+    const cur = this.current;
+    this.current = undefined;
+    cur?.reject(err);
+    this.close();
+  }
+
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    this.abort?.(new SpdyProtocolError('header compression context closed'));
+    const cur = this.current;
+    this.current = undefined;
+    cur?.reject(new SpdyProtocolError('header compression context closed'));
     this.z.destroy();
   }
 }
 
-// A large readable buffer: the flush callback must not wait for a read (see ZContext.run).
-const Z_OPTS = { dictionary: SPDY3_DICTIONARY, readableHighWaterMark: 1 << 24 };
+const Z_OPTS = { dictionary: SPDY3_DICTIONARY };
 
 /** Compresses outgoing header blocks of one session. */
 export class HeaderCompressor {

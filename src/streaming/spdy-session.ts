@@ -17,6 +17,16 @@ export { SpdyStream };
 const WINDOW_UPDATE_EVERY = 32 * 1024;
 /** How long close() waits for the peer to hang up before destroying the socket. */
 const CLOSE_GRACE_MS = 5_000;
+/**
+ * Frames parsed and not yet handled after which the socket is no longer read. Handling waits on
+ * the peer (a PING is answered before the next frame is handled), so a peer that sends and never
+ * reads would otherwise have every later frame buffered here.
+ */
+const MAX_INBOUND_BACKLOG = 64;
+/** Frames queued for a peer that does not read them after which the session is dropped. */
+const MAX_OUTBOUND_BACKLOG = 4096;
+/** Streams open at once per session (kubelet's port-forward opens two per connection). */
+export const MAX_CONCURRENT_STREAMS = 1000;
 
 export interface SpdySessionOptions {
   role: 'server' | 'client';
@@ -37,7 +47,11 @@ export class SpdySession extends EventEmitter implements StreamHost {
   private readonly paused = new Set<number>();
   private readonly pings = new Map<number, () => void>();
   private out: Promise<void> = Promise.resolve();
+  private outBacklog = 0;
   private inbound: Promise<void> = Promise.resolve();
+  private inBacklog = 0;
+  /** The socket is paused for the inbound backlog (streams' readers pause it too: `paused`). */
+  private inboundPaused = false;
   private nextStreamId: number;
   private nextPingId: number;
   private lastRemoteStreamId = 0;
@@ -67,6 +81,11 @@ export class SpdySession extends EventEmitter implements StreamHost {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Bytes received that do not make a whole frame yet. */
+  get pendingBytes(): number {
+    return this.parser.pending;
   }
 
   get streamCount(): number {
@@ -112,6 +131,11 @@ export class SpdySession extends EventEmitter implements StreamHost {
   }
 
   private enqueue(make: () => Promise<Buffer>): Promise<void> {
+    if (++this.outBacklog > MAX_OUTBOUND_BACKLOG) {
+      this.outBacklog--;
+      this.destroy(`the peer does not read: ${MAX_OUTBOUND_BACKLOG} frames are waiting`);
+      return Promise.reject(new Error('connection closed'));
+    }
     const p = this.out.then(async () => {
       if (this.closed || this.socket.destroyed) throw new Error('connection closed');
       const buf = await make();
@@ -119,7 +143,9 @@ export class SpdySession extends EventEmitter implements StreamHost {
         this.socket.write(buf, (err) => (err ? reject(err) : resolve()));
       });
     });
-    this.out = p.catch(() => undefined);
+    this.out = p.catch(() => undefined).then(() => {
+      this.outBacklog--;
+    });
     return p;
   }
 
@@ -147,7 +173,7 @@ export class SpdySession extends EventEmitter implements StreamHost {
     if (this.streams.get(s.id) === s) this.streams.delete(s.id);
     this.unacked.delete(s.id);
     this.paused.delete(s.id);
-    if (this.paused.size === 0 && this.socket.isPaused()) this.socket.resume();
+    this.maybeResume();
   }
 
   /** @internal a stream's reader is behind: stop reading the socket. */
@@ -158,7 +184,11 @@ export class SpdySession extends EventEmitter implements StreamHost {
 
   /** @internal */
   resumeFor(s: SpdyStream): void {
-    if (this.paused.delete(s.id) && this.paused.size === 0) this.socket.resume();
+    if (this.paused.delete(s.id)) this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (this.paused.size === 0 && !this.inboundPaused && this.socket.isPaused()) this.socket.resume();
   }
 
   private onSocketData(chunk: Buffer): void {
@@ -170,7 +200,20 @@ export class SpdySession extends EventEmitter implements StreamHost {
       return;
     }
     for (const f of frames) {
-      this.inbound = this.inbound.then(() => this.handle(f)).catch((err: Error) => this.protocolError(err));
+      this.inBacklog++;
+      this.inbound = this.inbound
+        .then(() => this.handle(f))
+        .catch((err: Error) => this.protocolError(err))
+        .finally(() => {
+          if (--this.inBacklog === 0 && this.inboundPaused) {
+            this.inboundPaused = false;
+            this.maybeResume();
+          }
+        });
+    }
+    if (this.inBacklog > MAX_INBOUND_BACKLOG && !this.inboundPaused) {
+      this.inboundPaused = true;
+      this.socket.pause();
     }
   }
 
@@ -193,6 +236,10 @@ export class SpdySession extends EventEmitter implements StreamHost {
           return;
         }
         this.lastRemoteStreamId = f.streamId;
+        if (this.streams.size >= MAX_CONCURRENT_STREAMS) {
+          await this.sendFrame({ type: 'rst_stream', streamId: f.streamId, status: RstStatus.REFUSED_STREAM }).catch(() => undefined);
+          return;
+        }
         if (this.goneAway) {
           await this.sendFrame({ type: 'rst_stream', streamId: f.streamId, status: RstStatus.REFUSED_STREAM }).catch(() => undefined);
           return;

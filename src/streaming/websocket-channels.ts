@@ -42,6 +42,8 @@ function toBuffer(d: RawData): Buffer {
  */
 export class ChannelMux {
   private readonly inputs = new Map<number, PassThrough>();
+  /** Inputs whose reader is behind: the WebSocket is not read until they drain. */
+  private readonly full = new Set<number>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -57,7 +59,14 @@ export class ChannelMux {
         return;
       }
       const input = this.inputs.get(m.channel);
-      if (input && !input.writableEnded) input.write(m.data);
+      if (!input || input.writableEnded || input.write(m.data) || this.full.has(m.channel)) return;
+      // Backpressure: stdin the process does not read must not pile up here without bound.
+      this.full.add(m.channel);
+      ws.pause();
+      input.once('drain', () => {
+        this.full.delete(m.channel);
+        if (this.full.size === 0) ws.resume();
+      });
     });
     ws.on('close', () => {
       for (const i of this.inputs.values()) if (!i.writableEnded) i.end();
