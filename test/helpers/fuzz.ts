@@ -60,10 +60,17 @@ export class PeerCompressor {
   }
 }
 
-/** A header block that inflates to `mib` MiB of zeros (a zlib bomb). */
+const bombs = new Map<number, Buffer>();
+
+/** A header block that inflates to `mib` MiB of zeros (a zlib bomb: 32 MiB take 32 KiB). */
 export function bombBlock(mib: number): Buffer {
-  const z = zlib.deflateSync(Buffer.alloc(mib << 20), { dictionary: SPDY3_DICTIONARY });
-  return z.subarray(0, z.length - 4); // no adler trailer: as if more blocks followed
+  let b = bombs.get(mib);
+  if (!b) {
+    const z = zlib.deflateSync(Buffer.alloc(mib << 20), { dictionary: SPDY3_DICTIONARY });
+    b = z.subarray(0, z.length - 4); // no adler trailer: as if more blocks followed
+    bombs.set(mib, b);
+  }
+  return b;
 }
 
 const STREAM_TYPES = ['error', 'stdin', 'stdout', 'stderr', 'resize', 'data', 'bogus', ''];
@@ -90,7 +97,7 @@ export async function randomFrame(r: Rng, z: PeerCompressor, last: number): Prom
   const header = async (): Promise<Buffer> => {
     const k = r.int(10);
     if (k === 0) return r.bytes(r.int(64)); // does not inflate
-    if (k === 1) return bombBlock(1 + r.int(4)); // inflates to MiBs
+    if (k === 1) return bombBlock(r.pick([1, 4, 32])); // inflates to MiBs
     if (k === 2) return z.block(r.bytes(r.int(64))); // inflates to a bad name/value block
     return z.block(encodeHeaderBlock(randomHeaders(r)));
   };
