@@ -19,6 +19,7 @@ import { encodeFrame } from '../../src/streaming/spdy-frames.js';
 let reg: Registry;
 let d: TestDaemon;
 let podId = '';
+let podConfig: object = {};
 let ctr = '';
 const seed = fuzzSeed('live streaming fuzz');
 
@@ -33,6 +34,7 @@ before(async () => {
     log_directory: `${d.dirs.base}/logs/${name}`,
     linux: { security_context: { namespace_options: { network: 'POD' as const, pid: 'CONTAINER' as const, ipc: 'POD' as const } } },
   };
+  podConfig = config;
   podId = (await d.client.runtime('RunPodSandbox', { config })).pod_sandbox_id;
   await d.client.image('PullImage', { image: { image: 'busybox' } });
   const c = await d.client.runtime('CreateContainer', {
@@ -258,4 +260,60 @@ test('a header bomb (32 MiB of zeros in a SYN_STREAM) ends its session at once; 
   console.log(`# 8 header bombs: sessions closed in ${Date.now() - t0} ms, daemon RSS ${rss0.toFixed(1)} -> ${rssMiB().toFixed(1)} MiB`);
   assert.ok(rssMiB() - rss0 < 48);
   assert.equal((await spdyExec(await execUrl(['echo', 'after the bombs']))).stdout.toString(), 'after the bombs\n');
+});
+
+test('port-forward: a client that never reads a flood from the pod, then vanishes, leaves no nsenter and flat RSS', async () => {
+  const c = await d.client.runtime('CreateContainer', {
+    pod_sandbox_id: podId,
+    config: { metadata: { name: 'flooder', attempt: 0 }, image: { image: 'busybox' }, command: ['sh', '-c', 'while true; do nc -l -p 8080 < /dev/zero; done'], log_path: 'flooder.log' },
+    sandbox_config: podConfig,
+  });
+  await d.client.runtime('StartContainer', { container_id: c.container_id });
+  await settles('idle daemon children', () => descendants().length === 0);
+  const fds0 = fdCount();
+  const rss0 = rssMiB();
+  let peak = rss0;
+  const pf = await SpdyPortForward.open((await d.client.runtime('PortForward', { pod_sandbox_id: podId, port: [] })).url);
+  let flowing = false;
+  for (let i = 0; i < 50 && !flowing; i++) {
+    const conn = await pf.connect(8080);
+    // Read a little to see the flood started, then stop reading for good.
+    const first = await Promise.race([new Promise<boolean>((r) => conn.data.once('data', () => r(true))), sleep(300).then(() => false)]);
+    conn.data.pause();
+    flowing = first;
+  }
+  assert.ok(flowing, 'the flood never started');
+  for (let i = 0; i < 30; i++) {
+    await sleep(200);
+    peak = Math.max(peak, rssMiB());
+  }
+  assert.ok(descendants().some((l) => /nsenter|python3/.test(l)), `no forwarder running: ${descendants().join('; ')}`);
+  console.log(`# non-reading port-forward client (nc < /dev/zero, 6 s): daemon RSS ${rss0.toFixed(1)} MiB before, peak ${peak.toFixed(1)} MiB`);
+  assert.ok(peak - rss0 < 64, `daemon RSS grew ${(peak - rss0).toFixed(1)} MiB`);
+  pf.conn.session.socket.destroy();
+  await settles('forwarders of the dropped client', () => descendants().length === 0).catch((e: Error) => {
+    throw new Error(`${e.message}: ${descendants().join('; ')}`);
+  });
+  await settles('daemon fds', () => fdCount() <= fds0 + 2);
+  await d.client.runtime('RemoveContainer', { container_id: c.container_id });
+});
+
+test('a restart finding the previous streaming port taken serves on a new one; old URLs fail fast', async () => {
+  const oldUrl = await execUrl(['true']);
+  const port = Number(new URL(oldUrl).port);
+  await d.stop('SIGKILL');
+  const squatter = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+  try {
+    d = await TestDaemon.start({ dirs: d.dirs });
+    assert.match(d.stderr, /the previous streaming port is taken/);
+    const fresh = await execUrl(['echo', 'new port']);
+    assert.notEqual(new URL(fresh).port, String(port));
+    assert.equal((await spdyExec(fresh)).stdout.toString(), 'new port\n');
+    const t0 = Date.now();
+    await assert.rejects(spdyExec(oldUrl));
+    assert.ok(Date.now() - t0 < 5000);
+  } finally {
+    squatter.close();
+  }
 });
