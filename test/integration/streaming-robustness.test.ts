@@ -100,6 +100,7 @@ test('URLs from before a daemon restart (SIGKILL between Exec and the upgrade) s
   const spdyUrl = await execUrl(['echo', 'before the restart']);
   const wsUrl = await execUrl(['cat'], { stdin: true });
   const pfUrl = (await d.client.runtime('PortForward', { pod_sandbox_id: podId, port: [] })).url;
+  const attachUrl = (await d.client.runtime('Attach', { container_id: ctr, stdin: false, stdout: true, stderr: true, tty: false })).url;
   const used = await execUrl(['true']);
   assert.equal((await spdyExec(used)).exitCode, 0);
   const file = join(d.dirs.runRoot, 'streaming', 'tokens.json');
@@ -109,7 +110,7 @@ test('URLs from before a daemon restart (SIGKILL between Exec and the upgrade) s
 
   await d.stop('SIGKILL');
   d = await TestDaemon.start({ dirs: d.dirs });
-  assert.match(d.stderr, /"tokens":3,"msg":"streaming URLs of the previous daemon restored"/);
+  assert.match(d.stderr, /"tokens":4,"msg":"streaming URLs of the previous daemon restored"/);
 
   const r = await spdyExec(spdyUrl);
   assert.equal(r.stdout.toString(), 'before the restart\n');
@@ -120,6 +121,9 @@ test('URLs from before a daemon restart (SIGKILL between Exec and the upgrade) s
   const c = await pf.connect(1); // nothing listens on port 1 in the pod: a clear error, no hang
   assert.match(await c.errorText, /error forwarding port 1/);
   await pf.close();
+  const attached = await SpdyRemoteCommand.open(attachUrl, {});
+  await attached.conn.session.ping(); // the session is up on the restarted daemon
+  attached.conn.session.destroy();
   const again = await spdyExec(used).catch((e: unknown) => e);
   assert.ok(again instanceof UpgradeError);
   assert.equal(again.statusCode, 404);
@@ -146,9 +150,13 @@ test('a client that never reads a huge output: daemon RSS stays flat; dropping i
   console.log(`# non-reading clients (SPDY + WebSocket, cat /dev/zero, 12 s): daemon RSS ${rss0.toFixed(1)} MiB before, peak ${peak.toFixed(1)} MiB`);
   assert.ok(peak - rss0 < 64, `daemon RSS grew ${(peak - rss0).toFixed(1)} MiB`);
   assert.match(await containerPs(), /cat \/dev\/zero/);
-  // Both clients vanish mid-stream.
+  const attach = await SpdyRemoteCommand.open((await d.client.runtime('Attach', { container_id: ctr, stdin: false, stdout: true, stderr: true, tty: false })).url, {});
+  await attach.conn.session.ping();
+  assert.ok(descendants().length >= 3, `expected two runc exec and an attach relay: ${descendants().join('; ')}`);
+  // All three clients vanish mid-stream.
   rc.conn.session.socket.destroy();
   wsSession.ws.terminate();
+  attach.conn.session.socket.destroy();
   await settles('exec processes of dropped clients', () => descendants().length === 0);
   await settles('cat in the container', () => true);
   for (let i = 0; i < 50 && /cat \/dev\/zero/.test(await containerPs()); i++) await sleep(100);
