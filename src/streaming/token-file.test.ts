@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { silentLogger } from '../log/logger.js';
@@ -27,9 +27,11 @@ test('tokens persist as hashes (0600), come back in a new cache, work once, and 
     const raw = readFileSync(file, 'utf8');
     for (const t of [t1, t2, t3]) assert.ok(!raw.includes(t));
 
-    // A new daemon: t1 and t2 are back, t3 was used before the restart.
+    // A new daemon: t1 and t2 are back, t3 was used before the restart; a killed write's temp file goes.
+    writeFileSync(join(dir, 'tokens.json.abc.tmp'), '[]');
     const b = new PersistentTokens(new TokenCache(60_000, 1000, () => now), silentLogger(), dir);
     assert.equal(await b.load(), 2);
+    assert.deepEqual(readdirSync(dir).sort(), ['tokens.json']);
     assert.deepEqual(await b.consume(t1), exec);
     assert.equal(await b.consume(t1), undefined);
     assert.equal(await b.consume(t3), undefined);

@@ -3,11 +3,11 @@
 // that hangs or an unknown token. The token cache is written to <run_root>/streaming/tokens.json
 // (0600 in a 0700 directory; token hashes only, never the tokens) after every change, and read
 // back at start, expired entries dropped. run_root is volatile, so nothing survives a reboot.
-import { mkdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
 import type { StreamingRequest } from './remotecommand.js';
 import { TokenCache, type TokenEntry } from './token-cache.js';
 
@@ -49,6 +49,8 @@ export class PersistentTokens {
   async load(): Promise<number> {
     if (!this.dir || !this.file) return 0;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Temp files of a daemon killed mid-write.
+    for (const f of await readdir(this.dir)) if (f.startsWith(`${FILE}.`) && f.endsWith('.tmp')) await unlink(join(this.dir, f)).catch(() => undefined);
     let raw: string;
     try {
       raw = await readFile(this.file, 'utf8');
@@ -93,10 +95,24 @@ export class PersistentTokens {
     if (this.next) return this.next;
     const p = this.writing.then(() => {
       this.next = undefined;
-      return writeFileAtomic(file, JSON.stringify(this.cache.snapshot()));
+      return replaceFile(file, JSON.stringify(this.cache.snapshot()));
     });
     this.next = p;
     this.writing = p.catch((err: unknown) => this.log.warn({ err, file: this.file }, 'cannot write the streaming token file'));
     return p;
   }
+}
+
+/**
+ * Temp file and rename, without fsync: the file must survive the daemon being killed (which a
+ * rename does), not a power loss (run_root is volatile, and tokens live a minute), and an fsync
+ * would add a disk flush to every Exec.
+ */
+async function replaceFile(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, data, { mode: 0o600 });
+  await rename(tmp, file).catch(async (err: unknown) => {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  });
 }

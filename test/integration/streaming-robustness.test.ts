@@ -244,6 +244,9 @@ test('malformed SPDY and WebSocket sessions (seeded) cost nothing beyond themsel
   for (let i = 0; i < 50 && !/^\s*PID|^ARGS\n.*sleep 100000\n.*ps -o args\n?$/s.test(await containerPs()); i++) await sleep(100);
   const ps = await containerPs();
   assert.doesNotMatch(ps, /\bcat\b/, ps);
+  // Hostile input is the client's problem: logged at info, never as a daemon error (pino: 50+).
+  const errors = d.stderr.split('\n').filter((l) => /"level":(5|6)\d/.test(l));
+  assert.deepEqual(errors, []);
   const rss1 = rssMiB();
   console.log(`# live fuzz: ${N} hostile sessions (${JSON.stringify(counts)}), daemon RSS ${rss0.toFixed(1)} -> ${rss1.toFixed(1)} MiB, fds ${fds0} -> ${fdCount()}`);
   // A session stuck on a header bomb used to keep its zlib context (16 MiB of output) for ever.
