@@ -48,9 +48,6 @@ export interface StreamingServerOptions {
   stateDir?: string;
 }
 
-/** Bytes queued for a WebSocket client that does not read, after which it is dropped. */
-const MAX_UNREAD_OUTPUT = 16 * 1024 * 1024;
-
 const PATHS: Record<StreamingRequest['kind'], string> = { exec: 'exec', attach: 'attach', portforward: 'portforward' };
 
 // ws is loaded at the first WebSocket upgrade: most daemons never see one, and loading it is a
@@ -262,15 +259,6 @@ export class StreamingServer {
     if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       log.debug({ protocol }, 'WebSocket session started');
-      // ws answers every PING with a PONG: a client that pings and never reads would have them
-      // queue on the socket without bound. Output is otherwise sent with backpressure.
-      const sock = socket as Socket;
-      socket.on('data', () => {
-        if (sock.writableLength > MAX_UNREAD_OUTPUT) {
-          log.info({ queued: sock.writableLength }, 'WebSocket client does not read: closing');
-          sock.destroy();
-        }
-      });
       ws.on('error', (err) => log.info({ err: err.message }, 'WebSocket error'));
       const opts = { backend: this.opts.backend, log };
       if (sr.kind === 'portforward' && protocol === WS_SPDY_TUNNEL_PORTFORWARD) {

@@ -48,8 +48,10 @@ export class SpdySession extends EventEmitter implements StreamHost {
   private readonly pings = new Map<number, () => void>();
   private out: Promise<void> = Promise.resolve();
   private outBacklog = 0;
-  private inbound: Promise<void> = Promise.resolve();
-  private inBacklog = 0;
+  /** Frames read and not yet handled (and the hang-up, once seen), handled one at a time, in order. */
+  private inbound: (SpdyFrame | { type: 'hangup'; reason: string })[] = [];
+  private inboundHead = 0;
+  private draining = false;
   /** The socket is paused for the inbound backlog (streams' readers pause it too: `paused`). */
   private inboundPaused = false;
   private nextStreamId: number;
@@ -71,9 +73,7 @@ export class SpdySession extends EventEmitter implements StreamHost {
     this.nextPingId = opts.role === 'client' ? 1 : 2;
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
     // Frames already read are handled before the end is (inbound is a queue).
-    const later = (reason: string) => {
-      this.inbound = this.inbound.then(() => this.teardown(reason));
-    };
+    const later = (reason: string) => this.queueInbound([{ type: 'hangup', reason }]);
     socket.on('end', () => later('the peer closed the connection'));
     socket.on('close', () => later('connection closed'));
     socket.on('error', () => later('connection error'));
@@ -199,21 +199,40 @@ export class SpdySession extends EventEmitter implements StreamHost {
       this.protocolError(err as Error);
       return;
     }
-    for (const f of frames) {
-      this.inBacklog++;
-      this.inbound = this.inbound
-        .then(() => this.handle(f))
-        .catch((err: Error) => this.protocolError(err))
-        .finally(() => {
-          if (--this.inBacklog === 0 && this.inboundPaused) {
-            this.inboundPaused = false;
-            this.maybeResume();
-          }
-        });
-    }
-    if (this.inBacklog > MAX_INBOUND_BACKLOG && !this.inboundPaused) {
+    this.queueInbound(frames);
+  }
+
+  private queueInbound(items: typeof this.inbound): void {
+    for (const f of items) this.inbound.push(f);
+    if (this.inbound.length - this.inboundHead > MAX_INBOUND_BACKLOG && !this.inboundPaused) {
       this.inboundPaused = true;
       this.socket.pause();
+    }
+    if (!this.draining) void this.drainInbound();
+  }
+
+  /** Handles queued frames in order; one loop rather than a promise chain per frame. */
+  private async drainInbound(): Promise<void> {
+    this.draining = true;
+    while (this.inboundHead < this.inbound.length) {
+      const f = this.inbound[this.inboundHead++]!;
+      if (this.inboundHead > 1024 && this.inboundHead * 2 > this.inbound.length) {
+        this.inbound = this.inbound.slice(this.inboundHead);
+        this.inboundHead = 0;
+      }
+      try {
+        if (f.type === 'hangup') this.teardown(f.reason);
+        else await this.handle(f);
+      } catch (err) {
+        this.protocolError(err as Error);
+      }
+    }
+    this.inbound = [];
+    this.inboundHead = 0;
+    this.draining = false;
+    if (this.inboundPaused) {
+      this.inboundPaused = false;
+      this.maybeResume();
     }
   }
 
@@ -311,6 +330,8 @@ export class SpdySession extends EventEmitter implements StreamHost {
   private teardown(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.inbound = []; // what was queued is never handled now: free it
+    this.inboundHead = 0;
     for (const s of [...this.streams.values()]) s.onSessionEnd(reason);
     this.streams.clear();
     this.compressor.close();

@@ -329,3 +329,38 @@ test('a restart finding the previous streaming port taken serves on a new one; o
     squatter.close();
   }
 });
+
+test('a client flooding PINGs (SPDY and WebSocket) without reading the answers: RSS stays flat, the session is dropped or stalled', async () => {
+  const rss0 = rssMiB();
+  const mask = Buffer.alloc(4);
+  const wsPing = Buffer.concat([Buffer.from([0x89, 0x80 | 125]), mask, Buffer.alloc(125)]); // masked PING, 125 bytes
+  const spdyPing = encodeFrame({ type: 'ping', id: 1 });
+  const flood = async (kind: 'spdy' | 'ws') => {
+    const sock = await rawUpgrade(await execUrl(['cat'], { stdin: true }), kind);
+    sock.pause(); // never reads a byte of the answers
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    let gone = false;
+    void closed.then(() => (gone = true));
+    const chunk = Buffer.concat(Array.from({ length: 2048 }, () => (kind === 'ws' ? wsPing : spdyPing)));
+    let sent = 0;
+    let peak = rssMiB();
+    // Write while the daemon takes it (at most 64 MiB); stop when TCP pushes back for 2 s.
+    while (!gone && sent < 64 << 20) {
+      const drained = sock.write(chunk) || (await Promise.race([new Promise<boolean>((r) => sock.once('drain', () => r(true))), sleep(2000).then(() => false), closed.then(() => false)]));
+      sent += chunk.length;
+      peak = Math.max(peak, rssMiB());
+      if (!drained) break;
+    }
+    await sleep(300);
+    peak = Math.max(peak, rssMiB());
+    sock.destroy();
+    return { sent, gone, peak };
+  };
+  const ws = await flood('ws');
+  const spdy = await flood('spdy');
+  console.log(`# PING floods without reading: WebSocket ${(ws.sent / 2 ** 20).toFixed(1)} MiB sent, dropped=${ws.gone}, RSS peak ${ws.peak.toFixed(1)}; SPDY ${(spdy.sent / 2 ** 20).toFixed(1)} MiB sent, dropped=${spdy.gone}, RSS peak ${spdy.peak.toFixed(1)}; daemon RSS before ${rss0.toFixed(1)} MiB`);
+  // SPDY: PINGs are answered until both TCP buffers are full, then the session stops reading; the
+  // frames of the last chunks read are the only backlog (old code parsed and queued every one).
+  assert.ok(Math.max(ws.peak, spdy.peak) - rss0 < 64, 'the daemon buffered frames of a client that does not read');
+  assert.equal((await spdyExec(await execUrl(['echo', 'after the floods']))).stdout.toString(), 'after the floods\n');
+});
