@@ -73,6 +73,19 @@ test('negotiation: the client order wins; an unknown protocol is refused with 40
   assert.match(String(err.headers['x-accepted-stream-protocol-versions']), /v5\.channel\.k8s\.io/);
 });
 
+test('a stream of an unknown type carrying data does not stop the session (its data is dropped)', async () => {
+  const c = await spdyConnect(await execUrl(['echo', 'still served']), ['v4.channel.k8s.io']);
+  const bogus = await c.session.openStream({ streamtype: ['bogus'] });
+  bogus.write(Buffer.alloc(1024 * 1024)); // more than a stream buffers: unread, it paused the whole socket
+  const error = await c.session.openStream({ streamtype: ['error'] });
+  const stdout = await c.session.openStream({ streamtype: ['stdout'] });
+  const stderr = await c.session.openStream({ streamtype: ['stderr'] });
+  const [out, , status] = await Promise.all([collect(stdout), collect(stderr), collect(error)]);
+  assert.equal(out.toString(), 'still served\n');
+  assert.match(status.toString(), /Success/);
+  c.session.destroy();
+});
+
 test('10 MiB through stdin and back unchanged (stdin close reaches the process)', async () => {
   const data = randomBytes(10 * 1024 * 1024);
   const r = await spdyExec(await execUrl(['cat'], { stdin: true }), data);
