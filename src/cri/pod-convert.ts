@@ -15,8 +15,17 @@ export function toPodSandbox(p: PodRecord): PodSandbox {
   };
 }
 
+/**
+ * The addresses the pod holds: none once its network is torn down (StopPodSandbox's CNI DEL gave
+ * them back to IPAM, another pod may have one already), as containerd reports none once the
+ * netns is closed. A pod whose DEL failed keeps its network record, and so its IPs.
+ */
+function heldIps(p: PodRecord): string[] {
+  return p.cni ? p.ips : [];
+}
+
 export function toPodSandboxStatus(p: PodRecord): PodSandboxStatus {
-  const [ip, ...more] = p.ips;
+  const [ip, ...more] = heldIps(p);
   const nso = p.config.linux?.security_context?.namespace_options;
   return {
     id: p.id,
