@@ -506,6 +506,10 @@ describe('crictl end to end', { skip }, () => {
     const p = await crictl.run(['stopp', 'no-such-pod']);
     assert.equal(p.code, 1);
     assert.match(p.stderr, /code = NotFound desc = pod sandbox \\"no-such-pod\\" not found/);
+    // A pull of an image the registry lacks names the place that said so (plain HTTP here).
+    const pull = await crictl.run(['pull', `${reg.host}/library/nope:latest`]);
+    assert.equal(pull.code, 1);
+    assert.match(pull.stderr, new RegExp(`code = NotFound desc = image ${reg.host}/library/nope:latest not found at http://${reg.host}"`));
     assert.equal(d.proc.exitCode, null);
     assert.match(await crictl.ok(['version']), /RuntimeName:\s+rktlet/);
     assert.equal((await crictl.json(['inspectp', ids.pod])).status.state, 'SANDBOX_READY');
