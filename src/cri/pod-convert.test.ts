@@ -33,3 +33,8 @@ test('a NOTREADY pod whose CNI DEL failed still holds its address and says so', 
   const s = toPodSandboxStatus(pod({ state: 'SANDBOX_NOTREADY', ips: ['10.1.0.2'], cni }));
   assert.equal(s.network!.ip, '10.1.0.2');
 });
+
+test('a pod whose ADD a crash left unrecorded holds its address until the DEL runs', () => {
+  const s = toPodSandboxStatus(pod({ ips: ['10.1.0.2'], cniPending: true }));
+  assert.equal(s.network!.ip, '10.1.0.2');
+});
