@@ -90,6 +90,10 @@ export class RegistryClient {
     return this.insecureAgent;
   }
 
+  /**
+   * Where requests to `ep` go: its own URL, or its plain-HTTP twin once an insecure registry
+   * turned out not to speak TLS. Error messages name this, the place that answered.
+   */
   private baseFor(ep: Endpoint): string {
     return ep.insecure && this.plainHttp.has(ep.base) ? ep.base.replace(/^https:/, 'http:') : ep.base;
   }
@@ -116,7 +120,7 @@ export class RegistryClient {
       if (ch?.scheme === 'bearer') {
         const realm = ch.params.realm ? new URL(ch.params.realm) : undefined;
         if (realm?.protocol === 'http:' && !this.baseFor(ep).startsWith('http:') && !ep.insecure) {
-          throw new PermissionDeniedError(`registry ${ep.base} names a plain-HTTP token realm ${realm.origin}; refused`);
+          throw new PermissionDeniedError(`registry ${this.baseFor(ep)} names a plain-HTTP token realm ${realm.origin}; refused`);
         }
         auth = 'Bearer ' + (await this.tokens.token(ch, scope, useCreds, ep.insecure ? await this.insecureDispatcher() : undefined));
       } else if (ch?.scheme === 'basic') {
@@ -127,7 +131,7 @@ export class RegistryClient {
       }
     }
     throw new UnauthenticatedError(
-      `registry ${ep.base} requires authentication for ${repo}` + (useCreds ? ' and refused the credentials' : ' (no credentials given)'),
+      `registry ${this.baseFor(ep)} requires authentication for ${repo}` + (useCreds ? ' and refused the credentials' : ' (no credentials given)'),
     );
   }
 
@@ -160,12 +164,12 @@ export class RegistryClient {
       if (!isRedirect(res.statusCode)) return res;
       await res.body.dump();
       const loc = res.headers.location;
-      if (!loc) throw new UnavailableError(`registry ${ep.base} redirected without a location`);
+      if (!loc) throw new UnavailableError(`registry ${this.baseFor(ep)} redirected without a location`);
       const next = new URL(String(loc), url);
-      if (next.protocol !== 'https:' && url.protocol === 'https:') throw new PermissionDeniedError(`registry ${ep.base} redirected to plain HTTP`);
+      if (next.protocol !== 'https:' && url.protocol === 'https:') throw new PermissionDeniedError(`registry ${this.baseFor(ep)} redirected to plain HTTP`);
       url = next;
     }
-    throw new UnavailableError(`registry ${ep.base}: too many redirects`);
+    throw new UnavailableError(`registry ${this.baseFor(ep)}: too many redirects`);
   }
 
   /** Tries each endpoint in order (mirrors, then the origin); the first that answers wins. */
@@ -183,7 +187,7 @@ export class RegistryClient {
         if (!ep.mirror) {
           // The origin's own answer decides the error class (not found, unauthorised, …).
           if (err instanceof RktletError) throw err;
-          throw new UnavailableError(`registry ${ep.base} unreachable: ${(err as Error).message}`, { cause: err });
+          throw new UnavailableError(`registry ${this.baseFor(ep)} unreachable: ${(err as Error).message}`, { cause: err });
         }
       }
     }
@@ -195,15 +199,15 @@ export class RegistryClient {
       const res = await this.get(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, signal);
       if (res.statusCode === 404) {
         await res.body.dump();
-        throw new NotFoundError(`image ${ref.domain}/${ref.path}:${reference} not found at ${ep.base}`);
+        throw new NotFoundError(`image ${ref.domain}/${ref.path}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found at ${this.baseFor(ep)}`);
       }
       if (res.statusCode === 403) {
         await res.body.dump();
-        throw new PermissionDeniedError(`registry ${ep.base} denied access to ${ref.path}`);
+        throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to ${ref.path}`);
       }
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw new UnavailableError(`registry ${ep.base} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
+        throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
       }
       const len = Number(res.headers['content-length'] ?? 0);
       if (len > MAX_MANIFEST_BYTES) {
@@ -214,11 +218,11 @@ export class RegistryClient {
       if (bytes.length > MAX_MANIFEST_BYTES) throw new InvalidArgumentError(`manifest of ${ref.path} is too large`);
       const digest = digestOf(bytes);
       if (reference.startsWith('sha256:') && digest !== reference) {
-        throw new InvalidArgumentError(`manifest from ${ep.base} does not match its digest ${reference} (got ${digest})`);
+        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match its digest ${reference} (got ${digest})`);
       }
       const claimed = res.headers['docker-content-digest'];
       if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
-        throw new InvalidArgumentError(`manifest from ${ep.base} does not match the digest the registry claims (${claimed}, got ${digest})`);
+        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match the digest the registry claims (${claimed}, got ${digest})`);
       }
       return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
     });
@@ -230,9 +234,9 @@ export class RegistryClient {
       const res = await this.get(ep, ref.path, `blobs/${digest}`, creds, {}, signal);
       if (res.statusCode !== 200) {
         await res.body.dump();
-        if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${ep.base}`);
-        if (res.statusCode === 403) throw new PermissionDeniedError(`registry ${ep.base} denied access to blob ${digest}`);
-        throw new UnavailableError(`registry ${ep.base} answered HTTP ${res.statusCode} for blob ${digest}`);
+        if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${this.baseFor(ep)}`);
+        if (res.statusCode === 403) throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to blob ${digest}`);
+        throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for blob ${digest}`);
       }
       const len = res.headers['content-length'];
       return { body: res.body, size: len !== undefined ? Number(len) : undefined, endpoint: ep };
