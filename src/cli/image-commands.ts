@@ -93,7 +93,7 @@ export function registerImageCommands(program: Command): void {
     .action(async (o: { quiet?: boolean; json?: boolean }, cmd: Command) => {
       await withImages(cmd, async (svc) => {
         const images = svc.list();
-        if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size }) => ({ id, repoTags, repoDigests, size })), null, 2) + '\n');
+        if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size, held }) => ({ id, repoTags, repoDigests, size, ...(held ? { held } : {}) })), null, 2) + '\n');
         else if (o.quiet) process.stdout.write(images.map((i) => i.id + '\n').join(''));
         else process.stdout.write(formatTable(imageRows(images)));
       });
@@ -103,13 +103,23 @@ export function registerImageCommands(program: Command): void {
     .command('rmi')
     .description('remove images (by ID, tag or digest) and the layers no one else uses')
     .argument('<image...>', 'image references')
-    .action(async (refs: string[], _o: unknown, cmd: Command) => {
+    .option('-f, --force', 'untag an image containers use; it stays listed as <none> until the last of them is removed')
+    .action(async (refs: string[], o: { force?: boolean }, cmd: Command) => {
       await withImages(cmd, async (svc) => {
         const missing: string[] = [];
         for (const ref of refs) {
           const img = svc.resolve(ref);
-          if (!img || !(await svc.remove(img.id))) missing.push(ref);
-          else process.stdout.write(`Deleted: ${img.id}\n`);
+          const out = img ? await svc.remove(img.id, o.force ? 'hold' : 'refuse') : { kind: 'absent' as const };
+          if (out.kind === 'absent') missing.push(ref);
+          else if (out.kind === 'removed') process.stdout.write(`Deleted: ${out.image.id}\n`);
+          else {
+            for (const name of [...img!.repoTags, ...img!.repoDigests]) process.stdout.write(`Untagged: ${name}\n`);
+            const n = out.users.length;
+            process.stdout.write(
+              `Kept: ${out.image.id}, in use by ${n} container${n > 1 ? 's' : ''} (${out.users.map((u) => u.slice(0, 12)).join(', ')}); ` +
+                `listed as <none> until ${n > 1 ? 'the last of them is' : 'it is'} removed, then deleted\n`,
+            );
+          }
         }
         if (missing.length) throw new NotFoundError(`no such image: ${missing.join(', ')}`);
       });
