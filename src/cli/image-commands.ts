@@ -11,6 +11,9 @@ import { NotFoundError, InvalidArgumentError } from '../errors/catalog.js';
 import type { Credentials } from '../image/auth.js';
 import type { StoredImage } from '../image/image-store.js';
 import { join } from 'node:path';
+import { humanBytes } from './human-bytes.js';
+import { isTerminal, PullProgress, pullVerdict } from './pull-progress.js';
+import { formatReference, parseReference } from '../image/reference.js';
 import { mkdir } from 'node:fs/promises';
 
 async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
@@ -30,23 +33,12 @@ async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>
   }
 }
 
-function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)}${units[i]}`;
-}
-
 /** One row per tag (or one `<none>` row), like `crictl images`. */
 export function imageRows(images: StoredImage[]): string[][] {
   const rows: string[][] = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
   for (const img of images) {
     const id = img.id.slice(7, 20);
-    const size = humanSize(img.size);
+    const size = humanBytes(img.size);
     if (!img.repoTags.length) {
       const repo = img.repoDigests[0]?.split('@')[0] ?? '<none>';
       rows.push([repo, '<none>', id, size]);
@@ -77,11 +69,23 @@ export function registerImageCommands(program: Command): void {
     .description('pull an image from its registry (or a configured mirror) into the state root')
     .argument('<image>', 'image reference, e.g. busybox or registry.k8s.io/pause:3.9')
     .option('--creds <user:password>', 'registry credentials')
-    .action(async (ref: string, o: { creds?: string }, cmd: Command) => {
+    .option('-q, --quiet', 'print the image ID only')
+    .action(async (input: string, o: { creds?: string; quiet?: boolean }, cmd: Command) => {
       await withImages(cmd, async (svc) => {
         const creds = parseCreds(o.creds);
-        const img = await svc.pull(ref, creds ? { credentials: creds } : {});
-        process.stdout.write(`Image is up to date for ${img.id}\n`);
+        const ref = parseReference(input);
+        const name = formatReference(ref);
+        const before = svc.resolve(name);
+        const out = process.stdout;
+        const progress = o.quiet ? undefined : new PullProgress(out, isTerminal(out));
+        if (progress) out.write(`Pulling ${name}\n`);
+        const img = await svc.pull(input, { ...(creds ? { credentials: creds } : {}), ...(progress ? { observer: progress } : {}) });
+        if (progress) {
+          // Newer: the name pointed at nothing or at another image, or a layer had to be fetched.
+          const newer = before?.id !== img.id || progress.downloaded;
+          out.write(pullVerdict({ ref: name, digest: progress.digest, newer }));
+        }
+        out.write(`${img.id}\n`);
       });
     });
 

@@ -23,6 +23,8 @@ export function digestOf(b: Uint8Array | string): string {
 export class BlobWriter {
   private readonly hash = createHash('sha256');
   private written = 0;
+  /** Told the bytes written so far after each chunk (a pull's progress display). */
+  onProgress: ((bytes: number) => void) | undefined;
   private constructor(
     private readonly store: ContentStore,
     readonly digest: string,
@@ -39,6 +41,7 @@ export class BlobWriter {
     this.hash.update(chunk);
     this.written += chunk.length;
     await this.fh.write(chunk);
+    this.onProgress?.(this.written);
   }
 
   get bytesWritten(): number {
