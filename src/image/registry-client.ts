@@ -16,7 +16,7 @@ import { digestOf } from './content-store.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { undici } from './undici-lazy.js';
 import { isInsecureRegistry } from './registry-host.js';
-import { registryTransportError } from './registry-errors.js';
+import { neverConnected, registryTransportError } from './registry-errors.js';
 import type { ImageReference } from './reference.js';
 
 export interface RegistryConfig {
@@ -150,8 +150,9 @@ export class RegistryClient {
         });
       } catch (err) {
         // An insecure or loopback registry that does not speak TLS: remember and use plain HTTP
-        // (docker's order for such registries: HTTPS first, then HTTP).
-        if (ep.insecure && url.protocol === 'https:' && hops === 0 && !(signal?.aborted ?? false)) {
+        // (docker's order for such registries: HTTPS first, then HTTP). Not when the connection
+        // never happened: a TLS registry that is down would stay mislabelled once it is up.
+        if (ep.insecure && url.protocol === 'https:' && hops === 0 && !(signal?.aborted ?? false) && !neverConnected(err)) {
           this.log.debug({ endpoint: ep.base, err: (err as Error).message }, 'insecure registry: falling back to plain HTTP');
           this.plainHttp.add(ep.base);
           url = new URL(this.baseFor(ep) + path);

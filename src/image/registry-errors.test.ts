@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { NotFoundError } from '../errors/catalog.js';
-import { registryTransportError } from './registry-errors.js';
+import { neverConnected, registryTransportError } from './registry-errors.js';
 
 /** The error undici really throws for `url` (none expected to answer). */
 async function failureOf(url: string): Promise<unknown> {
@@ -24,6 +24,7 @@ test('TLS to a plain-HTTP server: FAILED_PRECONDITION naming the registry and im
   const port = (srv.address() as AddressInfo).port;
   const raw = await failureOf(`https://127.0.0.1:${port}/v2/`);
   assert.match(String((raw as Error).message), /wrong version number|packet length/, 'the raw failure is OpenSSL speaking');
+  assert.equal(neverConnected(raw), false, 'TLS was spoken: plain HTTP may be tried');
   const e = registryTransportError('10.9.8.7:5000', false, raw);
   assert.equal(e.code, 'FAILED_PRECONDITION');
   assert.match(e.message, /registry 10\.9\.8\.7:5000 does not answer over TLS/);
@@ -37,7 +38,9 @@ test('a refused connection is UNAVAILABLE and names the registry; our own errors
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const port = (srv.address() as AddressInfo).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
-  const e = registryTransportError(`127.0.0.1:${port}`, true, await failureOf(`http://127.0.0.1:${port}/v2/`));
+  const refused = await failureOf(`https://127.0.0.1:${port}/v2/`);
+  assert.equal(neverConnected(refused), true, 'a TLS registry that is down is not taken for a plain-HTTP one');
+  const e = registryTransportError(`127.0.0.1:${port}`, true, refused);
   assert.equal(e.code, 'UNAVAILABLE');
   assert.match(e.message, new RegExp(`registry 127\\.0\\.0\\.1:${port} unreachable \\(ECONNREFUSED`));
   const nf = new NotFoundError('x');

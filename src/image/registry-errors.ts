@@ -50,6 +50,18 @@ function isTls(e: ErrLike): boolean {
   return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code in CERT_WORDS || e.library === 'SSL routines';
 }
 
+/** Codes of failures to reach a host at all: no protocol was spoken, so plain HTTP fares no better. */
+const UNREACHED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether an HTTPS attempt failed before any TLS was spoken (refused, unreachable, unresolved):
+ * falling back to plain HTTP then, and remembering it, would mislabel a TLS registry that is
+ * merely down.
+ */
+export function neverConnected(err: unknown): boolean {
+  return chain(err).some((e) => UNREACHED.has(codeOf(e)));
+}
+
 /**
  * The catalog error for a request to `registry` ("host[:port]", as image.insecure_registries names
  * it) that failed before any HTTP answer. Our own errors pass through unchanged.
