@@ -11,6 +11,7 @@ import { applyLayer } from './layer-apply.js';
 import type { BlobWriter } from './content-store.js';
 import { parseConfig, parseManifest, parsePlatform, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
 import { mapLimit } from './pool.js';
+import type { PullObserver } from './pull-observer.js';
 import { digestRef, formatReference, parseReference, tagRef, type ImageReference } from './reference.js';
 import type { Endpoint } from './registry-client.js';
 import { SingleFlight } from './single-flight.js';
@@ -20,6 +21,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Counts the bytes this pull downloaded (shared downloads count for the pull that ran them). */
   progress?: { bytes: number };
+  /** Told about layers as they download (the CLI's progress display). */
+  observer?: PullObserver;
 }
 
 interface PullState {
@@ -30,6 +33,7 @@ interface PullState {
   createdBlobs: string[];
   createdLayers: string[];
   progress: { bytes: number };
+  observer: PullObserver | undefined;
 }
 
 function isPauseImage(ref: ImageReference, pause: string): boolean {
@@ -51,7 +55,7 @@ export class Puller {
     const ref = parseReference(input);
     const svc = this.svc;
     const top = await svc.client.fetchManifest(ref, ref.digest ?? ref.tag ?? 'latest', o.credentials, o.signal);
-    const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 } };
+    const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 }, observer: o.observer };
     st.progress.bytes += top.bytes.length;
     const keys: string[] = [top.digest];
     let release = svc.lease(keys);
@@ -84,6 +88,7 @@ export class Puller {
       const layerInfo: LayerInfo[] = manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: config.rootfs.diff_ids[i]! }));
       release();
       release = svc.lease([...blobList, manifest.config.digest, ...layerInfo.map((l) => l.digest), ...chain]);
+      st.observer?.resolved(top.digest, layerInfo.map(({ digest, size }) => ({ digest, size })));
       await mapLimit(layerInfo, svc.config.image.max_concurrent_downloads, (l, i) => this.ensureLayer(st, l, chain[i]!));
 
       const size = manifest.layers.reduce((n, l) => n + l.size, 0) + manifest.config.size + top.bytes.length;
@@ -173,6 +178,8 @@ export class Puller {
             throw new InvalidArgumentError(`layer ${l.digest} is ${res.size} bytes at the registry, the manifest says ${l.size}`);
           }
           const w = (writer = await svc.content.writer(l.digest));
+          const obs = st.observer;
+          if (obs) w.onProgress = (n) => obs.layerBytes(l.digest, n);
           try {
             const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer: w, expectedSize: l.size });
             st.progress.bytes += l.size;
@@ -190,6 +197,7 @@ export class Puller {
       svc.log.debug({ layer: l.digest, chainId, ms: Math.round(performance.now() - t0), downloaded: !stored }, 'layer ready');
       return true;
     });
+    st.observer?.layerDone(l.digest, st.createdBlobs.includes(l.digest));
     if (created) st.createdLayers.push(chainId);
     else if (!(await svc.snapshots.hasLayer(chainId))) throw new FailedPreconditionError(`layer ${chainId} vanished while pulling`);
   }

@@ -1,12 +1,11 @@
 // A client for OCI distribution registries (Registry HTTP API v2): endpoints (mirrors first, then
-// the origin), HTTPS by default with plain HTTP only for configured insecure registries, auth
-// challenges, redirects, and digest checks on manifests.
+// the origin), HTTPS by default with plain HTTP only for loopback and configured insecure
+// registries (registry-host.ts), auth challenges, redirects, and digest checks on manifests.
 import type { Agent, Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import {
   NotFoundError,
   PermissionDeniedError,
-  RktletError,
   UnauthenticatedError,
   UnavailableError,
   InvalidArgumentError,
@@ -16,6 +15,8 @@ import { basicHeader, parseChallenge, TokenCache, type Credentials } from './aut
 import { digestOf } from './content-store.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { undici } from './undici-lazy.js';
+import { isInsecureRegistry } from './registry-host.js';
+import { neverConnected, registryTransportError } from './registry-errors.js';
 import type { ImageReference } from './reference.js';
 
 export interface RegistryConfig {
@@ -27,8 +28,10 @@ export interface Endpoint {
   /** "https://registry-1.docker.io", "http://127.0.0.1:5000" */
   base: string;
   mirror: boolean;
-  /** TLS without verification, falling back to plain HTTP (insecure registries only). */
+  /** TLS without verification, falling back to plain HTTP (loopback and insecure registries only). */
   insecure: boolean;
+  /** The name image.insecure_registries would list for it ("host[:port]"). */
+  registry: string;
 }
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -39,15 +42,13 @@ function originHost(domain: string): string {
 }
 
 export function endpointsFor(domain: string, cfg: RegistryConfig): Endpoint[] {
-  const insecureHosts = new Set(cfg.insecure_registries);
   const out: Endpoint[] = [];
   for (const m of cfg.mirrors[domain] ?? []) {
     const u = new URL(m);
     const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/v2$/, '')}`;
-    out.push({ base, mirror: true, insecure: u.protocol === 'https:' && insecureHosts.has(u.host) });
+    out.push({ base, mirror: true, insecure: u.protocol === 'https:' && isInsecureRegistry(u.host, cfg.insecure_registries), registry: u.host });
   }
-  const insecure = insecureHosts.has(domain);
-  out.push({ base: `https://${originHost(domain)}`, mirror: false, insecure });
+  out.push({ base: `https://${originHost(domain)}`, mirror: false, insecure: isInsecureRegistry(domain, cfg.insecure_registries), registry: domain });
   return out;
 }
 
@@ -152,8 +153,10 @@ export class RegistryClient {
           ...(signal ? { signal } : {}),
         });
       } catch (err) {
-        // An insecure registry that does not speak TLS: remember and use plain HTTP.
-        if (ep.insecure && url.protocol === 'https:' && hops === 0 && !(signal?.aborted ?? false)) {
+        // An insecure or loopback registry that does not speak TLS: remember and use plain HTTP
+        // (docker's order for such registries: HTTPS first, then HTTP). Not when the connection
+        // never happened: a TLS registry that is down would stay mislabelled once it is up.
+        if (ep.insecure && url.protocol === 'https:' && hops === 0 && !(signal?.aborted ?? false) && !neverConnected(err)) {
           this.log.debug({ endpoint: ep.base, err: (err as Error).message }, 'insecure registry: falling back to plain HTTP');
           this.plainHttp.add(ep.base);
           url = new URL(this.baseFor(ep) + path);
@@ -184,11 +187,8 @@ export class RegistryClient {
         lastErr = err;
         const name = ep.mirror ? `mirror ${ep.base}` : ep.base;
         this.log.debug({ endpoint: name, err: (err as Error).message }, 'registry endpoint failed');
-        if (!ep.mirror) {
-          // The origin's own answer decides the error class (not found, unauthorised, …).
-          if (err instanceof RktletError) throw err;
-          throw new UnavailableError(`registry ${this.baseFor(ep)} unreachable: ${(err as Error).message}`, { cause: err });
-        }
+        // The origin's own answer decides the error class (not found, unauthorised, …).
+        if (!ep.mirror) throw registryTransportError(ep.registry, ep.insecure, err);
       }
     }
     throw lastErr;
