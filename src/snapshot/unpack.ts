@@ -6,7 +6,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, open }
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
-import { FailedPreconditionError, InternalError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, ResourceExhaustedError, RktletError, isErrno } from '../errors/catalog.js';
 import { tarStream as loadTar } from './tar-lazy.js';
 import { complaintOf, runCommand } from '../util/command.js';
 
@@ -40,6 +40,11 @@ interface PendingDir {
 export interface UnpackOptions {
   /** Apply xattrs with setfattr (present when the `attr` package is installed). */
   xattrs?: boolean;
+  /** Refuse a layer with more entries than this (each is an inode), naming `maxEntriesKey`. */
+  maxEntries?: number;
+  maxEntriesKey?: string;
+  /** What the layer is called in messages ("layer sha256:…"). */
+  name?: string;
 }
 
 let setfattrChecked: Promise<boolean> | undefined;
@@ -73,10 +78,12 @@ class Unpacker {
   private readonly dirs = new Set<string>(['']);
   private readonly pendingDirs: PendingDir[] = [];
   readonly stats: UnpackStats = { bytes: 0, inodes: 0 };
+  private entries = 0;
 
   constructor(
     private readonly root: string,
     private readonly xattrs: boolean,
+    private readonly o: UnpackOptions,
   ) {}
 
   private abs(rel: string): string {
@@ -134,6 +141,9 @@ class Unpacker {
   }
 
   async entry(h: tar.Header, body: Readable): Promise<void> {
+    if (this.o.maxEntries !== undefined && ++this.entries > this.o.maxEntries) {
+      throw new ResourceExhaustedError(`${this.o.name ?? 'layer'} has more than ${this.o.maxEntries} entries, the limit ${this.o.maxEntriesKey ?? ''} sets; refused`);
+    }
     const parts = safeComponents(h.name);
     const base = parts[parts.length - 1];
     if (base === undefined) {
@@ -250,13 +260,25 @@ export async function prepareUnpack(): Promise<void> {
   await Promise.all([loadTar(), hasSetfattr()]);
 }
 
+/**
+ * The tar reader's own complaints (truncated archive, bad header checksum) are bad layer data;
+ * our refusals, file-system errors (they carry a syscall) and the feeding stream's failure
+ * (reported by whoever fed it) stay what they are.
+ */
+function notTar(err: unknown, upstream: Error | undefined, name = 'layer'): unknown {
+  if (err instanceof RktletError || err === upstream || !(err instanceof Error) || 'syscall' in err) return err;
+  return new InvalidArgumentError(`${name} is not a valid tar archive: ${err.message}`, { cause: err });
+}
+
 /** Unpacks an uncompressed tar stream into `root` (an empty directory). */
 export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOptions = {}): Promise<UnpackStats> {
   const xattrs = o.xattrs ?? (await hasSetfattr());
-  const u = new Unpacker(root, xattrs);
+  const u = new Unpacker(root, xattrs, o);
   const extract = (await loadTar()).extract();
+  let upstream: Error | undefined;
   const feed = new Promise<void>((resolve, reject) => {
     tarStream.once('error', (err) => {
+      upstream = err;
       extract.destroy(err);
       reject(err);
     });
@@ -272,7 +294,7 @@ export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOp
     }
   } catch (err) {
     tarStream.destroy();
-    throw err;
+    throw notTar(err, upstream, o.name);
   }
   await feed.catch(() => undefined);
   await u.finish();
