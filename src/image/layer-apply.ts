@@ -58,6 +58,15 @@ export function coalesce(size = BATCH): Transform {
   });
 }
 
+/**
+ * With every byte delivered, the tar reader's own complaints (a truncated archive, a bad header)
+ * are bad layer data; our refusals and file-system errors (they carry a syscall) stay as they are.
+ */
+function notTar(err: unknown, what: string): unknown {
+  if (err instanceof RktletError || !(err instanceof Error) || 'syscall' in err) return err;
+  return new InvalidArgumentError(`${what} is not a valid tar archive: ${err.message}`, { cause: err });
+}
+
 export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
   const diffHash = createHash('sha256');
   const writer = o.writer;
@@ -117,7 +126,7 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
     if (unpack.status === 'rejected') throw unpack.reason;
     throw err;
   }
-  if (unpack.status === 'rejected') throw unpack.reason;
+  if (unpack.status === 'rejected') throw notTar(unpack.reason, what);
   // The tar reader may stop at the end-of-archive marker: drain trailing bytes into the hashes.
   if (writer) await writer.commit(o.expectedSize);
   const diffId = 'sha256:' + diffHash.digest('hex');

@@ -11,7 +11,7 @@ import { applyLayer } from './layer-apply.js';
 import { parseConfig, parseManifest, parsePlatform, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
 import { mapLimit } from './pool.js';
 import { digestRef, formatReference, parseReference, tagRef, type ImageReference } from './reference.js';
-import type { Endpoint } from './registry-client.js';
+import { abandon, type Endpoint } from './registry-client.js';
 import { SingleFlight } from './single-flight.js';
 import { imageLimits, KEYS, type LayerLimits } from './unpack-limits.js';
 
@@ -175,7 +175,7 @@ export class Puller {
         }
         const res = await svc.client.fetchBlob(st.ref, l.digest, st.creds, st.endpoint);
         if (res.size !== undefined && res.size !== l.size) {
-          res.body.destroy();
+          abandon(res.body);
           throw new InvalidArgumentError(`layer ${l.digest} is ${res.size} bytes at the registry, the manifest says ${l.size}`);
         }
         const writer = await svc.content.writer(l.digest);
@@ -185,7 +185,7 @@ export class Puller {
           st.progress.bytes += l.size;
           return usage;
         } catch (err) {
-          res.body.destroy();
+          abandon(res.body);
           await writer.abort();
           throw err;
         }

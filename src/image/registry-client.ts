@@ -65,6 +65,15 @@ export interface BlobResponse {
   endpoint: Endpoint;
 }
 
+/**
+ * Drops a response body unread. undici reports the abort as an 'error' event on the body, which
+ * would crash the daemon with no listener: the listener is what this adds.
+ */
+export function abandon(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 function isRedirect(code: number): boolean {
   return code === 301 || code === 302 || code === 303 || code === 307 || code === 308;
 }
@@ -225,7 +234,7 @@ export class RegistryClient {
     const tooLarge = (n: string) => new ResourceExhaustedError(`${what} is ${n} bytes, more than the limit image.max_manifest_bytes (${max}) allows; refused`);
     const len = Number(res.headers['content-length'] ?? 0);
     if (len > max) {
-      res.body.destroy();
+      abandon(res.body);
       throw tooLarge(String(len));
     }
     const parts: Buffer[] = [];
@@ -233,7 +242,7 @@ export class RegistryClient {
     for await (const c of res.body) {
       n += (c as Buffer).length;
       if (n > max) {
-        res.body.destroy();
+        abandon(res.body);
         throw tooLarge('over ' + String(max));
       }
       parts.push(c as Buffer);

@@ -6,7 +6,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, open }
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
-import { FailedPreconditionError, InternalError, InvalidArgumentError, ResourceExhaustedError, RktletError, isErrno } from '../errors/catalog.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, ResourceExhaustedError, isErrno } from '../errors/catalog.js';
 import { tarStream as loadTar } from './tar-lazy.js';
 import { complaintOf, runCommand } from '../util/command.js';
 
@@ -260,25 +260,13 @@ export async function prepareUnpack(): Promise<void> {
   await Promise.all([loadTar(), hasSetfattr()]);
 }
 
-/**
- * The tar reader's own complaints (truncated archive, bad header checksum) are bad layer data;
- * our refusals, file-system errors (they carry a syscall) and the feeding stream's failure
- * (reported by whoever fed it) stay what they are.
- */
-function notTar(err: unknown, upstream: Error | undefined, name = 'layer'): unknown {
-  if (err instanceof RktletError || err === upstream || !(err instanceof Error) || 'syscall' in err) return err;
-  return new InvalidArgumentError(`${name} is not a valid tar archive: ${err.message}`, { cause: err });
-}
-
 /** Unpacks an uncompressed tar stream into `root` (an empty directory). */
 export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOptions = {}): Promise<UnpackStats> {
   const xattrs = o.xattrs ?? (await hasSetfattr());
   const u = new Unpacker(root, xattrs, o);
   const extract = (await loadTar()).extract();
-  let upstream: Error | undefined;
   const feed = new Promise<void>((resolve, reject) => {
     tarStream.once('error', (err) => {
-      upstream = err;
       extract.destroy(err);
       reject(err);
     });
@@ -288,13 +276,17 @@ export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOp
   });
   // Observed now: when the loop below fails first, a later stream error must not go unhandled.
   feed.catch(() => undefined);
+  // The reader's own failure (e.g. a truncated archive) reaches the entry being read only as
+  // "Stream was destroyed": keep the real one to report.
+  let readerError: Error | undefined;
+  extract.once('error', (err: Error) => (readerError ??= err));
   try {
     for await (const entry of extract) {
       await u.entry(entry.header, entry as unknown as Readable);
     }
   } catch (err) {
     tarStream.destroy();
-    throw notTar(err, upstream, o.name);
+    throw readerError && (err as Error).message === 'Stream was destroyed' ? readerError : err;
   }
   await feed.catch(() => undefined);
   await u.finish();

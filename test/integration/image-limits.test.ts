@@ -5,12 +5,10 @@
 // nothing of a refused pull is kept.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TestDaemon } from '../helpers/daemon.js';
 import { startRegistry, pushImage, type Registry } from '../helpers/registry.js';
-import { CriClient } from '../../src/client/cri-client.js';
+import { memOf, storeLeftovers, whileCalling } from '../helpers/pull-probe.js';
 import { buildImage } from '../fixtures/oci-image.js';
 import { buildLayer, sha256, tarOf, type BuiltLayer } from '../fixtures/tar-layer.js';
 import { zstdBombLayer, zstdHugeWindowLayer } from '../fixtures/zstd-frame.js';
@@ -55,53 +53,11 @@ async function refused(ref: string, code: number, msg: RegExp): Promise<string> 
 }
 
 function leftovers(): string[] {
-  const root = d.dirs.root;
-  const sub = (p: string) => readdirSync(p).flatMap((n) => readdirSync(join(p, n)).map((f) => `${p}/${n}/${f}`));
-  return [
-    ...readdirSync(join(root, 'content', 'blobs', 'sha256')),
-    ...readdirSync(join(root, 'snapshots', 'layers')),
-    ...sub(join(root, 'content', 'ingest')),
-    ...sub(join(root, 'snapshots', 'tmp')),
-  ];
+  const l = storeLeftovers(d.dirs.root);
+  return [...l.blobs, ...l.layers, ...l.temp];
 }
 
-/** VmRSS / VmHWM of a process, in bytes. */
-function memOf(pid: number): { rss: number; hwm: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
-/**
- * Runs `work` while a second client calls Version and ListPodSandbox in turn; returns the slowest
- * call, how many calls answered, and the daemon's peak RSS sampled meanwhile.
- */
-async function whileCalling(work: () => Promise<unknown>): Promise<{ slowestMs: number; calls: number; peakRss: number }> {
-  const other = new CriClient(d.dirs.socket);
-  const pid = d.proc.pid!;
-  let done = false;
-  let slowestMs = 0;
-  let calls = 0;
-  let peakRss = memOf(pid).rss;
-  const loop = (async () => {
-    while (!done) {
-      const t0 = performance.now();
-      if (calls % 2) await other.runtime('ListPodSandbox', {}, { timeoutMs: 5000 });
-      else await other.runtime('Version', {}, { timeoutMs: 5000 });
-      slowestMs = Math.max(slowestMs, performance.now() - t0);
-      calls++;
-      peakRss = Math.max(peakRss, memOf(pid).rss);
-    }
-  })();
-  try {
-    await work();
-  } finally {
-    done = true;
-    await loop;
-    other.close();
-  }
-  return { slowestMs, calls, peakRss };
-}
+const probe = (work: () => Promise<unknown>) => whileCalling(d.dirs.socket, d.proc.pid!, work);
 
 test('hostile zstd layers fail cleanly while other calls answer in milliseconds and memory stays put', async (t) => {
   await push('hostile/zwindow:1', [zstdHugeWindowLayer(41)]);
@@ -115,7 +71,7 @@ test('hostile zstd layers fail cleanly while other calls answer in milliseconds 
   await pull('plain/small:1');
   const before = memOf(d.proc.pid!);
   const messages: string[] = [];
-  const r = await whileCalling(async () => {
+  const r = await probe(async () => {
     for (let round = 0; round < 3; round++) {
       messages.push(await refused('hostile/zwindow:1', 8, /needs a window beyond zstd's 2 GiB maximum, larger than image\.zstd_max_window_bytes \(134217728 bytes\) allows \(window size exceeded\); refused/));
       messages.push(await refused('hostile/zwindow31:1', 8, /needs a 2147483648-byte window/));
@@ -141,7 +97,7 @@ test('a gzip bomb stops at the layer bound with RESOURCE_EXHAUSTED naming the ke
   const layer: BuiltLayer = { blob, digest: sha256(blob), diffId: sha256(tar), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: blob.length };
   assert.ok(layer.size < 32 * 1024, `gzip bomb is ${layer.size} bytes`);
   await push('hostile/gzbomb:1', [layer]);
-  const r = await whileCalling(() => refused('hostile/gzbomb:1', 8, /layer sha256:[0-9a-f]{64} unpacks to more than 16777216 bytes, the limit image\.max_layer_unpacked_bytes sets; refused/));
+  const r = await probe(() => refused('hostile/gzbomb:1', 8, /layer sha256:[0-9a-f]{64} unpacks to more than 16777216 bytes, the limit image\.max_layer_unpacked_bytes sets; refused/));
   t.diagnostic(`gzip bomb of ${layer.size} bytes; slowest other call ${r.slowestMs.toFixed(1)} ms`);
   assert.ok(r.slowestMs < 500);
   assert.deepEqual(leftovers(), []);
