@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createZstdDecompress } from './zstd.js';
@@ -17,13 +17,10 @@ async function drain(src: Readable): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-/** The pids of this process's zstd children (through prlimit, which execs zstd). */
+/** The pids of this process's zstd children (prlimit execs zstd, so they are direct children). */
 function zstdChildren(): number[] {
   const tasks = `/proc/${process.pid}/task`;
-  return execFileSync('ls', [tasks])
-    .toString()
-    .split('\n')
-    .filter(Boolean)
+  return readdirSync(tasks)
     .flatMap((t) => readFileSync(`${tasks}/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number))
     .filter((pid) => {
       try {
