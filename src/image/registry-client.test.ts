@@ -44,7 +44,7 @@ test('a loopback TLS registry that was down at first is not taken for a plain-HT
   const port = (probe.address() as { port: number }).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   const host = `127.0.0.1:${port}`;
-  const client = new RegistryClient({ mirrors: {}, insecure_registries: [] }, pino({ level: 'silent' }));
+  const client = new RegistryClient({ mirrors: {}, insecure_registries: [], max_manifest_bytes: 4 << 20 }, pino({ level: 'silent' }));
   t.after(() => client.close());
   const ref = parseReference(`${host}/x/y:1`);
   await assert.rejects(client.fetchManifest(ref, '1', undefined), { code: 'UNAVAILABLE', message: new RegExp(`registry ${host} unreachable \\(ECONNREFUSED`) });

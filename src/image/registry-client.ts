@@ -9,6 +9,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
   InvalidArgumentError,
+  ResourceExhaustedError,
 } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { basicHeader, parseChallenge, TokenCache, type Credentials } from './auth.js';
@@ -22,6 +23,8 @@ import type { ImageReference } from './reference.js';
 export interface RegistryConfig {
   mirrors: Record<string, string[]>;
   insecure_registries: string[];
+  /** Largest manifest read from a registry (image.max_manifest_bytes). */
+  max_manifest_bytes: number;
 }
 
 export interface Endpoint {
@@ -34,14 +37,12 @@ export interface Endpoint {
   registry: string;
 }
 
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
 /** Where docker.io's API lives. */
 function originHost(domain: string): string {
   return domain === 'docker.io' ? 'registry-1.docker.io' : domain;
 }
 
-export function endpointsFor(domain: string, cfg: RegistryConfig): Endpoint[] {
+export function endpointsFor(domain: string, cfg: Pick<RegistryConfig, 'mirrors' | 'insecure_registries'>): Endpoint[] {
   const out: Endpoint[] = [];
   for (const m of cfg.mirrors[domain] ?? []) {
     const u = new URL(m);
@@ -63,6 +64,15 @@ export interface BlobResponse {
   body: Readable;
   size: number | undefined;
   endpoint: Endpoint;
+}
+
+/**
+ * Drops a response body unread. undici reports the abort as an 'error' event on the body, which
+ * would crash the daemon with no listener: the listener is what this adds.
+ */
+export function abandon(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function isRedirect(code: number): boolean {
@@ -209,13 +219,7 @@ export class RegistryClient {
         await res.body.dump();
         throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
       }
-      const len = Number(res.headers['content-length'] ?? 0);
-      if (len > MAX_MANIFEST_BYTES) {
-        await res.body.dump();
-        throw new InvalidArgumentError(`manifest of ${ref.path} is too large (${len} bytes)`);
-      }
-      const bytes = Buffer.from(await res.body.arrayBuffer());
-      if (bytes.length > MAX_MANIFEST_BYTES) throw new InvalidArgumentError(`manifest of ${ref.path} is too large`);
+      const bytes = await this.readManifest(res, `manifest ${ref.path}:${reference} from ${ep.base}`);
       const digest = digestOf(bytes);
       if (reference.startsWith('sha256:') && digest !== reference) {
         throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match its digest ${reference} (got ${digest})`);
@@ -226,6 +230,28 @@ export class RegistryClient {
       }
       return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
     });
+  }
+
+  /** Reads a manifest body, stopping at image.max_manifest_bytes (announced or actual). */
+  private async readManifest(res: Dispatcher.ResponseData, what: string): Promise<Buffer> {
+    const max = this.cfg.max_manifest_bytes;
+    const tooLarge = (n: string) => new ResourceExhaustedError(`${what} is ${n} bytes, more than the limit image.max_manifest_bytes (${max}) allows; refused`);
+    const len = Number(res.headers['content-length'] ?? 0);
+    if (len > max) {
+      abandon(res.body);
+      throw tooLarge(String(len));
+    }
+    const parts: Buffer[] = [];
+    let n = 0;
+    for await (const c of res.body) {
+      n += (c as Buffer).length;
+      if (n > max) {
+        abandon(res.body);
+        throw tooLarge('over ' + String(max));
+      }
+      parts.push(c as Buffer);
+    }
+    return Buffer.concat(parts, n);
   }
 
   /** Opens a blob for streaming; the caller must consume or destroy the body and verify it. */
