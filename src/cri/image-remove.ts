@@ -8,7 +8,8 @@ export async function removeImage(ctx: CallContext, req: ImageReq<'RemoveImage'>
   const ref = req.image?.image ?? '';
   if (!ref) throw new InvalidArgumentError('image.image is required');
   const out = await ctx.engine.images.remove(ref, 'hold');
-  if (out.kind === 'removed') ctx.log.info({ image: ref }, 'image removed');
-  if (out.kind === 'held') ctx.log.info({ image: ref, id: out.image.id, containers: out.users }, 'image untagged; kept until its containers are removed');
+  // The call's logger names the image already (its request fields).
+  if (out.kind === 'removed') ctx.log.info({ id: out.image.id }, 'image removed');
+  if (out.kind === 'held') ctx.log.info({ id: out.image.id, containers: out.users }, 'image untagged; kept until its containers are removed');
   return {};
 }
