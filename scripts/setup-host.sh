@@ -6,11 +6,12 @@ set -euo pipefail
 PACKAGES=(
   runc crun conmon catatonit            # OCI runtimes, the container monitor, the pod's tiny init
   containernetworking-plugins iptables  # CNI bridge/host-local/portmap/loopback and their NAT
-  iproute2 util-linux procps            # ip netns, nsenter/unshare, ps
+  iproute2 util-linux procps            # ip netns and veth pairs, nsenter/unshare, prlimit (caps zstd layers), ps
+  bsdutils                              # script(1): a pty for the pull progress test
   busybox-static                        # test images are built from it
   docker-registry apache2-utils         # a local OCI registry for tests; htpasswd for its auth
   attr                                  # setfattr: xattrs and overlay opaque markers when unpacking layers
-  zstd                                  # builds zstd test layers
+  zstd                                  # decompresses zstd layers (a streaming child with a bounded window)
   ca-certificates
   python3                               # exec/attach TTYs: the pty relay (receives runc's console fd)
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client

@@ -136,7 +136,7 @@ export class Engine {
     e.snapshots = new OverlaySnapshotter(join(e.config.root, 'snapshots'));
     await e.snapshots.open();
     e.images = await ImageService.open(e.config, e.log, e.snapshots);
-    // Layers of images removed while containers still used them.
+    // What a crash left between a container's removal and the collection after it (image/removal.ts).
     if (opts.sweepImages !== false) await e.images.sweep().catch((err: unknown) => e.log.warn({ err }, 'image store sweep failed'));
     e.runtimes = new RuntimeSet(e.config);
     e.network = new PodNetwork(e.config);

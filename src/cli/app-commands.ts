@@ -34,7 +34,7 @@ export function registerAppCommands(program: Command): void {
     .option('--name <name>', 'pod name (default sandbox-<random>)')
     .option('--namespace <ns>', 'pod namespace', 'default')
     .option('--uid <uid>', 'pod UID (default a random UUID)')
-    .option('--hostname <name>', 'hostname inside the pod (default the pod name)')
+    .option('--hostname <name>', 'hostname inside the pod (default the pod name when it is a valid host name, else the node\'s)')
     .option('--net <mode>', '"host" shares the node network; default: a network namespace on the CNI network')
     .option('--port <host:container[/proto]>', 'publish a port (repeatable)', collect)
     .option('--label <k=v>', 'label (repeatable)', collect)

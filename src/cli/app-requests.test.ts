@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRequest, defaultAppName, parseMount, parsePort, sandboxRequest, userFields } from './app-requests.js';
+import { addRequest, defaultAppName, defaultHostname, parseMount, parsePort, sandboxRequest, userFields } from './app-requests.js';
 import { criRequest } from './app-engine.js';
 
 test('ports, mounts, users', () => {
@@ -38,4 +38,13 @@ test('sandbox and add flags decode to the requests the daemon would see', () => 
   assert.equal(c.config!.linux!.security_context!.run_as_user!.value, '5');
   assert.equal(c.config!.linux!.security_context!.namespace_options!.pid, 'CONTAINER');
   assert.throws(() => addRequest('id', null, 'x', { env: ['noequals'] }, []), /KEY=VALUE/);
+});
+
+test('the CLI pod\'s hostname is its name when that is a host name, else the node\'s (none asked for)', () => {
+  assert.equal(defaultHostname('web-1'), 'web-1');
+  assert.equal(defaultHostname('x'.repeat(64)), '');
+  assert.equal(defaultHostname('web_1'), '');
+  assert.equal(defaultHostname('-web'), '');
+  assert.equal((sandboxRequest({ name: 'web' }, '/r').config as { hostname: string }).hostname, 'web');
+  assert.equal((sandboxRequest({ name: 'web', hostname: 'h' }, '/r').config as { hostname: string }).hostname, 'h');
 });

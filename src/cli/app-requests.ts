@@ -33,6 +33,14 @@ export function parsePort(s: string): PortMapping {
   return { protocol: (m[4] ?? 'tcp').toUpperCase() as PortMapping['protocol'], host_port: host, container_port: ctr, host_ip: m[1] ?? '' };
 }
 
+/**
+ * The CLI's pods are named after their hostname when the name is one (a DNS label), as rkt did;
+ * otherwise the request names none and the pod gets the node's, as with the kubelet.
+ */
+export function defaultHostname(name: string): string {
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(name) ? name : '';
+}
+
 /** RunPodSandbox's request; logs go under <root>/pod-logs/<namespace>_<name>_<uid> as the kubelet lays them out. */
 export function sandboxRequest(f: SandboxFlags, root: string): { config: Record<string, unknown>; runtime_handler: string } {
   if (f.net && f.net !== 'host' && f.net !== 'default') throw new InvalidArgumentError(`--net must be "host" or "default", got "${f.net}"`);
@@ -45,7 +53,7 @@ export function sandboxRequest(f: SandboxFlags, root: string): { config: Record<
   return {
     config: {
       metadata: { name, namespace, uid, attempt: 0 },
-      hostname: f.hostname ?? '',
+      hostname: f.hostname ?? defaultHostname(name),
       log_directory: join(root, 'pod-logs', `${namespace}_${name}_${uid}`),
       port_mappings: ports,
       labels: Object.fromEntries(keyValues(f.label, '--label').map((kv) => [kv.key, kv.value])),

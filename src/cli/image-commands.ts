@@ -12,6 +12,9 @@ import type { Credentials } from '../image/auth.js';
 import type { StoredImage } from '../image/image-store.js';
 import { join } from 'node:path';
 import { closeStateDirs } from '../store/private-state.js';
+import { humanBytes } from './human-bytes.js';
+import { isTerminal, PullProgress, pullVerdict } from './pull-progress.js';
+import { formatReference, parseReference } from '../image/reference.js';
 
 async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
@@ -30,23 +33,12 @@ async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>
   }
 }
 
-function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)}${units[i]}`;
-}
-
 /** One row per tag (or one `<none>` row), like `crictl images`. */
 export function imageRows(images: StoredImage[]): string[][] {
   const rows: string[][] = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
   for (const img of images) {
     const id = img.id.slice(7, 20);
-    const size = humanSize(img.size);
+    const size = humanBytes(img.size);
     if (!img.repoTags.length) {
       const repo = img.repoDigests[0]?.split('@')[0] ?? '<none>';
       rows.push([repo, '<none>', id, size]);
@@ -77,11 +69,23 @@ export function registerImageCommands(program: Command): void {
     .description('pull an image from its registry (or a configured mirror) into the state root')
     .argument('<image>', 'image reference, e.g. busybox or registry.k8s.io/pause:3.9')
     .option('--creds <user:password>', 'registry credentials')
-    .action(async (ref: string, o: { creds?: string }, cmd: Command) => {
+    .option('-q, --quiet', 'print the image ID only')
+    .action(async (input: string, o: { creds?: string; quiet?: boolean }, cmd: Command) => {
       await withImages(cmd, async (svc) => {
         const creds = parseCreds(o.creds);
-        const img = await svc.pull(ref, creds ? { credentials: creds } : {});
-        process.stdout.write(`Image is up to date for ${img.id}\n`);
+        const ref = parseReference(input);
+        const name = formatReference(ref);
+        const before = svc.resolve(name);
+        const out = process.stdout;
+        const progress = o.quiet ? undefined : new PullProgress(out, isTerminal(out));
+        if (progress) out.write(`Pulling ${name}\n`);
+        const img = await svc.pull(input, { ...(creds ? { credentials: creds } : {}), ...(progress ? { observer: progress } : {}) });
+        if (progress) {
+          // Newer: the name pointed at nothing or at another image, or a layer had to be fetched.
+          const newer = before?.id !== img.id || progress.downloaded;
+          out.write(pullVerdict({ ref: name, digest: progress.digest, newer }));
+        }
+        out.write(`${img.id}\n`);
       });
     });
 
@@ -93,7 +97,7 @@ export function registerImageCommands(program: Command): void {
     .action(async (o: { quiet?: boolean; json?: boolean }, cmd: Command) => {
       await withImages(cmd, async (svc) => {
         const images = svc.list();
-        if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size }) => ({ id, repoTags, repoDigests, size })), null, 2) + '\n');
+        if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size, held }) => ({ id, repoTags, repoDigests, size, ...(held ? { held } : {}) })), null, 2) + '\n');
         else if (o.quiet) process.stdout.write(images.map((i) => i.id + '\n').join(''));
         else process.stdout.write(formatTable(imageRows(images)));
       });
@@ -103,13 +107,23 @@ export function registerImageCommands(program: Command): void {
     .command('rmi')
     .description('remove images (by ID, tag or digest) and the layers no one else uses')
     .argument('<image...>', 'image references')
-    .action(async (refs: string[], _o: unknown, cmd: Command) => {
+    .option('-f, --force', 'untag an image containers use; it stays listed as <none> until the last of them is removed')
+    .action(async (refs: string[], o: { force?: boolean }, cmd: Command) => {
       await withImages(cmd, async (svc) => {
         const missing: string[] = [];
         for (const ref of refs) {
           const img = svc.resolve(ref);
-          if (!img || !(await svc.remove(img.id))) missing.push(ref);
-          else process.stdout.write(`Deleted: ${img.id}\n`);
+          const out = img ? await svc.remove(img.id, o.force ? 'hold' : 'refuse') : { kind: 'absent' as const };
+          if (out.kind === 'absent') missing.push(ref);
+          else if (out.kind === 'removed') process.stdout.write(`Deleted: ${out.image.id}\n`);
+          else {
+            for (const name of [...img!.repoTags, ...img!.repoDigests]) process.stdout.write(`Untagged: ${name}\n`);
+            const n = out.users.length;
+            process.stdout.write(
+              `Kept: ${out.image.id}, in use by ${n} container${n > 1 ? 's' : ''} (${out.users.map((u) => u.slice(0, 12)).join(', ')}); ` +
+                `listed as <none> until ${n > 1 ? 'the last of them is' : 'it is'} removed, then deleted\n`,
+            );
+          }
         }
         if (missing.length) throw new NotFoundError(`no such image: ${missing.join(', ')}`);
       });

@@ -7,6 +7,8 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, 'must be an octal file mode such as "0660"');
 const absPath = z.string().regex(/^\//, 'must be an absolute path');
 const optionalAbsPath = z.union([z.literal(''), absPath]);
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 /** One isolation level a RuntimeClass can select. */
 export const runtimeHandlerSchema = z.strictObject({
@@ -130,6 +132,21 @@ export const configSchema = z.strictObject({
       max_concurrent_downloads: z.number().int().min(1).max(64).default(3),
       /** Platform to pick from manifest lists; empty: the host's. */
       platform: z.string().default(''),
+      /**
+       * What one layer may unpack to: its uncompressed tar stream, file contents plus a 512-byte
+       * header per entry (bounds gzip and zstd bombs and the disk they would fill).
+       */
+      max_layer_unpacked_bytes: z.number().int().positive().default(20 * GiB),
+      /** The same, summed over the layers one pull unpacks. */
+      max_image_unpacked_bytes: z.number().int().positive().default(50 * GiB),
+      /** Entries (files, dirs, links, whiteouts) in one layer: each costs an inode. */
+      max_layer_entries: z.number().int().positive().default(1_000_000),
+      /** Largest manifest or manifest list taken from a registry (containerd and CRI-O: 4 MiB). */
+      max_manifest_bytes: z.number().int().positive().default(4 * MiB),
+      /** Largest image config blob. */
+      max_config_bytes: z.number().int().positive().default(8 * MiB),
+      /** zstd frames declaring a larger window are refused (zstd's own default: 128 MiB). */
+      zstd_max_window_bytes: z.number().int().min(1 * MiB).max(2 * GiB).default(128 * MiB),
     })
     .prefault({}),
 

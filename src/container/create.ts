@@ -104,7 +104,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
   // mount and the image's user files), the host's facts and the directories. All of them settle
   // before a rollback starts, so it never races a step still running.
-  const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds);
+  const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id);
   const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
   // The user comes from the layers when they tell plainly, so config.json and the record need not
   // wait for the mount; otherwise from the mounted root filesystem.

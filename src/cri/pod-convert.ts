@@ -15,8 +15,18 @@ export function toPodSandbox(p: PodRecord): PodSandbox {
   };
 }
 
+/**
+ * The addresses the pod holds: none once its network is torn down (StopPodSandbox's CNI DEL gave
+ * them back to IPAM, another pod may have one already), as containerd reports none once the
+ * netns is closed. Until that DEL has run (a network record, or an ADD a crash left pending) the
+ * pod still holds them; a pod whose DEL failed keeps its record, and so its IPs.
+ */
+function heldIps(p: PodRecord): string[] {
+  return p.cni || p.cniPending ? p.ips : [];
+}
+
 export function toPodSandboxStatus(p: PodRecord): PodSandboxStatus {
-  const [ip, ...more] = p.ips;
+  const [ip, ...more] = heldIps(p);
   const nso = p.config.linux?.security_context?.namespace_options;
   return {
     id: p.id,

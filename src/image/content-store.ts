@@ -26,6 +26,8 @@ export class BlobWriter {
   /** The blob is in place (commit succeeded): from here on only garbage collection removes it. */
   committed = false;
   private verified = false;
+  /** Told the bytes written so far after each chunk (a pull's progress display). */
+  onProgress: ((bytes: number) => void) | undefined;
   private constructor(
     private readonly store: ContentStore,
     readonly digest: string,
@@ -42,6 +44,7 @@ export class BlobWriter {
     this.hash.update(chunk);
     this.written += chunk.length;
     await this.fh.write(chunk);
+    this.onProgress?.(this.written);
   }
 
   get bytesWritten(): number {

@@ -9,6 +9,7 @@ import { ContentStore } from './content-store.js';
 import { ImageStore, type StoredImage } from './image-store.js';
 import { Puller, type PullOptions } from './pull.js';
 import { RegistryClient } from './registry-client.js';
+import { collectAfterSnapshot, collectHeld, removeImage, type InUsePolicy, type RemoveOutcome } from './removal.js';
 import { FileLocks } from '../store/file-locks.js';
 import type { ImageLookup } from './types.js';
 
@@ -43,6 +44,8 @@ export class ImageService implements ImageLookup {
     this.locks = new FileLocks(join(root, 'images', 'locks'), 'image store', 60_000);
     this.client = new RegistryClient(config.image, log);
     this.puller = new Puller(this);
+    // A removed container may have been the last user of a held image or of unlisted layers.
+    snapshots.onRemoved = (meta) => collectAfterSnapshot(this, meta).catch((err: unknown) => log.warn({ err, snapshot: meta.key }, 'collecting after a container removal failed'));
   }
 
   static async open(config: Config, log: Logger, snapshots: OverlaySnapshotter): Promise<ImageService> {
@@ -85,16 +88,13 @@ export class ImageService implements ImageLookup {
 
   /**
    * Removes the image `ref` names (ID, tag or digest) with all its tags and digests, then the
-   * blobs and layers no other image or container uses. False when there was no such image.
+   * blobs and layers no other image or container uses. An image containers use is refused or
+   * held, as `whenInUse` says (removal.ts).
    */
-  async remove(ref: string): Promise<boolean> {
+  async remove(ref: string, whenInUse: InUsePolicy = 'hold'): Promise<RemoveOutcome> {
     return this.locks.with('store', async () => {
       this.store.reload();
-      const img = this.store.resolve(ref);
-      if (!img) return false;
-      await this.store.delete(img.id);
-      await this.collectGarbage(img.blobs, img.chainIds);
-      return true;
+      return removeImage(this, ref, whenInUse);
     });
   }
 
@@ -114,8 +114,9 @@ export class ImageService implements ImageLookup {
   }
 
   /**
-   * Removes every blob and layer no image, container snapshot or pull in this process needs
-   * (layers outlive their image while a container uses them; this collects them afterwards).
+   * Removes held images no container uses, then every blob and layer no image, container
+   * snapshot or pull in this process needs: what a crash left between a container's removal and
+   * the collection that follows it (removal.ts).
    */
   async sweep(minAgeMs = 3600_000): Promise<void> {
     // Only old leftovers: another process (a CLI pull) may be writing new ones right now.
@@ -130,6 +131,7 @@ export class ImageService implements ImageLookup {
     };
     await this.locks.with('store', async () => {
       this.store.reload();
+      await collectHeld(this);
       const blobs = await old((await this.content.list()).map((d) => [d, this.content.path(d)]));
       const layers = await old((await this.snapshots.listLayers()).map((c) => [c, this.snapshots.layerPath(c)]));
       await this.collectGarbage(blobs, layers);

@@ -24,6 +24,12 @@ export interface StoredImage extends ImageRecord {
   layers: LayerInfo[];
   /** Every content-store blob the image needs kept (indexes, manifests, config, layers). */
   blobs: string[];
+  /**
+   * RemoveImage came while containers used the image: its tags and digests are gone, the record
+   * stays (listed without names) until the last of those containers is removed. A pull that names
+   * it again clears this.
+   */
+  held?: boolean;
 }
 
 export class ImageStore {
@@ -162,6 +168,17 @@ export class ImageStore {
     await this.bump();
     this.reload();
     return this.byId.get(rec.id)!;
+  }
+
+  /** Drops every tag and digest of an image and marks it held (caller holds the store lock). */
+  async hold(id: string): Promise<StoredImage | undefined> {
+    this.reload();
+    const rec = this.byId.get(id);
+    if (!rec) return undefined;
+    await this.write({ ...rec, repoTags: [], repoDigests: [], held: true });
+    await this.bump();
+    this.reload();
+    return this.byId.get(id);
   }
 
   /** Deletes an image record (caller holds the store lock). */

@@ -13,6 +13,7 @@ import type { LayerInfo, StoredImage } from './image-store.js';
 import { applyLayer } from './layer-apply.js';
 import { MEDIA, parseConfig, parseManifest, parsePlatform, selectPlatform, type ImageManifest } from './manifest.js';
 import { digestRef, parseReference, tagRef } from './reference.js';
+import { imageLimits } from './unpack-limits.js';
 
 export interface ImportedImage {
   id: string;
@@ -53,13 +54,14 @@ async function storeMember(svc: ImageService, touched: Touched, path: string, ex
   return { digest, size };
 }
 
-async function unpackStoredLayers(svc: ImageService, touched: Touched, layers: LayerInfo[], chain: string[]): Promise<void> {
+async function unpackStoredLayers(svc: ImageService, touched: Touched, layers: LayerInfo[], chain: string[], name: string): Promise<void> {
+  const limits = imageLimits(svc.config.image, name);
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
     const c = chain[i]!;
     if (await svc.snapshots.hasLayer(c)) continue;
     touched.layers.push(c);
-    await svc.snapshots.commitLayer(c, (dir) => applyLayer({ source: svc.content.createReadStream(l.digest), mediaType: l.mediaType, diffId: l.diffId, dir }));
+    await svc.snapshots.commitLayer(c, (dir) => applyLayer({ source: svc.content.createReadStream(l.digest), mediaType: l.mediaType, diffId: l.diffId, dir, limits }));
   }
 }
 
@@ -80,7 +82,7 @@ async function record(
   const chain = computeChainIds(config.rootfs.diff_ids);
   const release = svc.lease([...extraBlobs, manifestDigest, manifest.config.digest, ...layers.map((l) => l.digest), ...chain]);
   try {
-    await unpackStoredLayers(svc, touched, layers, chain);
+    await unpackStoredLayers(svc, touched, layers, chain, names[0] ?? manifestDigest);
     const rec: StoredImage = {
       id: manifest.config.digest,
       repoTags: [],

@@ -1,12 +1,16 @@
 // One layer from a compressed stream to an unpacked snapshot, in a single pass: the bytes are
 // hashed and written to the content store while being decompressed, hashed again (diff ID) and
-// untarred. Nothing becomes visible unless both digests check out.
+// untarred. Nothing becomes visible unless both digests check out. Backpressure holds end to end
+// (the download waits for the store write, gunzip and zstd for the unpacker), so memory stays
+// bounded whatever the compression ratio; the uncompressed bytes are counted against the layer
+// and image limits as they flow.
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InvalidArgumentError, RktletError, UnavailableError } from '../errors/catalog.js';
 import { createZstdDecompress } from './zstd.js';
+import { KEYS, UnpackBudget, type LayerLimits } from './unpack-limits.js';
 import { prepareUnpack, unpackLayer, type UnpackStats } from '../snapshot/unpack.js';
 import type { BlobWriter } from './content-store.js';
 import { DigestMismatchError } from './content-store.js';
@@ -22,13 +26,14 @@ export interface ApplyLayerOptions {
   /** When set, the compressed bytes are stored and verified through it. */
   writer?: BlobWriter;
   expectedSize?: number;
+  limits: LayerLimits;
 }
 
 const BATCH = 512 * 1024;
 
-function decompressor(mediaType: string): Transform {
+function decompressor(mediaType: string, limits: LayerLimits, what: string): Duplex {
   const c = layerCompression(mediaType);
-  if (c === 'zstd') return createZstdDecompress();
+  if (c === 'zstd') return createZstdDecompress({ maxWindowBytes: limits.zstdMaxWindowBytes, windowKey: KEYS.zstdWindow, what });
   // Big output chunks: zlib pays a thread-pool round trip per chunk.
   return c === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough();
 }
@@ -53,35 +58,62 @@ export function coalesce(size = BATCH): Transform {
   });
 }
 
+/**
+ * With every byte delivered, the tar reader's own complaints (a truncated archive, a bad header)
+ * are bad layer data; our refusals and file-system errors (they carry a syscall) stay as they are.
+ */
+function notTar(err: unknown, what: string): unknown {
+  if (err instanceof RktletError || !(err instanceof Error) || 'syscall' in err) return err;
+  return new InvalidArgumentError(`${what} is not a valid tar archive: ${err.message}`, { cause: err });
+}
+
 export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
   const diffHash = createHash('sha256');
   const writer = o.writer;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       if (!writer) return cb(null, chunk);
+      // A registry sending more than the manifest says is cut off here, not after filling the disk.
+      if (o.expectedSize !== undefined && writer.bytesWritten + chunk.length > o.expectedSize) {
+        return cb(new DigestMismatchError(`layer ${writer.digest} is longer than the ${o.expectedSize} bytes the manifest says`));
+      }
       writer.write(chunk).then(
         () => cb(null, chunk),
         (err: Error) => cb(err),
       );
     },
   });
+  const what = `layer ${writer?.digest ?? o.diffId}`;
+  const layerBudget = new UnpackBudget(o.limits.maxLayerBytes, KEYS.layerBytes, what);
+  let limitError: Error | undefined;
   const diffTap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      try {
+        layerBudget.charge(chunk.length);
+        o.limits.image?.charge(chunk.length);
+      } catch (err) {
+        limitError = err as Error;
+        return cb(limitError);
+      }
       diffHash.update(chunk);
       cb(null, chunk);
     },
   });
-  const decomp = decompressor(o.mediaType);
+  const decomp = decompressor(o.mediaType, o.limits, what);
   let decompError: Error | undefined;
   let sourceError: Error | undefined;
   decomp.once('error', (e: Error) => (decompError = e));
   o.source.once('error', (e: Error) => (sourceError = e));
   await prepareUnpack();
-  const flowing = pipeline(o.source, coalesce(), tap, decomp, diffTap);
-  const unpacking = unpackLayer(diffTap, o.dir);
+  // zstd's pipe hands out 64 KiB reads: gathered to 256 KiB, the unpacker writes half as often.
+  const gather = layerCompression(o.mediaType) === 'zstd' ? coalesce(256 * 1024) : new PassThrough();
+  const flowing = pipeline(o.source, coalesce(), tap, decomp, gather, diffTap);
+  const unpacking = unpackLayer(diffTap, o.dir, { maxEntries: o.limits.maxEntries, maxEntriesKey: KEYS.entries, name: what });
   const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);
   if (flow.status === 'rejected') {
     const err = flow.reason as Error;
+    if (limitError) throw limitError;
+    if (err instanceof DigestMismatchError) throw err;
     // The unpacker's refusal (e.g. an escaping path) is the real story when there is one; its
     // stop also ends the decompressor with a premature close, which is no data error.
     if (unpack.status === 'rejected' && unpack.reason instanceof RktletError) throw unpack.reason;
@@ -90,11 +122,13 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
       throw new UnavailableError(`download of layer ${writer?.digest ?? ''} was interrupted: ${sourceError.message}`, { cause: sourceError });
     }
     const bad = decompError && decompError !== sourceError && (decompError as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? decompError : undefined;
+    // The zstd child's own refusals (window too large, bad frame) already say what and why.
+    if (bad instanceof RktletError) throw bad;
     if (bad) throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${bad.message}`, { cause: bad });
     if (unpack.status === 'rejected') throw unpack.reason;
     throw err;
   }
-  if (unpack.status === 'rejected') throw unpack.reason;
+  if (unpack.status === 'rejected') throw notTar(unpack.reason, what);
   // Both digests before the blob is published: a layer that unpacks to the wrong diff ID must not
   // land in the content store (the caller's abort drops the ingest file).
   if (writer) await writer.verify(o.expectedSize);

@@ -1,7 +1,7 @@
 // PullImage: manifest (index → the host's platform), config, then layers in parallel (bounded),
 // each streamed once through hash, store, decompress and unpack. Concurrent pulls of one blob or
 // layer share the work. A failed pull removes what only it had written.
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../errors/catalog.js';
+import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, UnavailableError } from '../errors/catalog.js';
 import { nowNs } from '../util/time.js';
 import type { Credentials } from './auth.js';
 import { chainIds as computeChainIds } from './chain-id.js';
@@ -11,15 +11,19 @@ import { applyLayer } from './layer-apply.js';
 import type { BlobWriter } from './content-store.js';
 import { parseConfig, parseManifest, parsePlatform, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
 import { mapLimit } from './pool.js';
+import type { PullObserver } from './pull-observer.js';
 import { digestRef, formatReference, parseReference, tagRef, type ImageReference } from './reference.js';
-import type { Endpoint } from './registry-client.js';
+import { abandon, type Endpoint } from './registry-client.js';
 import { SingleFlight } from './single-flight.js';
+import { imageLimits, KEYS, type LayerLimits } from './unpack-limits.js';
 
 export interface PullOptions {
   credentials?: Credentials;
   signal?: AbortSignal;
   /** Counts the bytes this pull downloaded (shared downloads count for the pull that ran them). */
   progress?: { bytes: number };
+  /** Told about layers as they download (the CLI's progress display). */
+  observer?: PullObserver;
 }
 
 interface PullState {
@@ -30,6 +34,9 @@ interface PullState {
   createdBlobs: string[];
   createdLayers: string[];
   progress: { bytes: number };
+  observer: PullObserver | undefined;
+  /** Bounds on what this image's layers unpack to (one image total across them). */
+  limits: LayerLimits;
 }
 
 function isPauseImage(ref: ImageReference, pause: string): boolean {
@@ -51,7 +58,7 @@ export class Puller {
     const ref = parseReference(input);
     const svc = this.svc;
     const top = await svc.client.fetchManifest(ref, ref.digest ?? ref.tag ?? 'latest', o.credentials, o.signal);
-    const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 } };
+    const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 }, observer: o.observer, limits: imageLimits(svc.config.image, input) };
     st.progress.bytes += top.bytes.length;
     const keys: string[] = [top.digest];
     let release = svc.lease(keys);
@@ -84,6 +91,7 @@ export class Puller {
       const layerInfo: LayerInfo[] = manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: config.rootfs.diff_ids[i]! }));
       release();
       release = svc.lease([...blobList, manifest.config.digest, ...layerInfo.map((l) => l.digest), ...chain]);
+      st.observer?.resolved(top.digest, layerInfo.map(({ digest, size }) => ({ digest, size })));
       await mapLimit(layerInfo, svc.config.image.max_concurrent_downloads, (l, i) => this.ensureLayer(st, l, chain[i]!));
 
       const size = manifest.layers.reduce((n, l) => n + l.size, 0) + manifest.config.size + top.bytes.length;
@@ -135,13 +143,18 @@ export class Puller {
   /** A small blob (the config): from the store, or downloaded once and verified. */
   private async fetchSmall(st: PullState, d: Descriptor): Promise<Buffer> {
     const content = this.svc.content;
-    if (d.size > 8 * 1024 * 1024) throw new InvalidArgumentError(`image config ${d.digest} is too large (${d.size} bytes)`);
+    const max = this.svc.config.image.max_config_bytes;
+    if (d.size > max) throw new ResourceExhaustedError(`image config ${d.digest} is ${d.size} bytes, more than the limit ${KEYS.config} (${max}) allows; refused`);
     const created = await this.blobs.run(d.digest, async () => {
       if (await content.has(d.digest)) return false;
       const res = await this.svc.client.fetchBlob(st.ref, d.digest, st.creds, st.endpoint);
       const w = await content.writer(d.digest);
       try {
-        for await (const chunk of res.body) await w.write(chunk as Buffer);
+        for await (const chunk of res.body) {
+          // Stop at the declared size: a registry sending more is not stored on disk first.
+          if (w.bytesWritten + (chunk as Buffer).length > d.size) throw new InvalidArgumentError(`image config ${d.digest} is longer than the ${d.size} bytes its descriptor says`);
+          await w.write(chunk as Buffer);
+        }
         await w.commit(d.size);
         st.progress.bytes += d.size;
       } catch (err) {
@@ -165,20 +178,22 @@ export class Puller {
       try {
         await svc.snapshots.commitLayer(chainId, async (dir) => {
           if (stored) {
-            return applyLayer({ source: svc.content.createReadStream(l.digest), mediaType: l.mediaType, diffId: l.diffId, dir });
+            return applyLayer({ source: svc.content.createReadStream(l.digest), mediaType: l.mediaType, diffId: l.diffId, dir, limits: st.limits });
           }
           const res = await svc.client.fetchBlob(st.ref, l.digest, st.creds, st.endpoint);
           if (res.size !== undefined && res.size !== l.size) {
-            res.body.destroy();
+            abandon(res.body);
             throw new InvalidArgumentError(`layer ${l.digest} is ${res.size} bytes at the registry, the manifest says ${l.size}`);
           }
           const w = (writer = await svc.content.writer(l.digest));
+          const obs = st.observer;
+          if (obs) w.onProgress = (n) => obs.layerBytes(l.digest, n);
           try {
-            const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer: w, expectedSize: l.size });
+            const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer: w, expectedSize: l.size, limits: st.limits });
             st.progress.bytes += l.size;
             return usage;
           } catch (err) {
-            res.body.destroy();
+            abandon(res.body);
             await w.abort();
             throw err;
           }
@@ -190,6 +205,7 @@ export class Puller {
       svc.log.debug({ layer: l.digest, chainId, ms: Math.round(performance.now() - t0), downloaded: !stored }, 'layer ready');
       return true;
     });
+    st.observer?.layerDone(l.digest, st.createdBlobs.includes(l.digest));
     if (created) st.createdLayers.push(chainId);
     else if (!(await svc.snapshots.hasLayer(chainId))) throw new FailedPreconditionError(`layer ${chainId} vanished while pulling`);
   }

@@ -1,53 +1,55 @@
 // A client for OCI distribution registries (Registry HTTP API v2): endpoints (mirrors first, then
-// the origin), HTTPS by default with plain HTTP only for configured insecure registries, auth
-// challenges, redirects, and digest checks on manifests.
+// the origin), HTTPS by default with plain HTTP only for loopback and configured insecure
+// registries (registry-host.ts), auth challenges, redirects, and digest checks on manifests.
 import type { Agent, Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import {
   NotFoundError,
   PermissionDeniedError,
-  RktletError,
   UnauthenticatedError,
   UnavailableError,
   InvalidArgumentError,
+  ResourceExhaustedError,
 } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { basicHeader, parseChallenge, TokenCache, type Credentials } from './auth.js';
 import { digestOf } from './content-store.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { undici } from './undici-lazy.js';
+import { isInsecureRegistry } from './registry-host.js';
+import { neverConnected, registryTransportError } from './registry-errors.js';
 import type { ImageReference } from './reference.js';
 
 export interface RegistryConfig {
   mirrors: Record<string, string[]>;
   insecure_registries: string[];
+  /** Largest manifest read from a registry (image.max_manifest_bytes). */
+  max_manifest_bytes: number;
 }
 
 export interface Endpoint {
   /** "https://registry-1.docker.io", "http://127.0.0.1:5000" */
   base: string;
   mirror: boolean;
-  /** TLS without verification, falling back to plain HTTP (insecure registries only). */
+  /** TLS without verification, falling back to plain HTTP (loopback and insecure registries only). */
   insecure: boolean;
+  /** The name image.insecure_registries would list for it ("host[:port]"). */
+  registry: string;
 }
-
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** Where docker.io's API lives. */
 function originHost(domain: string): string {
   return domain === 'docker.io' ? 'registry-1.docker.io' : domain;
 }
 
-export function endpointsFor(domain: string, cfg: RegistryConfig): Endpoint[] {
-  const insecureHosts = new Set(cfg.insecure_registries);
+export function endpointsFor(domain: string, cfg: Pick<RegistryConfig, 'mirrors' | 'insecure_registries'>): Endpoint[] {
   const out: Endpoint[] = [];
   for (const m of cfg.mirrors[domain] ?? []) {
     const u = new URL(m);
     const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/v2$/, '')}`;
-    out.push({ base, mirror: true, insecure: u.protocol === 'https:' && insecureHosts.has(u.host) });
+    out.push({ base, mirror: true, insecure: u.protocol === 'https:' && isInsecureRegistry(u.host, cfg.insecure_registries), registry: u.host });
   }
-  const insecure = insecureHosts.has(domain);
-  out.push({ base: `https://${originHost(domain)}`, mirror: false, insecure });
+  out.push({ base: `https://${originHost(domain)}`, mirror: false, insecure: isInsecureRegistry(domain, cfg.insecure_registries), registry: domain });
   return out;
 }
 
@@ -62,6 +64,15 @@ export interface BlobResponse {
   body: Readable;
   size: number | undefined;
   endpoint: Endpoint;
+}
+
+/**
+ * Drops a response body unread. undici reports the abort as an 'error' event on the body, which
+ * would crash the daemon with no listener: the listener is what this adds.
+ */
+export function abandon(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function isRedirect(code: number): boolean {
@@ -90,6 +101,10 @@ export class RegistryClient {
     return this.insecureAgent;
   }
 
+  /**
+   * Where requests to `ep` go: its own URL, or its plain-HTTP twin once an insecure registry
+   * turned out not to speak TLS. Error messages name this, the place that answered.
+   */
   private baseFor(ep: Endpoint): string {
     return ep.insecure && this.plainHttp.has(ep.base) ? ep.base.replace(/^https:/, 'http:') : ep.base;
   }
@@ -116,7 +131,7 @@ export class RegistryClient {
       if (ch?.scheme === 'bearer') {
         const realm = ch.params.realm ? new URL(ch.params.realm) : undefined;
         if (realm?.protocol === 'http:' && !this.baseFor(ep).startsWith('http:') && !ep.insecure) {
-          throw new PermissionDeniedError(`registry ${ep.base} names a plain-HTTP token realm ${realm.origin}; refused`);
+          throw new PermissionDeniedError(`registry ${this.baseFor(ep)} names a plain-HTTP token realm ${realm.origin}; refused`);
         }
         auth = 'Bearer ' + (await this.tokens.token(ch, scope, useCreds, ep.insecure ? await this.insecureDispatcher() : undefined));
       } else if (ch?.scheme === 'basic') {
@@ -127,7 +142,7 @@ export class RegistryClient {
       }
     }
     throw new UnauthenticatedError(
-      `registry ${ep.base} requires authentication for ${repo}` + (useCreds ? ' and refused the credentials' : ' (no credentials given)'),
+      `registry ${this.baseFor(ep)} requires authentication for ${repo}` + (useCreds ? ' and refused the credentials' : ' (no credentials given)'),
     );
   }
 
@@ -148,8 +163,10 @@ export class RegistryClient {
           ...(signal ? { signal } : {}),
         });
       } catch (err) {
-        // An insecure registry that does not speak TLS: remember and use plain HTTP.
-        if (ep.insecure && url.protocol === 'https:' && hops === 0 && !(signal?.aborted ?? false)) {
+        // An insecure or loopback registry that does not speak TLS: remember and use plain HTTP
+        // (docker's order for such registries: HTTPS first, then HTTP). Not when the connection
+        // never happened: a TLS registry that is down would stay mislabelled once it is up.
+        if (ep.insecure && url.protocol === 'https:' && hops === 0 && !(signal?.aborted ?? false) && !neverConnected(err)) {
           this.log.debug({ endpoint: ep.base, err: (err as Error).message }, 'insecure registry: falling back to plain HTTP');
           this.plainHttp.add(ep.base);
           url = new URL(this.baseFor(ep) + path);
@@ -160,12 +177,12 @@ export class RegistryClient {
       if (!isRedirect(res.statusCode)) return res;
       await res.body.dump();
       const loc = res.headers.location;
-      if (!loc) throw new UnavailableError(`registry ${ep.base} redirected without a location`);
+      if (!loc) throw new UnavailableError(`registry ${this.baseFor(ep)} redirected without a location`);
       const next = new URL(String(loc), url);
-      if (next.protocol !== 'https:' && url.protocol === 'https:') throw new PermissionDeniedError(`registry ${ep.base} redirected to plain HTTP`);
+      if (next.protocol !== 'https:' && url.protocol === 'https:') throw new PermissionDeniedError(`registry ${this.baseFor(ep)} redirected to plain HTTP`);
       url = next;
     }
-    throw new UnavailableError(`registry ${ep.base}: too many redirects`);
+    throw new UnavailableError(`registry ${this.baseFor(ep)}: too many redirects`);
   }
 
   /** Tries each endpoint in order (mirrors, then the origin); the first that answers wins. */
@@ -180,11 +197,8 @@ export class RegistryClient {
         lastErr = err;
         const name = ep.mirror ? `mirror ${ep.base}` : ep.base;
         this.log.debug({ endpoint: name, err: (err as Error).message }, 'registry endpoint failed');
-        if (!ep.mirror) {
-          // The origin's own answer decides the error class (not found, unauthorised, …).
-          if (err instanceof RktletError) throw err;
-          throw new UnavailableError(`registry ${ep.base} unreachable: ${(err as Error).message}`, { cause: err });
-        }
+        // The origin's own answer decides the error class (not found, unauthorised, …).
+        if (!ep.mirror) throw registryTransportError(ep.registry, ep.insecure, err);
       }
     }
     throw lastErr;
@@ -195,33 +209,49 @@ export class RegistryClient {
       const res = await this.get(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, signal);
       if (res.statusCode === 404) {
         await res.body.dump();
-        throw new NotFoundError(`image ${ref.domain}/${ref.path}:${reference} not found at ${ep.base}`);
+        throw new NotFoundError(`image ${ref.domain}/${ref.path}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found at ${this.baseFor(ep)}`);
       }
       if (res.statusCode === 403) {
         await res.body.dump();
-        throw new PermissionDeniedError(`registry ${ep.base} denied access to ${ref.path}`);
+        throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to ${ref.path}`);
       }
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw new UnavailableError(`registry ${ep.base} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
+        throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
       }
-      const len = Number(res.headers['content-length'] ?? 0);
-      if (len > MAX_MANIFEST_BYTES) {
-        await res.body.dump();
-        throw new InvalidArgumentError(`manifest of ${ref.path} is too large (${len} bytes)`);
-      }
-      const bytes = Buffer.from(await res.body.arrayBuffer());
-      if (bytes.length > MAX_MANIFEST_BYTES) throw new InvalidArgumentError(`manifest of ${ref.path} is too large`);
+      const bytes = await this.readManifest(res, `manifest ${ref.path}:${reference} from ${ep.base}`);
       const digest = digestOf(bytes);
       if (reference.startsWith('sha256:') && digest !== reference) {
-        throw new InvalidArgumentError(`manifest from ${ep.base} does not match its digest ${reference} (got ${digest})`);
+        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match its digest ${reference} (got ${digest})`);
       }
       const claimed = res.headers['docker-content-digest'];
       if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
-        throw new InvalidArgumentError(`manifest from ${ep.base} does not match the digest the registry claims (${claimed}, got ${digest})`);
+        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match the digest the registry claims (${claimed}, got ${digest})`);
       }
       return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
     });
+  }
+
+  /** Reads a manifest body, stopping at image.max_manifest_bytes (announced or actual). */
+  private async readManifest(res: Dispatcher.ResponseData, what: string): Promise<Buffer> {
+    const max = this.cfg.max_manifest_bytes;
+    const tooLarge = (n: string) => new ResourceExhaustedError(`${what} is ${n} bytes, more than the limit image.max_manifest_bytes (${max}) allows; refused`);
+    const len = Number(res.headers['content-length'] ?? 0);
+    if (len > max) {
+      abandon(res.body);
+      throw tooLarge(String(len));
+    }
+    const parts: Buffer[] = [];
+    let n = 0;
+    for await (const c of res.body) {
+      n += (c as Buffer).length;
+      if (n > max) {
+        abandon(res.body);
+        throw tooLarge('over ' + String(max));
+      }
+      parts.push(c as Buffer);
+    }
+    return Buffer.concat(parts, n);
   }
 
   /** Opens a blob for streaming; the caller must consume or destroy the body and verify it. */
@@ -230,9 +260,9 @@ export class RegistryClient {
       const res = await this.get(ep, ref.path, `blobs/${digest}`, creds, {}, signal);
       if (res.statusCode !== 200) {
         await res.body.dump();
-        if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${ep.base}`);
-        if (res.statusCode === 403) throw new PermissionDeniedError(`registry ${ep.base} denied access to blob ${digest}`);
-        throw new UnavailableError(`registry ${ep.base} answered HTTP ${res.statusCode} for blob ${digest}`);
+        if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${this.baseFor(ep)}`);
+        if (res.statusCode === 403) throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to blob ${digest}`);
+        throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for blob ${digest}`);
       }
       const len = res.headers['content-length'];
       return { body: res.body, size: len !== undefined ? Number(len) : undefined, endpoint: ep };

@@ -193,7 +193,7 @@ async function startInfra(pc: PodController, rec: PodRecord, { settings, seccomp
     image = { args, env: img.config.Env ?? [], cwd: img.config.WorkingDir ?? '/' };
     rec.infraImage = img.id;
     rb.add('pause rootfs', () => pc.snapshots!.remove(id));
-    await pc.snapshots!.prepare(id, img.chainIds);
+    await pc.snapshots!.prepare(id, img.chainIds, img.id);
     rootfs = (await pc.snapshots!.mount(id)).target;
     await pc.store.save(rec);
   }

@@ -11,10 +11,13 @@ import { processTempDir } from './process-temp.js';
 import type { RootfsMount, Snapshotter } from './types.js';
 import { complaintOf, runCommand } from '../util/command.js';
 
-interface ActiveMeta {
+/** A container's (or a pause infra's) root filesystem: what it stands on. */
+export interface ActiveMeta {
   key: string;
   chainIds: string[];
   created: string;
+  /** The image it was made from (absent in snapshots made before this was recorded). */
+  image?: string;
 }
 
 interface LayerMeta {
@@ -50,6 +53,11 @@ export class OverlaySnapshotter implements Snapshotter {
   private readonly layerUsage = new Map<string, LayerMeta>();
   /** Snapshots this process prepared and has not mounted yet: known not to be mount points. */
   private readonly fresh = new Map<string, ActiveMeta>();
+  /**
+   * Told after a snapshot is removed (the image store collects what only it kept). Errors are the
+   * listener's to handle: the removal has happened.
+   */
+  onRemoved: ((meta: ActiveMeta) => Promise<void>) | undefined;
 
   constructor(readonly root: string) {
     this.layersDir = join(root, 'layers');
@@ -113,14 +121,19 @@ export class OverlaySnapshotter implements Snapshotter {
     }
   }
 
-  /** Layers referenced by prepared container snapshots (they must outlive their images). */
-  async layersInUse(): Promise<Set<string>> {
-    const used = new Set<string>();
+  /** Every prepared snapshot's record. */
+  async activeSnapshots(): Promise<ActiveMeta[]> {
+    const out: ActiveMeta[] = [];
     for (const key of await readdir(this.activeDir)) {
       const m = await readJsonIfExists<ActiveMeta>(join(this.activeDir, key, 'meta.json')).catch(() => undefined);
-      for (const c of m?.chainIds ?? []) used.add(c);
+      if (m) out.push(m);
     }
-    return used;
+    return out;
+  }
+
+  /** Layers referenced by prepared container snapshots (they must outlive their images). */
+  async layersInUse(): Promise<Set<string>> {
+    return new Set((await this.activeSnapshots()).flatMap((m) => m.chainIds));
   }
 
   async removeLayer(chainId: string): Promise<void> {
@@ -169,7 +182,7 @@ export class OverlaySnapshotter implements Snapshotter {
     return m;
   }
 
-  async prepare(key: string, chainIds: string[]): Promise<RootfsMount> {
+  async prepare(key: string, chainIds: string[], image?: string): Promise<RootfsMount> {
     const dir = this.activePath(key);
     for (const c of chainIds) {
       if (!(await this.hasLayer(c))) throw new FailedPreconditionError(`layer ${c} is not unpacked; pull the image again`);
@@ -180,7 +193,7 @@ export class OverlaySnapshotter implements Snapshotter {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const subdirs = chainIds.length ? ['upper', 'work', 'rootfs'] : ['upper', 'work', 'rootfs', 'empty'];
     await Promise.all(subdirs.map((d) => mkdir(join(dir, d), d === 'empty' ? { recursive: true } : { recursive: true, mode: 0o755 })));
-    const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString() };
+    const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString(), ...(image ? { image } : {}) };
     await writeJsonAtomic(join(dir, 'meta.json'), meta);
     this.fresh.set(key, meta);
     return this.mountFor(key, meta);
@@ -221,7 +234,9 @@ export class OverlaySnapshotter implements Snapshotter {
 
   async remove(key: string): Promise<void> {
     await this.unmount(key);
+    const meta = await readJsonIfExists<ActiveMeta>(join(this.activePath(key), 'meta.json')).catch(() => undefined);
     await rm(this.activePath(key), { recursive: true, force: true });
+    if (meta && this.onRemoved) await this.onRemoved(meta);
   }
 
   async usage(key: string): Promise<{ bytes: number; inodes: number }> {

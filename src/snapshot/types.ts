@@ -10,8 +10,11 @@ export interface RootfsMount {
 }
 
 export interface Snapshotter {
-  /** Creates upper/work dirs for `key` (a container ID) over the image's layers; does not mount. */
-  prepare(key: string, chainIds: string[]): Promise<RootfsMount>;
+  /**
+   * Creates upper/work dirs for `key` (a container ID) over the image's layers, recording the image
+   * ID (what keeps a removed image's layers until the snapshot goes); does not mount.
+   */
+  prepare(key: string, chainIds: string[], image?: string): Promise<RootfsMount>;
   /** Mounts the overlay at target (idempotent: an existing mount is kept). */
   mount(key: string): Promise<RootfsMount>;
   /** Unmounts (idempotent). */

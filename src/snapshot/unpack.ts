@@ -6,7 +6,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, open }
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
-import { FailedPreconditionError, InternalError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, ResourceExhaustedError, isErrno } from '../errors/catalog.js';
 import { tarStream as loadTar } from './tar-lazy.js';
 import { complaintOf, runCommand } from '../util/command.js';
 
@@ -40,6 +40,11 @@ interface PendingDir {
 export interface UnpackOptions {
   /** Apply xattrs with setfattr (present when the `attr` package is installed). */
   xattrs?: boolean;
+  /** Refuse a layer with more entries than this (each is an inode), naming `maxEntriesKey`. */
+  maxEntries?: number;
+  maxEntriesKey?: string;
+  /** What the layer is called in messages ("layer sha256:…"). */
+  name?: string;
 }
 
 let setfattrChecked: Promise<boolean> | undefined;
@@ -73,10 +78,12 @@ class Unpacker {
   private readonly dirs = new Set<string>(['']);
   private readonly pendingDirs: PendingDir[] = [];
   readonly stats: UnpackStats = { bytes: 0, inodes: 0 };
+  private entries = 0;
 
   constructor(
     private readonly root: string,
     private readonly xattrs: boolean,
+    private readonly o: UnpackOptions,
   ) {}
 
   private abs(rel: string): string {
@@ -134,6 +141,9 @@ class Unpacker {
   }
 
   async entry(h: tar.Header, body: Readable): Promise<void> {
+    if (this.o.maxEntries !== undefined && ++this.entries > this.o.maxEntries) {
+      throw new ResourceExhaustedError(`${this.o.name ?? 'layer'} has more than ${this.o.maxEntries} entries, the limit ${this.o.maxEntriesKey ?? ''} sets; refused`);
+    }
     const parts = safeComponents(h.name);
     const base = parts[parts.length - 1];
     if (base === undefined) {
@@ -253,7 +263,7 @@ export async function prepareUnpack(): Promise<void> {
 /** Unpacks an uncompressed tar stream into `root` (an empty directory). */
 export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOptions = {}): Promise<UnpackStats> {
   const xattrs = o.xattrs ?? (await hasSetfattr());
-  const u = new Unpacker(root, xattrs);
+  const u = new Unpacker(root, xattrs, o);
   const extract = (await loadTar()).extract();
   const feed = new Promise<void>((resolve, reject) => {
     tarStream.once('error', (err) => {
@@ -266,13 +276,17 @@ export async function unpackLayer(tarStream: Readable, root: string, o: UnpackOp
   });
   // Observed now: when the loop below fails first, a later stream error must not go unhandled.
   feed.catch(() => undefined);
+  // The reader's own failure (e.g. a truncated archive) reaches the entry being read only as
+  // "Stream was destroyed": keep the real one to report.
+  let readerError: Error | undefined;
+  extract.once('error', (err: Error) => (readerError ??= err));
   try {
     for await (const entry of extract) {
       await u.entry(entry.header, entry as unknown as Readable);
     }
   } catch (err) {
     tarStream.destroy();
-    throw err;
+    throw readerError && (err as Error).message === 'Stream was destroyed' ? readerError : err;
   }
   await feed.catch(() => undefined);
   await u.finish();

@@ -75,6 +75,8 @@ export interface DaemonDirs {
   config: string;
   /** The default CNI bridge of this daemon's generated config (deleted by destroy()). */
   bridge?: string;
+  /** The subnet of that default network (pod IPs come from it). */
+  subnet?: string;
 }
 
 export function makeDirs(prefix = 'rktlet-test-'): DaemonDirs {
@@ -112,6 +114,7 @@ export class TestDaemon {
     if (!opts.noConfigFile && !opts.dirs) {
       const net = uniqueNetwork();
       dirs.bridge = net.bridge;
+      dirs.subnet = net.subnet;
       writeFileSync(
         dirs.config,
         [

@@ -2,9 +2,10 @@
 // its own config and temp storage, plus a small push client for the Registry HTTP API v2.
 //
 // API:
-//   startRegistry(opts?: { auth?: { username, password }, token?: TokenAuthConfig })
+//   startRegistry(opts?: { auth?: { username, password }, token?: TokenAuthConfig, tls?, address? })
 //       -> Promise<Registry>      Registry = { host: '127.0.0.1:PORT', url: 'http://127.0.0.1:PORT',
 //                                               storageDir, auth?, stop(): Promise<void> }
+//       (address: listen elsewhere than 127.0.0.1, e.g. on test/helpers/host-address.ts's)
 //   pushImage(registry, 'repo:tag' | 'repo', image: BuiltImage)  -> manifest digest
 //       (a bare repo pushes by digest only, no tag)
 //   pushIndex(registry, 'repo:tag', [{ image, architecture, variant? }], format?) -> index digest
@@ -65,8 +66,10 @@ export interface RegistryOptions {
   pushToken?: (repo: string) => Promise<string>;
   /** Keep the access log, for requests() (e.g. to count blob downloads). */
   accessLog?: boolean;
-  /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 (url becomes https://). */
+  /** Serve HTTPS with a fresh self-signed certificate for its address (url becomes https://). */
   tls?: boolean;
+  /** Listen on this IPv4 address instead of 127.0.0.1 (e.g. one from host-address.ts). */
+  address?: string;
 }
 
 export interface Registry {
@@ -84,11 +87,11 @@ export interface Registry {
   unref(): void;
 }
 
-export function freePort(): Promise<number> {
+export function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, address, () => {
       const a = s.address();
       const port = typeof a === 'object' && a ? a.port : 0;
       s.close(() => resolve(port));
@@ -99,7 +102,8 @@ export function freePort(): Promise<number> {
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), 'rktlet-registry-'));
   const storageDir = join(dir, 'storage');
-  const port = await freePort();
+  const ip = opts.address ?? '127.0.0.1';
+  const port = await freePort(ip);
   const lines = [
     'version: 0.1',
     'log:',
@@ -115,7 +119,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     '    uploadpurging:',
     '      enabled: false',
     'http:',
-    `  addr: 127.0.0.1:${port}`,
+    `  addr: ${ip}:${port}`,
     `  secret: rktlet-test-${port}`,
   ];
   let scheme = 'http';
@@ -123,8 +127,8 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     scheme = 'https';
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')],
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${ip}`,
+        '-addext', `subjectAltName=IP:${ip}`, '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')],
       { stdio: 'ignore' },
     );
     lines.push('  tls:', `    certificate: ${join(dir, 'tls.crt')}`, `    key: ${join(dir, 'tls.key')}`);
@@ -152,9 +156,9 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   proc.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
   if (process.env.REG_DEBUG) proc.stderr?.pipe(process.stderr);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const url = `${scheme}://127.0.0.1:${port}`;
+  const url = `${scheme}://${ip}:${port}`;
   const reg: Registry = {
-    host: `127.0.0.1:${port}`,
+    host: `${ip}:${port}`,
     url,
     storageDir,
     requests() {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon.js';
-import { startRegistry, pushBusybox, pushImage, corruptBlob, imageConfigToml, freePort, type Registry } from '../helpers/registry.js';
+import { startRegistry, pushBusybox, pushImage, corruptBlob, freePort, type Registry } from '../helpers/registry.js';
 import { startTokenServer, type TokenServer } from '../helpers/registry-token.js';
 import { busyboxImage } from '../fixtures/busybox.js';
 import { buildLayer, sha256 } from '../fixtures/tar-layer.js';
@@ -222,37 +222,6 @@ test('bearer tokens: password, identity token and registry token flows', async (
   const s = await d.client.image('ImageStatus', { image: { image: ref } });
   assert.deepEqual(s.image?.repo_tags, [ref]);
   await d.client.image('RemoveImage', { image: { image: img.id } });
-});
-
-test('plain HTTP is used only for registries configured as insecure', async () => {
-  const other = await startRegistry();
-  cleanups.push(() => other.stop());
-  await pushBusybox(other, 'library/busybox:latest');
-  await assert.rejects(pull(`${other.host}/library/busybox:latest`), { code: 14 });
-  // With it listed (and as the docker.io mirror), the same pull works.
-  const d2 = await TestDaemon.start({ configToml: imageConfigToml(other, { mirrorFor: ['docker.io'] }) + '[pod]\npause_image = "busybox:latest"\n' });
-  cleanups.push(() => d2.destroy());
-  await d2.client.image('PullImage', { image: { image: 'busybox' } });
-  const imgs = (await d2.client.image('ListImages', {})).images;
-  assert.equal(imgs.length, 1);
-  assert.equal(imgs[0]!.pinned, true, 'the pause image is pinned');
-  assert.equal((await d.client.runtime('Version', {})).runtime_name, 'rktlet');
-});
-
-test('HTTPS: an unverifiable certificate is refused unless the registry is configured insecure', async () => {
-  const tls = await startRegistry({ tls: true });
-  cleanups.push(() => tls.stop());
-  assert.match(tls.url, /^https:/);
-  const img = await pushBusybox(tls, 'library/busybox:tls');
-  const ref = `${tls.host}/library/busybox:tls`;
-  await assert.rejects(pull(ref), (err: { code: number; details: string }) => {
-    assert.equal(err.code, 14);
-    assert.match(err.details, /certificate/i);
-    return true;
-  });
-  const d4 = await TestDaemon.start({ configToml: `[image]\ninsecure_registries = ["${tls.host}"]\n` });
-  cleanups.push(() => d4.destroy());
-  assert.equal((await d4.client.image('PullImage', { image: { image: ref } })).image_ref, img.id);
 });
 
 test('mirrors are tried in order and the origin is the fallback', async () => {
