@@ -22,6 +22,7 @@ import { userFilesFromLayers } from './layer-user-files.js';
 import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
 import type { OciSeccomp } from '../oci/spec/types.js';
+import { checkContainerConfig } from './request-checks.js';
 
 type Undo = () => Promise<unknown>;
 
@@ -35,8 +36,11 @@ function int64(name: string, v: { value: string } | null): number | undefined {
 export async function createContainer(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
   const pods = svc.deps.pods;
+  // The pod is looked up first, and its lock taken by its own id: the request's id is no file name.
+  const pod = pods.get(req.pod_sandbox_id);
+  if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   // Under the pod's lock: a pod being stopped or removed gets no new containers behind its back.
-  return pods.withLock ? pods.withLock(req.pod_sandbox_id, () => createInPod(svc, req)) : createInPod(svc, req);
+  return pods.withLock ? pods.withLock(pod.id, () => createInPod(svc, req)) : createInPod(svc, req);
 }
 
 async function createInPod(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
@@ -44,6 +48,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
   if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
   if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
+  checkContainerConfig(cfg, [svc.deps.config.root, svc.deps.config.run_root]);
   const envs = envFromCri(cfg.envs);
   const metadata = cfg.metadata;
   const imageSpec = cfg.image;

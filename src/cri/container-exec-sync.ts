@@ -7,6 +7,8 @@ export async function containerExecSync(ctx: CallContext, req: RuntimeReq<'ExecS
   if (!req.container_id) throw new InvalidArgumentError('container_id is required');
   const timeout = Number(req.timeout || '0');
   if (!Number.isSafeInteger(timeout) || timeout < 0) throw new InvalidArgumentError(`timeout "${req.timeout}" is not valid`);
+  if (!req.cmd.length || !req.cmd[0]) throw new InvalidArgumentError('cmd is required');
+  if (req.cmd.some((a) => a.includes('\0'))) throw new InvalidArgumentError('cmd contains a NUL byte');
   const r = await execSyncInContainer(ctx.engine.containers, req.container_id, req.cmd, timeout, ctx.signal);
   return { stdout: r.stdout, stderr: r.stderr, exit_code: r.exitCode };
 }

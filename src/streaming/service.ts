@@ -58,6 +58,7 @@ export class StreamingService {
   async exec(req: ExecParams): Promise<string> {
     if (!req.container_id) throw new InvalidArgumentError('container_id is required');
     if (!req.cmd.length || !req.cmd[0]) throw new InvalidArgumentError('cmd is required');
+    if (req.cmd.some((a) => a.includes('\0'))) throw new InvalidArgumentError('cmd contains a NUL byte');
     validateStreams(req);
     const server = this.running();
     await this.deps.validator.checkContainer(req.container_id, false);
