@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import { commandNotStarted } from '../oci/exec-failure.js';
 import { kernelX32Abi } from '../oci/kernel-config.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
 import { envFromCri } from '../oci/spec/env-values.js';
@@ -246,7 +247,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
       // the overlay mount finishes meanwhile: the runtime needs all three.
       await allOrFirstError(Promise.allSettled([svc.store.add(record), writeBundleFile(join(bundle, 'config.json'), JSON.stringify(spec)), mountStep]));
       undo.push(() => rt.delete(id, true));
-      const st = await rt.create({
+      const st = await createOrExplain(() => rt.create({
         id,
         bundle,
         logPath,
@@ -255,13 +256,24 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         terminal: cfg.tty,
         stdin: cfg.stdin,
         stdinOnce: cfg.stdin_once,
-      });
+      }));
       await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
     });
     return id;
   } catch (err) {
     await prepared; // nothing still running when the undo steps start
     for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
+    throw err;
+  }
+}
+
+/** The runtime's create; a command it cannot start (not in the image) is the request's fault. */
+async function createOrExplain<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    const why = err instanceof OciRuntimeError ? commandNotStarted(err.stderr || err.message) : undefined;
+    if (why) throw new InvalidArgumentError(`the container's command cannot be run in its image: ${why.message}`, { cause: err });
     throw err;
   }
 }

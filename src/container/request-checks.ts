@@ -36,6 +36,17 @@ function outsideState(p: string, what: string, stateRoots: readonly string[]): v
   }
 }
 
+/** The kernel's limit on one execve argument (MAX_ARG_STRLEN, with its NUL). */
+const MAX_ARG_BYTES = 128 * 1024 - 1;
+
+/** Arguments a process can be started with: no NUL, none over the kernel's size limit. */
+export function checkArgv(argv: readonly string[], what: string): void {
+  for (const a of argv) {
+    if (a.includes('\0')) throw new InvalidArgumentError(`${what} must not contain NUL bytes (${show(a)})`);
+    if (Buffer.byteLength(a) > MAX_ARG_BYTES) throw new InvalidArgumentError(`${what}: an argument of ${Buffer.byteLength(a)} bytes is over the kernel's ${MAX_ARG_BYTES}`);
+  }
+}
+
 export function checkContainerConfig(cfg: ContainerConfig__Output, stateRoots: readonly string[]): void {
   const name = cfg.metadata?.name ?? '';
   if (name.length > 253 || /[\s/\0]/.test(name) || name === '.' || name === '..') {
@@ -43,9 +54,7 @@ export function checkContainerConfig(cfg: ContainerConfig__Output, stateRoots: r
   }
   if (hasControlChar(cfg.log_path)) throw new InvalidArgumentError(`log_path ${show(cfg.log_path)} contains a control character`);
   if (cfg.working_dir) plainAbsolute(cfg.working_dir, 'working_dir');
-  for (const a of [...cfg.command, ...cfg.args]) {
-    if (a.includes('\0')) throw new InvalidArgumentError(`command and args must not contain NUL bytes (${show(a)})`);
-  }
+  checkArgv([...cfg.command, ...cfg.args], 'command and args');
   for (const m of cfg.mounts) {
     if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path');
     plainAbsolute(m.container_path, 'mount container_path');
@@ -60,6 +69,10 @@ export function checkContainerConfig(cfg: ContainerConfig__Output, stateRoots: r
     if (!/^[rwm]*$/.test(d.permissions)) throw new InvalidArgumentError(`device permissions ${show(d.permissions)} must be made of r, w and m`);
   }
   const sc = cfg.linux?.security_context;
+  for (const g of sc?.supplemental_groups ?? []) {
+    const n = Number(g);
+    if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`supplemental group ${show(String(g))} is not a group id (0..4294967295)`);
+  }
   for (const p of [...(sc?.masked_paths ?? []), ...(sc?.readonly_paths ?? [])]) plainAbsolute(p, 'masked or read-only path');
   // Unknown enum values arrive as numbers.
   if (typeof cfg.stop_signal !== 'string') throw new InvalidArgumentError(`stop_signal ${String(cfg.stop_signal)} is not a signal this runtime knows`);

@@ -1,6 +1,7 @@
 // ExecSync: a command in the container, its output and exit code; DEADLINE_EXCEEDED past the timeout.
 import { InvalidArgumentError } from '../errors/catalog.js';
 import { execSyncInContainer } from '../container/ops.js';
+import { checkArgv } from '../container/request-checks.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
 export async function containerExecSync(ctx: CallContext, req: RuntimeReq<'ExecSync'>): Promise<RuntimeRes<'ExecSync'>> {
@@ -8,7 +9,7 @@ export async function containerExecSync(ctx: CallContext, req: RuntimeReq<'ExecS
   const timeout = Number(req.timeout || '0');
   if (!Number.isSafeInteger(timeout) || timeout < 0) throw new InvalidArgumentError(`timeout "${req.timeout}" is not valid`);
   if (!req.cmd.length || !req.cmd[0]) throw new InvalidArgumentError('cmd is required');
-  if (req.cmd.some((a) => a.includes('\0'))) throw new InvalidArgumentError('cmd contains a NUL byte');
+  checkArgv(req.cmd, 'cmd');
   const r = await execSyncInContainer(ctx.engine.containers, req.container_id, req.cmd, timeout, ctx.signal);
   return { stdout: r.stdout, stderr: r.stderr, exit_code: r.exitCode };
 }

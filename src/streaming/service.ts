@@ -2,6 +2,7 @@
 // the streaming server and returns their URLs. Only the daemon starts the server (the CLI opens
 // the engine too, and must not listen).
 import type { Config } from '../config/schema.js';
+import { checkArgv } from '../container/request-checks.js';
 import type { Logger } from '../log/logger.js';
 import { ConfigError, InvalidArgumentError, UnavailableError } from '../errors/catalog.js';
 import type { StreamingBackend, StreamingValidator } from './backend.js';
@@ -58,7 +59,7 @@ export class StreamingService {
   async exec(req: ExecParams): Promise<string> {
     if (!req.container_id) throw new InvalidArgumentError('container_id is required');
     if (!req.cmd.length || !req.cmd[0]) throw new InvalidArgumentError('cmd is required');
-    if (req.cmd.some((a) => a.includes('\0'))) throw new InvalidArgumentError('cmd contains a NUL byte');
+    checkArgv(req.cmd, 'cmd');
     validateStreams(req);
     const server = this.running();
     await this.deps.validator.checkContainer(req.container_id, false);

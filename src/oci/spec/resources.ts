@@ -52,6 +52,11 @@ export function resourcesFromCri(r: {
   if (out.memoryLimit < 0 || out.cpuShares < 0 || out.cpuPeriod < 0) throw new InvalidArgumentError('resource limits must not be negative');
   // -1 is "no limit" for these two; below that nothing means anything.
   if (out.cpuQuota < -1 || out.memorySwapLimit < -1) throw new InvalidArgumentError('cpu_quota and memory_swap_limit_in_bytes must be -1 (unlimited) or more');
+  // The kernel's own bounds (cgroup v1 cpu.shares 2..262144, cfs period 1 ms..1 s, quota >= 1 ms):
+  // refused here with the field's name rather than by the runtime half-way through an update.
+  if (out.cpuShares !== 0 && (out.cpuShares < 2 || out.cpuShares > 262144)) throw new InvalidArgumentError(`cpu_shares ${out.cpuShares} is outside 2..262144`);
+  if (out.cpuPeriod !== 0 && (out.cpuPeriod < 1000 || out.cpuPeriod > 1_000_000)) throw new InvalidArgumentError(`cpu_period ${out.cpuPeriod} is outside 1000..1000000 µs`);
+  if (out.cpuQuota > 0 && out.cpuQuota < 1000) throw new InvalidArgumentError(`cpu_quota ${out.cpuQuota} is below 1000 µs`);
   checkFileValues(out);
   if (out.oomScoreAdj < -1000 || out.oomScoreAdj > 1000) throw new InvalidArgumentError(`oom_score_adj ${out.oomScoreAdj} is outside -1000..1000`);
   return out;
@@ -63,7 +68,7 @@ export function resourcesFromCri(r: {
  */
 function checkFileValues(r: ResourceRequest): void {
   for (const [what, v] of [['cpuset_cpus', r.cpusetCpus], ['cpuset_mems', r.cpusetMems]] as const) {
-    if (!/^[0-9,-]*$/.test(v)) throw new InvalidArgumentError(`${what} "${v}" is not a CPU or memory node list such as 0-3,5`);
+    if (v && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new InvalidArgumentError(`${what} "${v}" is not a CPU or memory node list such as 0-3,5`);
   }
   for (const h of r.hugepageLimits) {
     if (!/^[0-9]+[KMGTP]B$/.test(h.pageSize)) throw new InvalidArgumentError(`hugepage page_size "${h.pageSize}" is not a size such as 2MB`);
