@@ -38,6 +38,11 @@ export const configSchema = z.strictObject({
       /** Group owning the socket; empty keeps root's group. */
       socket_group: z.string().default(''),
       max_message_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+      /**
+       * A pod or container whose RunPodSandbox/CreateContainer client gave up (its deadline) before
+       * the answer is kept this long, unlisted, for the kubelet's identical retry; then removed.
+       */
+      create_retry_keep_seconds: z.number().positive().default(300),
     })
     .prefault({}),
 

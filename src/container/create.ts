@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import { commandNotStarted } from '../oci/exec-failure.js';
 import { kernelX32Abi } from '../oci/kernel-config.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
 import { envFromCri } from '../oci/spec/env-values.js';
@@ -22,6 +23,7 @@ import { userFilesFromLayers } from './layer-user-files.js';
 import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
 import type { OciSeccomp } from '../oci/spec/types.js';
+import { checkContainerConfig } from './request-checks.js';
 
 type Undo = () => Promise<unknown>;
 
@@ -35,8 +37,11 @@ function int64(name: string, v: { value: string } | null): number | undefined {
 export async function createContainer(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
   const pods = svc.deps.pods;
+  // The pod is looked up first, and its lock taken by its own id: the request's id is no file name.
+  const pod = pods.get(req.pod_sandbox_id);
+  if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   // Under the pod's lock: a pod being stopped or removed gets no new containers behind its back.
-  return pods.withLock ? pods.withLock(req.pod_sandbox_id, () => createInPod(svc, req)) : createInPod(svc, req);
+  return pods.withLock ? pods.withLock(pod.id, () => createInPod(svc, req)) : createInPod(svc, req);
 }
 
 async function createInPod(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
@@ -44,6 +49,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
   if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
   if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
+  checkContainerConfig(cfg, [svc.deps.config.root, svc.deps.config.run_root]);
   const envs = envFromCri(cfg.envs);
   const metadata = cfg.metadata;
   const imageSpec = cfg.image;
@@ -241,7 +247,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
       // the overlay mount finishes meanwhile: the runtime needs all three.
       await allOrFirstError(Promise.allSettled([svc.store.add(record), writeBundleFile(join(bundle, 'config.json'), JSON.stringify(spec)), mountStep]));
       undo.push(() => rt.delete(id, true));
-      const st = await rt.create({
+      const st = await createOrExplain(() => rt.create({
         id,
         bundle,
         logPath,
@@ -250,13 +256,24 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         terminal: cfg.tty,
         stdin: cfg.stdin,
         stdinOnce: cfg.stdin_once,
-      });
+      }));
       await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
     });
     return id;
   } catch (err) {
     await prepared; // nothing still running when the undo steps start
     for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
+    throw err;
+  }
+}
+
+/** The runtime's create; a command it cannot start (not in the image) is the request's fault. */
+async function createOrExplain<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    const why = err instanceof OciRuntimeError ? commandNotStarted(err.stderr || err.message) : undefined;
+    if (why) throw new InvalidArgumentError(`the container's command cannot be run in its image: ${why.message}`, { cause: err });
     throw err;
   }
 }

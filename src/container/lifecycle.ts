@@ -37,10 +37,12 @@ export async function startContainer(svc: ContainerService, idOrPrefix: string):
 
 /**
  * Stop: the stop signal, then SIGKILL after `timeoutSec` (0: SIGKILL at once). Idempotent: a
- * container that is not running is left as it is.
+ * container that is not running is left as it is, one already removed (or never made) is fine
+ * (the kubelet retries stops; containerd answers OK too).
  */
 export async function stopContainer(svc: ContainerService, idOrPrefix: string, timeoutSec: number): Promise<void> {
-  const r = svc.get(idOrPrefix);
+  const r = svc.store.find(idOrPrefix);
+  if (!r) return;
   const id = r.meta.id;
   if (r.status.state === 'exited') return;
   if (await svc.lock.run(id, () => svc.recordExit(id))) return;

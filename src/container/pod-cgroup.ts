@@ -1,5 +1,6 @@
 // Pod-level limits (UpdatePodSandboxResources): written straight into the pod's cgroup, v1 or v2.
 import { writeFile, access } from 'node:fs/promises';
+import { InvalidArgumentError } from '../errors/catalog.js';
 import { join } from 'node:path';
 import type { ResourceRequest } from '../oci/spec/resources.js';
 
@@ -35,7 +36,12 @@ export async function applyPodCgroup(cgroupRoot: string, podCgroup: string, r: R
     } catch {
       continue;
     }
-    await writeFile(join(dir, w.file), w.value);
+    try {
+      await writeFile(join(dir, w.file), w.value);
+    } catch (err) {
+      // The kernel refused the value (EINVAL, ERANGE, …): the request's, named with its file.
+      throw new InvalidArgumentError(`the pod cgroup refused ${w.file} = ${JSON.stringify(w.value)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     n++;
   }
   return n;

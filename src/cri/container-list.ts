@@ -7,6 +7,7 @@ import type { Container } from '../gen/runtime/v1/Container.js';
 import { criProto } from '../server/proto.js';
 import { FrameCache, withWire } from '../server/wire.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
+import { retriesOf } from './create-retries.js';
 
 const version = (r: ContainerRecord) => r.status;
 
@@ -15,6 +16,8 @@ const listed = new FrameCache<ContainerRecord, ContainerRecord['status'], Contai
 );
 
 export async function containerList(ctx: CallContext, req: RuntimeReq<'ListContainers'>): Promise<RuntimeRes<'ListContainers'>> {
-  const records = filterContainers(ctx.engine.containers.store.list(), req.filter);
+  const retries = retriesOf(ctx.engine);
+  // Containers kept for a kubelet retry stay unlisted until claimed.
+  const records = filterContainers(ctx.engine.containers.store.list(), req.filter).filter((r) => !retries.holds(r.meta.id));
   return withWire({ containers: records.map((r) => listed.item(r, version(r))) }, () => listed.frames(records, version));
 }

@@ -1,4 +1,5 @@
-// StopContainer: the stop signal, SIGKILL after the timeout (0: at once). Idempotent.
+// StopContainer: the stop signal, SIGKILL after the timeout (0: at once). Idempotent, also for an
+// unknown container.
 import { InvalidArgumentError } from '../errors/catalog.js';
 import { stopContainer } from '../container/lifecycle.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';

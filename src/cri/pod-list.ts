@@ -5,6 +5,7 @@ import type { PodRecord } from '../pod/types.js';
 import { criProto } from '../server/proto.js';
 import { FrameCache, withWire } from '../server/wire.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
+import { retriesOf } from './create-retries.js';
 import { toPodSandbox } from './pod-convert.js';
 
 const version = (p: PodRecord) => p.state;
@@ -14,6 +15,8 @@ const listed = new FrameCache<PodRecord, PodRecord['state'], PodSandbox>(toPodSa
 );
 
 export async function listPodSandbox(ctx: CallContext, req: RuntimeReq<'ListPodSandbox'>): Promise<RuntimeRes<'ListPodSandbox'>> {
-  const pods = await ctx.engine.pods.list(req.filter);
+  const retries = retriesOf(ctx.engine);
+  // Pods kept for a kubelet retry stay unlisted until claimed (or the kubelet would adopt them).
+  const pods = (await ctx.engine.pods.list(req.filter)).filter((p) => !retries.holds(p.id));
   return withWire({ items: pods.map((p) => listed.item(p, version(p))) }, () => listed.frames(pods, version));
 }

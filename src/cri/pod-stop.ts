@@ -1,5 +1,5 @@
 // StopPodSandbox: stops the pod's containers, tears down its network, stops the infra. Idempotent;
-// an unknown pod is NotFound (as containerd and CRI-O answer).
+// an unknown pod is OK, all its resources being reclaimed (the CRI's contract; containerd 2 too).
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
 export async function stopPodSandbox(ctx: CallContext, req: RuntimeReq<'StopPodSandbox'>): Promise<RuntimeRes<'StopPodSandbox'>> {

@@ -2,6 +2,7 @@
 import { sendPages } from './stream-pages.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 import { toPodSandbox } from './pod-convert.js';
+import { retriesOf } from './create-retries.js';
 
 const CHUNK = 500;
 
@@ -10,6 +11,7 @@ export async function streamPodSandboxes(
   req: RuntimeReq<'StreamPodSandboxes'>,
   send: (res: RuntimeRes<'StreamPodSandboxes'>) => Promise<void>,
 ): Promise<void> {
-  const items = (await ctx.engine.pods.list(req.filter)).map(toPodSandbox);
+  const retries = retriesOf(ctx.engine);
+  const items = (await ctx.engine.pods.list(req.filter)).filter((p) => !retries.holds(p.id)).map(toPodSandbox);
   await sendPages(items, CHUNK, ctx.signal, (pod_sandboxes) => ({ pod_sandboxes }), send);
 }

@@ -19,6 +19,12 @@ test('OCI runtime errors keep stderr in the message', () => {
   assert.equal(s.details, 'runc create failed: no such file');
 });
 
+test("huge messages (a 1 MiB id quoted back) are clipped to fit a client's header limit", () => {
+  const s = toGrpcStatus(new NotFoundError(`pod "${'A'.repeat(1 << 20)}" not found`));
+  assert.ok(s.details.length <= 4096);
+  assert.match(s.details, /… \(1048592 characters\)$/);
+});
+
 test('foreign errors become INTERNAL and keep their text', () => {
   const s = toGrpcStatus(new TypeError('boom'));
   assert.equal(s.code, status.INTERNAL);

@@ -24,7 +24,20 @@ export interface GrpcErrorStatus {
   details: string;
 }
 
+/**
+ * The most of a message sent as grpc-message. Messages quote the request (an id, a name), and a
+ * client's HTTP/2 header limit (Go's and Node's default: 16 KiB of headers) is far below what a
+ * request may carry (16 MiB): a trailer over it breaks the client's whole connection, so every call
+ * on it hangs until its deadline.
+ */
+export const MAX_DETAILS = 4096;
+
+/** Text no longer than `max`, saying how long it was. */
+export function clip(text: string, max = MAX_DETAILS): string {
+  return text.length <= max ? text : `${text.slice(0, max - 40)}… (${text.length} characters)`;
+}
+
 export function toGrpcStatus(err: unknown): GrpcErrorStatus {
   const e = toRktletError(err);
-  return { code: byCode[e.code], details: e.message };
+  return { code: byCode[e.code], details: clip(e.message) };
 }

@@ -22,7 +22,7 @@ test('registry hosts with ports, localhost and digests', () => {
 });
 
 test('bad references are refused', () => {
-  for (const bad of ['', 'UPPER/Case', 'busybox@sha256:abc', 'a/../b', 'busybox:bad tag', 'busybox:', '-x']) {
+  for (const bad of ['', 'UPPER/Case', 'busybox@sha256:abc', 'a/../b', 'busybox:bad tag', 'busybox:', '-x', 'busybox\n', 'a\0b', '127.0.0.1:99999/x', 'h.io:0/x']) {
     assert.throws(() => parseReference(bad), { code: 'INVALID_ARGUMENT' }, bad);
   }
 });

@@ -1,5 +1,6 @@
 // Image references, normalised as Docker does: `busybox` → docker.io/library/busybox:latest.
 import { InvalidArgumentError } from '../errors/catalog.js';
+import { hasControlChar } from '../util/control-chars.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DOMAINS = new Set(['index.docker.io', 'registry-1.docker.io']);
@@ -24,6 +25,8 @@ export function isDigest(s: string): boolean {
 
 /** Parses and normalises a reference; a ref with neither tag nor digest gets `latest`. */
 export function parseReference(input: string): ImageReference {
+  // A newline or NUL is no part of any name; trimmed away it would name another image.
+  if (hasControlChar(input)) throw new InvalidArgumentError(`image reference ${JSON.stringify(input.slice(0, 200))} contains a control character`);
   const ref = input.trim();
   if (!ref) throw new InvalidArgumentError('image reference is empty');
   let rest = ref;
@@ -53,6 +56,8 @@ export function parseReference(input: string): ImageReference {
   }
   if (LEGACY_DOMAINS.has(domain)) domain = DEFAULT_DOMAIN;
   if (!DOMAIN.test(domain)) throw new InvalidArgumentError(`invalid registry host in image reference "${input}"`);
+  const port = /:(\d+)$/.exec(domain)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new InvalidArgumentError(`registry port ${port} in image reference "${input}" is not 1-65535`);
   if (domain === DEFAULT_DOMAIN && !path.includes('/')) path = `library/${path}`;
   if (!path || !path.split('/').every((c) => COMPONENT.test(c))) {
     throw new InvalidArgumentError(`invalid repository name in image reference "${input}" (lowercase letters, digits and separators only)`);

@@ -5,6 +5,7 @@
 // daemon's command helper, util/command.ts), and no trip through the libuv thread pool on the way
 // (the pid file is a few bytes: read and removed synchronously, so a busy pool does not delay it).
 import { randomBytes } from 'node:crypto';
+import { commandNotStarted } from './exec-failure.js';
 import { mkdirSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,11 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     if (why === 'cancel') throw new CancelledError('exec cancelled');
     // The runtime itself failed (no such container, no pid written): not the command's exit code.
     if (readPid(pidFile) === 0) {
+      const head = c.stderr.subarray(0, ERR_HEAD).toString();
+      // The command itself could not be started (not in the image, not executable): its answer,
+      // as a shell gives it, not a runtime failure.
+      const notStarted = commandNotStarted(head);
+      if (notStarted) return { stdout: Buffer.alloc(0), stderr: Buffer.from(`${notStarted.message}\n`), exitCode: notStarted.exitCode };
       throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, c.code, c.stderr.subarray(0, ERR_HEAD).toString());
     }
     const cap = (b: Buffer) => b.subarray(0, o.maxOutputBytes);

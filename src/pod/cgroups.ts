@@ -5,6 +5,7 @@
 //    /kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podX.slice; the infra runs in
 //    the scope given as "<slice>:rktlet:<id>" (runc/crun's systemd cgroupsPath syntax).
 import { InvalidArgumentError } from '../errors/catalog.js';
+import { hasControlChar } from '../util/control-chars.js';
 
 export type CgroupDriver = 'cgroupfs' | 'systemd';
 
@@ -59,7 +60,7 @@ export function podCgroup(driver: CgroupDriver, requestedParent: string, default
     return { parent, infraCgroupsPath: `${parent}:rktlet:${podId}`, owned };
   }
   if (requestedParent) {
-    if (!requestedParent.startsWith('/') || requestedParent.split('/').includes('..')) {
+    if (!requestedParent.startsWith('/') || requestedParent.split('/').includes('..') || hasControlChar(requestedParent)) {
       throw new InvalidArgumentError(`cgroup_parent "${requestedParent}" must be an absolute cgroupfs path with the cgroupfs driver`);
     }
     const parent = requestedParent.replace(/\/+$/, '') || '/';

@@ -276,12 +276,18 @@ export class PodController {
   }
 
   /**
-   * Stops the containers, tears the network down, stops the infra. Idempotent. A failing CNI DEL
+   * Stops the containers, tears the network down, stops the infra. Idempotent, also for a pod
+   * already removed (or never made). A failing CNI DEL
    * fails the stop (the kubelet retries) unless `bestEffortNetwork` (remove: a network config or
    * plugin that is gone for good must not make the pod unremovable).
    */
   async stop(idOrPrefix: string, o: { bestEffortNetwork?: boolean } = {}): Promise<void> {
-    const id = this.resolve(idOrPrefix).id;
+    if (!idOrPrefix) throw new InvalidArgumentError('pod_sandbox_id is required');
+    // A pod already removed has nothing left to reclaim: the CRI's idempotence, on which the
+    // kubelet's retries rely (containerd answers OK too).
+    const found = findByIdOrPrefix(this.pods.values(), idOrPrefix);
+    if (!found) return;
+    const id = found.id;
     await this.locks.with(id, async () => {
       const rec = this.pods.get(id);
       if (!rec) return; // removed meanwhile

@@ -113,3 +113,17 @@ test('list filters: id and unique prefix, state, labels; creation order', () => 
   assert.deepEqual(ids({ id: '', state: null, label_selector: { b: '2' } }), ['abc2']);
   assert.equal(findByIdOrPrefix(pods, 'x'), undefined);
 });
+
+test('hostile pod input: log dirs that escape or overlap the state roots, unknown enum values, . and ..', () => {
+  const roots = ['/var/lib/rktlet', '/run/rktlet'];
+  const bad = (over: Partial<PodSandboxConfig__Output>) => assert.throws(() => podSettings(config(over), roots), { code: 'INVALID_ARGUMENT' }, JSON.stringify(over));
+  for (const d of ['/tmp/../x', '/a/./b', '/a\0b', '/a\nb', '/var/lib/rktlet', '/var/lib/rktlet/pods/x', '/run', '/', '/run/rktlet//netns']) bad({ log_directory: d });
+  podSettings(config({ log_directory: '/var/log/pods/ns_n_u' }), roots);
+  podSettings(config({ log_directory: '/var/lib/rktlet/pod-logs/ns_n_u' }), roots); // the CLI's
+  bad({ metadata: { name: '..', namespace: 'ns', uid: 'u', attempt: 0 } });
+  const nso = (o: Record<string, unknown>) => ({ linux: { security_context: { namespace_options: o } } }) as unknown as Partial<PodSandboxConfig__Output>;
+  bad(nso({ network: 99 }));
+  bad(nso({ ipc: 7 }));
+  bad(nso({ pid: 5 }));
+  bad({ port_mappings: [{ protocol: 9 as unknown as 'TCP', container_port: 80, host_port: 8080, host_ip: '' }] });
+});

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 import type { LinuxSandboxSecurityContext__Output } from '../gen/runtime/v1/LinuxSandboxSecurityContext.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
+import { hasControlChar } from '../util/control-chars.js';
 import type { OciSeccomp } from '../oci/spec/types.js';
 import type { CniPortMapping } from '../network/cni.js';
 import { podSysctls } from './sysctls.js';
@@ -29,8 +30,30 @@ export function podNameKey(m: { name: string; namespace: string; uid: string; at
   return `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
 }
 
-function mode(m: string | number | undefined): NamespaceModeName {
-  return m === 'NODE' || m === 'CONTAINER' || m === 'TARGET' ? m : 'POD';
+function mode(m: string | number | undefined, what: string): NamespaceModeName {
+  if (m === undefined || m === 'POD') return 'POD';
+  if (m === 'NODE' || m === 'CONTAINER' || m === 'TARGET') return m;
+  // An enum value this runtime does not know: never silently the pod's own namespace.
+  throw new InvalidArgumentError(`namespace_options.${what} ${JSON.stringify(m)} is not a namespace mode (POD, CONTAINER, NODE, TARGET)`);
+}
+
+/**
+ * The pod's log directory: containers' logs are written below it, so it must say plainly where
+ * (absolute, no '..' or '.', no control characters) and lie outside the state roots (a log file
+ * named like a record would overwrite it), but for `<root>/pod-logs/…`, where the CLI's pods log.
+ */
+export function checkLogDirectory(dir: string, stateRoots: readonly string[]): void {
+  if (!dir) return;
+  if (!dir.startsWith('/') || hasControlChar(dir) || dir.split('/').some((c) => c === '..' || c === '.')) {
+    throw new InvalidArgumentError(`log_directory ${JSON.stringify(dir.slice(0, 300))} must be an absolute path without '..', '.' or control characters`);
+  }
+  const d = dir.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  if (stateRoots[0] && d.startsWith(`${stateRoots[0]}/pod-logs/`)) return;
+  for (const r of stateRoots) {
+    if (d === r || d.startsWith(r + '/') || r.startsWith(d === '/' ? '/' : d + '/')) {
+      throw new InvalidArgumentError(`log_directory "${dir}" overlaps the runtime's state directory ${r}`);
+    }
+  }
 }
 
 function int(v: string | undefined, what: string): number | undefined {
@@ -44,6 +67,7 @@ export function seccompChoice(sc: LinuxSandboxSecurityContext__Output | null): P
   if (sc.seccomp) {
     const t = sc.seccomp.profile_type;
     if (t === 'Unconfined') return { kind: 'unconfined' };
+    if (t !== 'RuntimeDefault' && t !== 'Localhost') throw new InvalidArgumentError(`seccomp profile_type ${JSON.stringify(t)} is not RuntimeDefault, Unconfined or Localhost`);
     if (t === 'Localhost') {
       const ref = sc.seccomp.localhost_ref;
       if (!ref.startsWith('/')) throw new InvalidArgumentError(`seccomp localhost_ref "${ref}" must be an absolute path`);
@@ -62,22 +86,24 @@ export function seccompChoice(sc: LinuxSandboxSecurityContext__Output | null): P
   throw new InvalidArgumentError(`seccomp profile "${p}" is not understood (runtime/default, unconfined or localhost/<path>)`);
 }
 
-export function podSettings(config: PodSandboxConfig__Output | null): PodSettings {
+export function podSettings(config: PodSandboxConfig__Output | null, stateRoots: readonly string[] = []): PodSettings {
   if (!config) throw new InvalidArgumentError('config is required');
   const m = config.metadata;
   if (!m || !m.name || !m.namespace || !m.uid) throw new InvalidArgumentError('metadata.name, metadata.namespace and metadata.uid are required');
   for (const [k, v] of [['name', m.name], ['namespace', m.namespace], ['uid', m.uid]] as const) {
-    if (v.length > 253 || /[\s/\0]/.test(v)) throw new InvalidArgumentError(`metadata.${k} "${v}" contains whitespace or '/'`);
+    if (v.length > 253 || /[\s/\0]/.test(v) || v === '.' || v === '..') throw new InvalidArgumentError(`metadata.${k} "${v.slice(0, 300)}" is longer than 253 characters, contains whitespace or '/', or is '.' or '..'`);
   }
   if (config.hostname && !validHostname(config.hostname)) throw new InvalidArgumentError(`hostname "${config.hostname}" is not a valid host name`);
   if (config.log_directory && !config.log_directory.startsWith('/')) throw new InvalidArgumentError(`log_directory "${config.log_directory}" must be absolute`);
+  checkLogDirectory(config.log_directory, stateRoots);
   if (config.dns_config) {
     const bad = invalidDnsValue(config.dns_config);
     if (bad !== undefined) throw new InvalidArgumentError(`dns_config value "${bad}" is not allowed (empty or contains whitespace, '#' or ';')`);
   }
   const sc = config.linux?.security_context ?? null;
   const nso = sc?.namespace_options;
-  const namespaces: PodNamespaces = { network: mode(nso?.network), pid: nso?.pid === 'POD' ? 'POD' : nso?.pid === 'NODE' ? 'NODE' : 'CONTAINER', ipc: mode(nso?.ipc) };
+  const pidMode = mode(nso?.pid ?? 'CONTAINER', 'pid');
+  const namespaces: PodNamespaces = { network: mode(nso?.network, 'network'), pid: pidMode === 'POD' || pidMode === 'NODE' ? pidMode : 'CONTAINER', ipc: mode(nso?.ipc, 'ipc') };
   if (namespaces.network === 'CONTAINER' || namespaces.network === 'TARGET') namespaces.network = 'POD';
   if (namespaces.ipc === 'CONTAINER' || namespaces.ipc === 'TARGET') namespaces.ipc = 'POD';
   if (nso?.pid === 'TARGET') throw new InvalidArgumentError('pid namespace mode TARGET is for containers, not pods');
@@ -88,8 +114,9 @@ export function podSettings(config: PodSandboxConfig__Output | null): PodSetting
     if (p.container_port <= 0 || p.container_port > 65535) throw new InvalidArgumentError(`port mapping container_port ${p.container_port} is out of range`);
     if (p.host_port < 0 || p.host_port > 65535) throw new InvalidArgumentError(`port mapping host_port ${p.host_port} is out of range`);
     if (p.host_ip && !isIP(p.host_ip)) throw new InvalidArgumentError(`port mapping host_ip "${p.host_ip}" is not an IP address`);
+    if (p.protocol !== 'TCP' && p.protocol !== 'UDP' && p.protocol !== 'SCTP') throw new InvalidArgumentError(`port mapping protocol ${JSON.stringify(p.protocol)} is not TCP, UDP or SCTP`);
     if (p.host_port === 0 || namespaces.network === 'NODE') continue; // declared only / already on the host
-    const protocol = (typeof p.protocol === 'string' ? p.protocol : 'TCP').toLowerCase() as CniPortMapping['protocol'];
+    const protocol = p.protocol.toLowerCase() as CniPortMapping['protocol'];
     portMappings.push({ hostPort: p.host_port, containerPort: p.container_port, protocol, ...(p.host_ip ? { hostIP: p.host_ip } : {}) });
   }
 

@@ -47,7 +47,7 @@ export function newPodId(): string {
 
 export async function runPod(pc: PodController, req: RunPodSandboxRequest__Output): Promise<string> {
   const cfg = pc.config;
-  const settings = podSettings(req.config);
+  const settings = podSettings(req.config, [cfg.root, cfg.run_root]);
   const config = req.config!;
   const meta = config.metadata!;
   // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.

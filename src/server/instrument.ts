@@ -4,7 +4,7 @@ import { status as GrpcStatus, type ServerUnaryCall, type ServerWritableStream, 
 import type { Logger } from '../log/logger.js';
 import type { Engine } from '../engine.js';
 import type { CallContext } from '../cri/handler.js';
-import { toGrpcStatus } from '../errors/grpc-status.js';
+import { clip, toGrpcStatus } from '../errors/grpc-status.js';
 
 export interface CallObserver {
   (rpc: string, seconds: number, code: GrpcStatus): void;
@@ -24,10 +24,10 @@ export function callIds(req: unknown): Record<string, string> {
   if (typeof req !== 'object' || req === null) return out;
   const r = req as Record<string, unknown>;
   for (const k of ['pod_sandbox_id', 'container_id']) {
-    if (typeof r[k] === 'string' && r[k]) out[k] = r[k] as string;
+    if (typeof r[k] === 'string' && r[k]) out[k] = clip(r[k] as string, 256);
   }
   const image = r.image as { image?: unknown } | undefined;
-  if (image && typeof image.image === 'string' && image.image) out.image = image.image;
+  if (image && typeof image.image === 'string' && image.image) out.image = clip(image.image, 256);
   return out;
 }
 
@@ -83,7 +83,7 @@ function begin(deps: InstrumentDeps, rpc: string, req: unknown, onCancel: (f: ()
     if (code === GrpcStatus.OK) {
       if (deps.log.isLevelEnabled('debug')) logger().debug({ ms: seconds * 1000 }, 'ok');
     } else if (code === GrpcStatus.INTERNAL || code === GrpcStatus.UNKNOWN) logger().error({ ms: seconds * 1000, err }, 'failed');
-    else logger().info({ ms: seconds * 1000, code: GrpcStatus[code], err: err instanceof Error ? err.message : err }, 'refused');
+    else logger().info({ ms: seconds * 1000, code: GrpcStatus[code], err: clip(err instanceof Error ? err.message : String(err), 1024) }, 'refused');
   };
   return { ctx: call as CallContext | undefined, finish };
 }

@@ -7,7 +7,7 @@ import { link, readFile, rename, unlink, mkdir, writeFile } from 'node:fs/promis
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeadlineExceededError, isErrno } from '../errors/catalog.js';
+import { DeadlineExceededError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
 
 function alive(pid: number): boolean {
   try {
@@ -32,6 +32,8 @@ export class FileLocks {
 
   /** Runs fn while holding the key's lock (in this process and across processes). */
   async with<T>(podId: string, fn: () => Promise<T>): Promise<T> {
+    // The key names a file in dir: never a path out of it (ids are hex, names URI-encoded).
+    if (!/^[A-Za-z0-9_.:%~!*'()-]+$/.test(podId) || podId === '.' || podId === '..' || podId.length > 200) throw new InvalidArgumentError(`${this.what} ${JSON.stringify(podId.slice(0, 100))} is not a valid id`);
     const prev = this.chains.get(podId) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));

@@ -6,7 +6,7 @@ import { tempDir } from '../util/test-temp-dir.js';
 import { closeStateDirs, socketWay, socketWayMode } from './private-state.js';
 
 const mode = (p: string) => statSync(p).mode & 0o7777;
-const grpc = (socket: string, socket_mode = '0660', socket_group = '') => ({ socket, socket_mode, socket_group, max_message_bytes: 1 << 24 });
+const grpc = (socket: string, socket_mode = '0660', socket_group = '') => ({ socket, socket_mode, socket_group, max_message_bytes: 1 << 24, create_retry_keep_seconds: 300 });
 
 test('the way to the socket opens as far as its mode grants', () => {
   assert.equal(socketWayMode('0660'), 0o710);

@@ -3,6 +3,7 @@
 // the engine too, and must not listen).
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
+import { checkArgv } from '../container/request-checks.js';
 import type { Logger } from '../log/logger.js';
 import { ConfigError, InvalidArgumentError, UnavailableError } from '../errors/catalog.js';
 import type { StreamingBackend, StreamingValidator } from './backend.js';
@@ -73,6 +74,7 @@ export class StreamingService {
   async exec(req: ExecParams): Promise<string> {
     if (!req.container_id) throw new InvalidArgumentError('container_id is required');
     if (!req.cmd.length || !req.cmd[0]) throw new InvalidArgumentError('cmd is required');
+    checkArgv(req.cmd, 'cmd');
     validateStreams(req);
     const server = this.running();
     await this.deps.validator.checkContainer(req.container_id, false);

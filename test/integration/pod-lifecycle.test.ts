@@ -229,7 +229,8 @@ test('stop and remove are idempotent; unknown pods and bad input get the right c
   await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
   await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
   assert.equal((await codeOf(d.client.runtime('PodSandboxStatus', { pod_sandbox_id: r.pod_sandbox_id })))?.code, Grpc.NOT_FOUND);
-  assert.equal((await codeOf(d.client.runtime('StopPodSandbox', { pod_sandbox_id: r.pod_sandbox_id })))?.code, Grpc.NOT_FOUND);
+  // Gone: nothing left to reclaim, so OK (the CRI's idempotence; containerd 2 answers the same).
+  await d.client.runtime('StopPodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
   await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: 'f'.repeat(64) });
 
   const keep = await d.client.runtime('RunPodSandbox', { config: cfg('keep') });

@@ -50,8 +50,34 @@ export function resourcesFromCri(r: {
     oomScoreAdj: int('oom_score_adj', r.oom_score_adj),
   };
   if (out.memoryLimit < 0 || out.cpuShares < 0 || out.cpuPeriod < 0) throw new InvalidArgumentError('resource limits must not be negative');
+  // -1 is "no limit" for these two; below that nothing means anything.
+  if (out.cpuQuota < -1 || out.memorySwapLimit < -1) throw new InvalidArgumentError('cpu_quota and memory_swap_limit_in_bytes must be -1 (unlimited) or more');
+  // The kernel's own bounds (cgroup v1 cpu.shares 2..262144, cfs period 1 ms..1 s, quota >= 1 ms):
+  // refused here with the field's name rather than by the runtime half-way through an update.
+  if (out.cpuShares !== 0 && (out.cpuShares < 2 || out.cpuShares > 262144)) throw new InvalidArgumentError(`cpu_shares ${out.cpuShares} is outside 2..262144`);
+  if (out.cpuPeriod !== 0 && (out.cpuPeriod < 1000 || out.cpuPeriod > 1_000_000)) throw new InvalidArgumentError(`cpu_period ${out.cpuPeriod} is outside 1000..1000000 µs`);
+  if (out.cpuQuota > 0 && out.cpuQuota < 1000) throw new InvalidArgumentError(`cpu_quota ${out.cpuQuota} is below 1000 µs`);
+  checkFileValues(out);
   if (out.oomScoreAdj < -1000 || out.oomScoreAdj > 1000) throw new InvalidArgumentError(`oom_score_adj ${out.oomScoreAdj} is outside -1000..1000`);
   return out;
+}
+
+/**
+ * What ends up in cgroup file names and contents: written by us (pod cgroups) or by the runtime.
+ * A unified key is a file name in the cgroup's directory, never a path out of it.
+ */
+function checkFileValues(r: ResourceRequest): void {
+  for (const [what, v] of [['cpuset_cpus', r.cpusetCpus], ['cpuset_mems', r.cpusetMems]] as const) {
+    if (v && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new InvalidArgumentError(`${what} "${v}" is not a CPU or memory node list such as 0-3,5`);
+  }
+  for (const h of r.hugepageLimits) {
+    if (!/^[0-9]+[KMGTP]B$/.test(h.pageSize)) throw new InvalidArgumentError(`hugepage page_size "${h.pageSize}" is not a size such as 2MB`);
+    if (h.limit < 0) throw new InvalidArgumentError(`hugepage limit ${h.limit} is negative`);
+  }
+  for (const [k, v] of Object.entries(r.unified)) {
+    if (!/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/.test(k) || k.includes('..')) throw new InvalidArgumentError(`unified key "${k}" is not a cgroup v2 file name such as memory.high`);
+    if (/[\n\0]/.test(v)) throw new InvalidArgumentError(`unified value of "${k}" contains a newline or NUL`);
+  }
 }
 
 export function emptyResources(): ResourceRequest {

@@ -11,6 +11,8 @@ export function normalizeCapability(c: string): string {
   if (up === 'ALL') return 'ALL';
   const name = up.startsWith('CAP_') ? up : `CAP_${up}`;
   if (!/^CAP_[A-Z_]+$/.test(name)) throw new InvalidArgumentError(`invalid capability "${c}"`);
+  // An unknown name would reach the runtime, which drops it with a warning nobody reads.
+  if (!(ALL_CAPABILITIES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown capability "${c}"`);
   return name;
 }
 
