@@ -10,6 +10,7 @@ import {
   UnavailableError,
   InvalidArgumentError,
   ResourceExhaustedError,
+  CancelledError,
 } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { basicHeader, parseChallenge, TokenCache, type Credentials } from './auth.js';
@@ -18,6 +19,7 @@ import { MANIFEST_ACCEPT } from './manifest.js';
 import { undici } from './undici-lazy.js';
 import { isInsecureRegistry } from './registry-host.js';
 import { neverConnected, registryTransportError } from './registry-errors.js';
+import { classifyTransport, isAbort, parseRetryAfter, RETRY_STATUS, RetryBudget, TransientRegistryError } from './registry-retry.js';
 import type { ImageReference } from './reference.js';
 
 export interface RegistryConfig {
@@ -25,6 +27,12 @@ export interface RegistryConfig {
   insecure_registries: string[];
   /** Largest manifest read from a registry (image.max_manifest_bytes). */
   max_manifest_bytes: number;
+  /** No answer or no byte for this long abandons a request (image.pull_progress_timeout_seconds). */
+  pull_progress_timeout_seconds?: number;
+  /** Retries of transient faults per manifest or blob (image.pull_retries). */
+  pull_retries?: number;
+  /** First backoff, doubled for each next retry (image.pull_retry_delay_seconds). */
+  pull_retry_delay_seconds?: number;
 }
 
 export interface Endpoint {
@@ -95,6 +103,21 @@ export class RegistryClient {
     await this.insecureAgent?.close();
   }
 
+  /** Seconds without an answer or a byte after which a request is abandoned. */
+  get progressTimeoutSec(): number {
+    return this.cfg.pull_progress_timeout_seconds ?? 300;
+  }
+
+  /** The attempts one manifest or blob may take (shared by request and body faults). */
+  retryBudget(signal?: AbortSignal): RetryBudget {
+    return new RetryBudget({ retries: this.cfg.pull_retries ?? 3, delayMs: (this.cfg.pull_retry_delay_seconds ?? 1) * 1000 }, signal);
+  }
+
+  /** Logs a retry (the operator sees the flaky registry even when the pull succeeds). */
+  retryLogger(what: string): (waitMs: number, err: Error) => void {
+    return (waitMs, err) => this.log.warn({ what, waitMs, err: err.message }, 'registry fault; retrying');
+  }
+
   private async insecureDispatcher(): Promise<Agent> {
     const { Agent } = await undici();
     this.insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } });
@@ -105,7 +128,7 @@ export class RegistryClient {
    * Where requests to `ep` go: its own URL, or its plain-HTTP twin once an insecure registry
    * turned out not to speak TLS. Error messages name this, the place that answered.
    */
-  private baseFor(ep: Endpoint): string {
+  baseFor(ep: Endpoint): string {
     return ep.insecure && this.plainHttp.has(ep.base) ? ep.base.replace(/^https:/, 'http:') : ep.base;
   }
 
@@ -146,6 +169,39 @@ export class RegistryClient {
     );
   }
 
+  /**
+   * get() with transient faults (5xx, 429, a broken connection, no answer in time) retried, with
+   * backoff, as long as `budget` allows; the last fault is thrown when it runs out.
+   */
+  private async getRetrying(
+    ep: Endpoint,
+    repo: string,
+    path: string,
+    creds: Credentials | undefined,
+    headers: Record<string, string>,
+    what: string,
+    budget: RetryBudget,
+    signal?: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
+    for (;;) {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.get(ep, repo, path, creds, headers, signal);
+      } catch (err) {
+        if (signal?.aborted || isAbort(err)) throw new CancelledError(`fetching ${what} was cancelled`, { cause: err });
+        const fault = classifyTransport(err, this.baseFor(ep), what, this.progressTimeoutSec);
+        if (!fault) throw err;
+        await budget.next(fault, this.retryLogger(what));
+        continue;
+      }
+      if (!RETRY_STATUS.has(res.statusCode)) return res;
+      await res.body.dump().catch(() => undefined);
+      const fault = new TransientRegistryError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for ${what}`);
+      fault.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      await budget.next(fault, this.retryLogger(what));
+    }
+  }
+
   /** Sends a GET, following redirects (without our Authorization when the host changes). */
   private async send(ep: Endpoint, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
     const { request } = await undici();
@@ -156,9 +212,14 @@ export class RegistryClient {
       const h = url.host === origin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'authorization'));
       let res: Dispatcher.ResponseData;
       try {
+        const timeout = this.progressTimeoutSec * 1000;
         res = await request(url, {
           method: 'GET',
           headers: h,
+          // A registry that answers nothing, or stops sending, holds no pull forever. A body
+          // held back by our own backpressure does not time out (undici pauses the timer).
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
           ...(dispatcher ? { dispatcher } : {}),
           ...(signal ? { signal } : {}),
         });
@@ -206,30 +267,53 @@ export class RegistryClient {
 
   async fetchManifest(ref: ImageReference, reference: string, creds: Credentials | undefined, signal?: AbortSignal, prefer?: Endpoint): Promise<Manifest> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
-      const res = await this.get(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, signal);
-      if (res.statusCode === 404) {
-        await res.body.dump();
-        throw new NotFoundError(`image ${ref.domain}/${ref.path}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found at ${this.baseFor(ep)}`);
+      const what = `manifest ${ref.path}:${reference}`;
+      const budget = this.retryBudget(signal);
+      for (;;) {
+        const res = await this.getRetrying(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, what, budget, signal);
+        let bytes: Buffer;
+        try {
+          bytes = await this.manifestBody(ep, ref, reference, res);
+        } catch (err) {
+          if (signal?.aborted) throw new CancelledError(`fetching ${what} was cancelled`, { cause: err });
+          const fault = classifyTransport(err, this.baseFor(ep), what, this.progressTimeoutSec);
+          if (!fault) throw err;
+          await budget.next(fault, this.retryLogger(what));
+          continue;
+        }
+        return this.checkManifest(ep, reference, res, bytes);
       }
-      if (res.statusCode === 403) {
-        await res.body.dump();
-        throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to ${ref.path}`);
-      }
-      if (res.statusCode !== 200) {
-        await res.body.dump();
-        throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
-      }
-      const bytes = await this.readManifest(res, `manifest ${ref.path}:${reference} from ${ep.base}`);
-      const digest = digestOf(bytes);
-      if (reference.startsWith('sha256:') && digest !== reference) {
-        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match its digest ${reference} (got ${digest})`);
-      }
-      const claimed = res.headers['docker-content-digest'];
-      if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
-        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match the digest the registry claims (${claimed}, got ${digest})`);
-      }
-      return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
     });
+  }
+
+  /** The manifest's bytes from a response, or the error its status means. */
+  private async manifestBody(ep: Endpoint, ref: ImageReference, reference: string, res: Dispatcher.ResponseData): Promise<Buffer> {
+    if (res.statusCode === 404) {
+      await res.body.dump();
+      throw new NotFoundError(`image ${ref.domain}/${ref.path}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found at ${this.baseFor(ep)}`);
+    }
+    if (res.statusCode === 403) {
+      await res.body.dump();
+      throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to ${ref.path}`);
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
+    }
+    return this.readManifest(res, `manifest ${ref.path}:${reference} from ${this.baseFor(ep)}`);
+  }
+
+  /** Checks a manifest against the digest asked for and the one the registry claims. */
+  private checkManifest(ep: Endpoint, reference: string, res: Dispatcher.ResponseData, bytes: Buffer): Manifest {
+    const digest = digestOf(bytes);
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match its digest ${reference} (got ${digest})`);
+    }
+    const claimed = res.headers['docker-content-digest'];
+    if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
+      throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match the digest the registry claims (${claimed}, got ${digest})`);
+    }
+    return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
   }
 
   /** Reads a manifest body, stopping at image.max_manifest_bytes (announced or actual). */
@@ -255,9 +339,9 @@ export class RegistryClient {
   }
 
   /** Opens a blob for streaming; the caller must consume or destroy the body and verify it. */
-  async fetchBlob(ref: ImageReference, digest: string, creds: Credentials | undefined, prefer?: Endpoint, signal?: AbortSignal): Promise<BlobResponse> {
+  async fetchBlob(ref: ImageReference, digest: string, creds: Credentials | undefined, prefer?: Endpoint, signal?: AbortSignal, budget?: RetryBudget): Promise<BlobResponse> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
-      const res = await this.get(ep, ref.path, `blobs/${digest}`, creds, {}, signal);
+      const res = await this.getRetrying(ep, ref.path, `blobs/${digest}`, creds, {}, `blob ${digest}`, budget ?? this.retryBudget(signal), signal);
       if (res.statusCode !== 200) {
         await res.body.dump();
         if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${this.baseFor(ep)}`);
