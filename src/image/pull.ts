@@ -48,9 +48,9 @@ interface PullState {
  * retried); our own refusals and bad data pass unchanged. applyLayer reports a broken source as
  * an UnavailableError whose cause is the transport's error.
  */
-function downloadFault(err: unknown, registry: string, what: string, timeoutSec: number): unknown {
+function downloadFault(err: unknown, who: string, what: string, timeoutSec: number): unknown {
   const transport = err instanceof UnavailableError && err.cause !== undefined && err.message.startsWith('download of') ? err.cause : err;
-  return classifyTransport(transport, registry, what, timeoutSec) ?? err;
+  return classifyTransport(transport, who, what, timeoutSec) ?? err;
 }
 
 function isPauseImage(ref: ImageReference, pause: string): boolean {
@@ -172,7 +172,7 @@ export class Puller {
               return true;
             } catch (err) {
               if (signal.aborted) throw new CancelledError(`download of ${d.digest} cancelled`, { cause: err });
-              await budget.next(downloadFault(err, this.svc.client.baseFor(st.endpoint), `blob ${d.digest}`, this.svc.client.progressTimeoutSec), this.svc.client.retryLogger(`blob ${d.digest}`));
+              await budget.next(downloadFault(err, `registry ${this.svc.client.baseFor(st.endpoint)}`, `blob ${d.digest}`, this.svc.client.progressTimeoutSec), this.svc.client.retryLogger(`blob ${d.digest}`));
             }
           }
         },
@@ -242,7 +242,7 @@ export class Puller {
       } catch (err) {
         if (signal.aborted) throw new CancelledError(`download of layer ${l.digest} cancelled`, { cause: err });
         if (stored) throw err;
-        await budget.next(downloadFault(err, svc.client.baseFor(st.endpoint), `layer ${l.digest}`, svc.client.progressTimeoutSec), svc.client.retryLogger(`layer ${l.digest}`));
+        await budget.next(downloadFault(err, `registry ${svc.client.baseFor(st.endpoint)}`, `layer ${l.digest}`, svc.client.progressTimeoutSec), svc.client.retryLogger(`layer ${l.digest}`));
       }
     }
     svc.log.debug({ layer: l.digest, chainId, ms: Math.round(performance.now() - t0), downloaded: !stored, attempts: budget.attempts }, 'layer ready');

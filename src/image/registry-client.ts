@@ -13,13 +13,13 @@ import {
   CancelledError,
 } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
-import { basicHeader, parseChallenge, TokenCache, type Credentials } from './auth.js';
+import { basicHeader, parseChallenge, TokenCache, type Challenge, type Credentials } from './auth.js';
 import { digestOf } from './content-store.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { undici } from './undici-lazy.js';
 import { isInsecureRegistry } from './registry-host.js';
 import { neverConnected, registryTransportError } from './registry-errors.js';
-import { classifyTransport, isAbort, parseRetryAfter, RETRY_STATUS, RetryBudget, TransientRegistryError } from './registry-retry.js';
+import { classifyTransport, isAbort, isRetryable, parseRetryAfter, RETRY_STATUS, RetryBudget, TransientRegistryError } from './registry-retry.js';
 import type { ImageReference } from './reference.js';
 
 export interface RegistryConfig {
@@ -156,7 +156,7 @@ export class RegistryClient {
         if (realm?.protocol === 'http:' && !this.baseFor(ep).startsWith('http:') && !ep.insecure) {
           throw new PermissionDeniedError(`registry ${this.baseFor(ep)} names a plain-HTTP token realm ${realm.origin}; refused`);
         }
-        auth = 'Bearer ' + (await this.tokens.token(ch, scope, useCreds, ep.insecure ? await this.insecureDispatcher() : undefined));
+        auth = 'Bearer ' + (await this.token(ch, scope, useCreds, ep, repo));
       } else if (ch?.scheme === 'basic') {
         auth = useCreds ? basicHeader(useCreds) : undefined;
         if (!auth) break;
@@ -189,7 +189,8 @@ export class RegistryClient {
         res = await this.get(ep, repo, path, creds, headers, signal);
       } catch (err) {
         if (signal?.aborted || isAbort(err)) throw new CancelledError(`fetching ${what} was cancelled`, { cause: err });
-        const fault = classifyTransport(err, this.baseFor(ep), what, this.progressTimeoutSec);
+        // A token server's stall comes classified already.
+        const fault = isRetryable(err) ? err : classifyTransport(err, `registry ${this.baseFor(ep)}`, what, this.progressTimeoutSec);
         if (!fault) throw err;
         await budget.next(fault, this.retryLogger(what));
         continue;
@@ -199,6 +200,17 @@ export class RegistryClient {
       const fault = new TransientRegistryError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for ${what}`);
       fault.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       await budget.next(fault, this.retryLogger(what));
+    }
+  }
+
+  /** A bearer token; a token server that does not answer is a stall like a registry's. */
+  private async token(ch: Challenge, scope: string, creds: Credentials | undefined, ep: Endpoint, repo: string): Promise<string> {
+    const dispatcher = ep.insecure ? await this.insecureDispatcher() : undefined;
+    try {
+      return await this.tokens.token(ch, scope, creds, dispatcher, this.progressTimeoutSec * 1000);
+    } catch (err) {
+      const origin = URL.canParse(ch.params.realm ?? '') ? new URL(ch.params.realm!).origin : '?';
+      throw classifyTransport(err, `token server ${origin}`, `a pull token for ${repo}`, this.progressTimeoutSec) ?? err;
     }
   }
 
@@ -276,7 +288,7 @@ export class RegistryClient {
           bytes = await this.manifestBody(ep, ref, reference, res);
         } catch (err) {
           if (signal?.aborted) throw new CancelledError(`fetching ${what} was cancelled`, { cause: err });
-          const fault = classifyTransport(err, this.baseFor(ep), what, this.progressTimeoutSec);
+          const fault = classifyTransport(err, `registry ${this.baseFor(ep)}`, what, this.progressTimeoutSec);
           if (!fault) throw err;
           await budget.next(fault, this.retryLogger(what));
           continue;

@@ -48,7 +48,7 @@ test('a cancelled pull stops waiting at once', async () => {
 
 test('transport errors: timeouts are stalls, broken connections transient, the rest left alone', () => {
   const wrap = (code: string) => Object.assign(new Error('x'), { cause: Object.assign(new Error('inner'), { code }) });
-  const h = classifyTransport(wrap('UND_ERR_HEADERS_TIMEOUT'), 'r', 'blob b', 2);
+  const h = classifyTransport(wrap('UND_ERR_HEADERS_TIMEOUT'), 'registry r', 'blob b', 2);
   assert.ok(h instanceof StallError && h.beforeProgress);
   assert.match(h.message, /within 2 s \(image\.pull_progress_timeout_seconds\)/);
   const body = classifyTransport(wrap('UND_ERR_BODY_TIMEOUT'), 'r', 'blob b', 2);

@@ -120,23 +120,23 @@ export function isAbort(err: unknown): boolean {
 }
 
 /**
- * What a failed request or body read means: a stall (no answer, or no byte, for the progress
+ * What a failed request or body read means (`who`: "registry http://…", "token server …"): a stall (no answer, or no byte, for the progress
  * timeout), a broken connection (transient), or undefined (left to the caller's own mapping:
  * unreachable, TLS, our own refusals).
  */
-export function classifyTransport(err: unknown, registry: string, what: string, timeoutSec: number): RktletError | undefined {
+export function classifyTransport(err: unknown, who: string, what: string, timeoutSec: number): RktletError | undefined {
   if (err instanceof RktletError) return undefined;
   const cs = codes(err);
   if (cs.includes('UND_ERR_HEADERS_TIMEOUT')) {
-    return new StallError(`registry ${registry} did not answer the request for ${what} within ${timeoutSec} s (${PROGRESS_KEY})`, true);
+    return new StallError(`${who} did not answer the request for ${what} within ${timeoutSec} s (${PROGRESS_KEY})`, true);
   }
   if (cs.includes('UND_ERR_BODY_TIMEOUT')) {
-    return new StallError(`registry ${registry} stopped sending ${what}: no byte for ${timeoutSec} s (${PROGRESS_KEY}); pull cancelled`, false);
+    return new StallError(`${who} stopped sending ${what}: no byte for ${timeoutSec} s (${PROGRESS_KEY}); pull cancelled`, false);
   }
   const broken = cs.find((c) => BROKEN.has(c));
   if (broken) {
     const msg = typeof (err as ErrLike).message === 'string' ? `: ${String((err as ErrLike).message)}` : '';
-    return new TransientRegistryError(`connection to registry ${registry} broke while fetching ${what} (${broken}${msg})`, { cause: err });
+    return new TransientRegistryError(`connection to ${who} broke while fetching ${what} (${broken}${msg})`, { cause: err });
   }
   return undefined;
 }

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriClient } from '../../src/client/cri-client.js';
 import { TestDaemon } from '../helpers/daemon.js';
@@ -224,6 +225,28 @@ test('a registry that never answers is retried, then given up naming the key', a
   const t0 = performance.now();
   assert.equal((await pull('stall-once')).image_ref, img.id);
   outcomes.push(`no answer to a layer request once: retried, pulled in ${Math.round(performance.now() - t0)} ms`);
+});
+
+test('a token server that never answers is a stall too, named as such', async () => {
+  // Accepts connections and never says a word.
+  const silent = createServer(() => undefined);
+  const conns = new Set<Socket>();
+  silent.on('connection', (c) => conns.add(c));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const realm = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  try {
+    px.setFaults([{ path: '/faults/token-stall/', status: 401, headers: { 'www-authenticate': `Bearer realm="${realm}/token",service="faults"` } }]);
+    const before = store();
+    const { err, ms } = await failing('token-stall');
+    assert.equal(err.code, 4, err.details);
+    assert.match(err.details, new RegExp(`token server ${realm} did not answer the request for a pull token for faults/token-stall within 2 s \\(image\\.pull_progress_timeout_seconds\\) \\(3 attempts`));
+    assert.ok(ms < (RETRIES + 1) * (TIMEOUT_S + 1) * 1000 + 3000, `${ms} ms`);
+    await settlesTo(before);
+    outcomes.push(`token realm that never answers: DEADLINE_EXCEEDED "${err.details}" in ${ms} ms`);
+  } finally {
+    for (const c of conns) c.destroy();
+    silent.close();
+  }
 });
 
 test('a client that gives up cancels the download it alone waited for', async () => {
