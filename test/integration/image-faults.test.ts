@@ -291,6 +291,9 @@ test('two clients pulling one image at once share one download, also when one gi
     assert.equal(px.count(layer), 1, 'the download went on for the other client');
     assert.ok(!px.log.find((e) => e.path.endsWith(layer))!.closedEarly);
     assert.ok((await imageIds()).includes(img2.id));
+    // The quitter's rollback spared what the other pull stored (its leases hold them).
+    const blobs = store().blobs;
+    for (const b of [img2.manifest.digest, img2.config.digest, img2.layers[0]!.digest]) assert.ok(blobs.includes(b.slice(7)), `${b} kept`);
     assert.deepEqual(store().temp, []);
     outcomes.push('two clients, same image (2 layers): each blob fetched once; one client giving up at 0.7 s of a 2 s download: the other completed, one download');
   } finally {
