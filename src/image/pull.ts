@@ -16,6 +16,7 @@ import type { PullObserver } from './pull-observer.js';
 import { digestRef, formatReference, parseReference, tagRef, type ImageReference } from './reference.js';
 import { abandon, type Endpoint } from './registry-client.js';
 import { classifyTransport, type RetryBudget } from './registry-retry.js';
+import { resumableBody } from './resumable-body.js';
 import { SingleFlight } from './single-flight.js';
 import { imageLimits, KEYS, type LayerLimits } from './unpack-limits.js';
 
@@ -260,11 +261,17 @@ export class Puller {
     const w: BlobWriter = await svc.content.writer(l.digest);
     const obs = st.observer;
     if (obs) w.onProgress = (n) => obs.layerBytes(l.digest, n);
+    // A connection broken mid-way resumes where it broke when the registry serves ranges.
+    const source = resumableBody(res, {
+      beforeResume: (err) => budget.next(downloadFault(err, `registry ${svc.client.baseFor(res.endpoint)}`, `layer ${l.digest}`, svc.client.progressTimeoutSec), svc.client.retryLogger(`layer ${l.digest}`)),
+      reopen: (offset) => svc.client.fetchBlob(st.ref, l.digest, st.creds, res.endpoint, signal, budget, offset),
+    });
     try {
-      const usage = await applyLayer({ source: res.body, mediaType: l.mediaType, diffId: l.diffId, dir, writer: w, expectedSize: l.size, limits: st.limits });
+      const usage = await applyLayer({ source, mediaType: l.mediaType, diffId: l.diffId, dir, writer: w, expectedSize: l.size, limits: st.limits });
       st.progress.bytes += l.size;
       return usage;
     } catch (err) {
+      abandon(source);
       abandon(res.body);
       await w.abort();
       throw err;

@@ -70,8 +70,13 @@ export interface Manifest {
 
 export interface BlobResponse {
   body: Readable;
+  /** The whole blob's size, when the registry said it (not for a range). */
   size: number | undefined;
   endpoint: Endpoint;
+  /** The registry serves byte ranges of it (Accept-Ranges: bytes). */
+  acceptRanges: boolean;
+  /** The answer is the range asked for (206), not the whole blob. */
+  partial: boolean;
 }
 
 /**
@@ -350,18 +355,42 @@ export class RegistryClient {
     return Buffer.concat(parts, n);
   }
 
-  /** Opens a blob for streaming; the caller must consume or destroy the body and verify it. */
-  async fetchBlob(ref: ImageReference, digest: string, creds: Credentials | undefined, prefer?: Endpoint, signal?: AbortSignal, budget?: RetryBudget): Promise<BlobResponse> {
+  /**
+   * Opens a blob for streaming; the caller must consume or destroy the body and verify it. With
+   * `from`, asks for the rest from that offset (Range); a registry that ignores it sends it all
+   * (`partial` false) and the caller skips what it has.
+   */
+  async fetchBlob(
+    ref: ImageReference,
+    digest: string,
+    creds: Credentials | undefined,
+    prefer?: Endpoint,
+    signal?: AbortSignal,
+    budget?: RetryBudget,
+    from?: number,
+  ): Promise<BlobResponse> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
-      const res = await this.getRetrying(ep, ref.path, `blobs/${digest}`, creds, {}, `blob ${digest}`, budget ?? this.retryBudget(signal), signal);
-      if (res.statusCode !== 200) {
+      const headers: Record<string, string> = from ? { range: `bytes=${from}-` } : {};
+      const res = await this.getRetrying(ep, ref.path, `blobs/${digest}`, creds, headers, `blob ${digest}`, budget ?? this.retryBudget(signal), signal);
+      const partial = res.statusCode === 206 && from !== undefined;
+      if (res.statusCode !== 200 && !partial) {
         await res.body.dump();
         if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${this.baseFor(ep)}`);
         if (res.statusCode === 403) throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to blob ${digest}`);
         throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for blob ${digest}`);
       }
+      if (partial && !String(res.headers['content-range'] ?? '').startsWith(`bytes ${from}-`)) {
+        abandon(res.body);
+        throw new UnavailableError(`registry ${this.baseFor(ep)} answered a range of blob ${digest} other than the one asked for (${String(res.headers['content-range'])})`);
+      }
       const len = res.headers['content-length'];
-      return { body: res.body, size: len !== undefined ? Number(len) : undefined, endpoint: ep };
+      return {
+        body: res.body,
+        size: len !== undefined && !partial ? Number(len) : undefined,
+        endpoint: ep,
+        acceptRanges: /\bbytes\b/.test(String(res.headers['accept-ranges'] ?? '')),
+        partial,
+      };
     });
   }
 }

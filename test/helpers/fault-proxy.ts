@@ -11,13 +11,17 @@
 //     proxy.stop()
 //   Rules ({ path: RegExp | string (substring), times?: n (the first n matching requests only), ... }):
 //     { status: 503, headers?: { 'retry-after': '1' } }   answers that status with a short body
-//     { reset: true, afterBytes: n }      forwards n bytes of the body, then a TCP reset
+//     { reset: true, afterBytes: n }      forwards n bytes of the body, then a TCP reset (the
+//                                         client's kernel may drop what it had not read yet)
+//     { close: true, afterBytes: n }      forwards n bytes of the body, then closes (FIN): the
+//                                         client gets exactly n bytes, then a premature end
 //     { stallBody: true, afterBytes: n }  forwards n bytes of the body, then sends nothing more
 //     { stallHeaders: true }              accepts the request and never answers
 //     { corrupt: true }                   flips bytes in the middle of the body (same length)
 //     { hugeBody: n, announce?: bool }    200 with n bytes of JSON-looking padding (a manifest far
 //                                         past any limit), with Content-Length when announce
 //     { bytesPerSecond: n }               forwards the body at that rate (to make pulls overlap)
+//     noRanges: true (with any of the above) the registry seems to know no Range requests
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +34,7 @@ export interface FaultRule {
   status?: number;
   headers?: Record<string, string>;
   reset?: boolean;
+  close?: boolean;
   stallBody?: boolean;
   stallHeaders?: boolean;
   afterBytes?: number;
@@ -37,6 +42,8 @@ export interface FaultRule {
   hugeBody?: number;
   announce?: boolean;
   bytesPerSecond?: number;
+  /** Serve no ranges: drop the Range asked for and the Accept-Ranges answered. */
+  noRanges?: boolean;
 }
 
 export interface ProxyLogEntry {
@@ -82,11 +89,13 @@ function matches(p: RegExp | string, path: string): boolean {
 function faultName(r: FaultRule): string {
   if (r.status) return `status ${r.status}`;
   if (r.reset) return 'reset';
+  if (r.close) return 'close';
   if (r.stallBody) return 'stall-body';
   if (r.stallHeaders) return 'stall-headers';
   if (r.corrupt) return 'corrupt';
   if (r.hugeBody) return 'huge';
   if (r.bytesPerSecond) return 'throttle';
+  if (r.noRanges) return 'no-ranges';
   return 'none';
 }
 
@@ -131,9 +140,11 @@ export async function startFaultProxy(upstream: Registry): Promise<FaultProxy> {
       res.end();
       return;
     }
+    const forwarded = { ...req.headers, host: target.host };
+    if (rule?.noRanges) delete forwarded.range;
     const up = await new Promise<IncomingMessage>((resolve, reject) => {
       const u = httpRequest(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: forwarded },
         resolve,
       );
       u.once('error', reject);
@@ -142,18 +153,20 @@ export async function startFaultProxy(upstream: Registry): Promise<FaultProxy> {
     const headers = { ...up.headers };
     delete headers['transfer-encoding'];
     delete headers.connection;
+    if (rule?.noRanges) delete headers['accept-ranges'];
     res.writeHead(up.statusCode ?? 502, headers);
     entry.status = up.statusCode ?? 502;
     const half = Number(up.headers['content-length'] ?? 0) >> 1;
     let sent = 0;
     for await (const c of up as AsyncIterable<Buffer>) {
       let chunk = c;
-      if ((rule?.reset || rule?.stallBody) && sent + chunk.length >= (rule.afterBytes ?? 0)) {
+      if ((rule?.reset || rule?.close || rule?.stallBody) && sent + chunk.length >= (rule.afterBytes ?? 0)) {
         const keep = Math.max(0, (rule.afterBytes ?? 0) - sent);
         if (keep) await new Promise((r) => res.write(chunk.subarray(0, keep), r));
         entry.bytes = sent + keep;
         up.destroy();
         if (rule.reset) res.socket?.resetAndDestroy();
+        if (rule.close) res.socket?.end();
         return; // stallBody: nothing more, the connection stays open
       }
       if (rule?.corrupt && sent <= half && half < sent + chunk.length) {

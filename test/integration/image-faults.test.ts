@@ -142,14 +142,31 @@ test('429 with Retry-After: the wait is the registry\'s; a 429 that lasts fails 
   outcomes.push(`429 always on a layer: UNAVAILABLE "${err.details}" in ${ms} ms; manifest and config rolled back`);
 });
 
-test('a connection reset mid-blob is retried from the start; one that keeps happening fails UNAVAILABLE', async () => {
+test('a connection broken mid-blob resumes with Range, or starts again without; resets that keep happening fail UNAVAILABLE', async () => {
   const img = await pushNoise('reset1');
   const layer = blobPath(img.layers[0]!.digest);
-  px.setFaults([{ path: layer, reset: true, afterBytes: 300_000, times: 1 }]);
+  px.setFaults([{ path: layer, close: true, afterBytes: 300_000, times: 1 }]);
   assert.equal((await pull('reset1')).image_ref, img.id);
-  assert.deepEqual(px.log.filter((e) => e.path.endsWith(layer)).map((e) => e.fault), ['reset', '']);
+  const tries = px.log.filter((e) => e.path.endsWith(layer));
+  assert.deepEqual(tries.map((e) => e.fault), ['close', '']);
+  // The registry serves ranges: the second request asked for the rest only.
+  assert.equal(tries[0]!.bytes + tries[1]!.bytes, img.layers[0]!.size, `${tries[0]!.bytes} + ${tries[1]!.bytes} bytes`);
   assert.deepEqual(store().temp, []);
-  outcomes.push('reset after 300000 bytes of a 1 MiB layer, once: downloaded again from the start, pulled');
+  outcomes.push(`connection closed after 300000 bytes of a 1 MiB layer, once: resumed with Range (${tries[1]!.bytes} more bytes), pulled`);
+
+  // A registry that serves no ranges: the layer starts again from its first byte (as after a
+  // reset that lost the bytes before it).
+  const img1 = await pushNoise('reset-noranges');
+  const layer1 = blobPath(img1.layers[0]!.digest);
+  px.setFaults([
+    { path: layer1, close: true, afterBytes: 300_000, noRanges: true, times: 1 },
+    { path: layer1, noRanges: true },
+  ]);
+  assert.equal((await pull('reset-noranges')).image_ref, img1.id);
+  const again = px.log.filter((e) => e.path.endsWith(layer1));
+  assert.deepEqual(again.map((e) => [e.fault, e.bytes]), [['close', 300_000], ['no-ranges', img1.layers[0]!.size]]);
+  assert.deepEqual(store().temp, []);
+  outcomes.push('connection closed after 300000 bytes, once, by a registry without ranges: downloaded again from the start, pulled');
 
   const img2 = await pushNoise('reset2');
   const layer2 = blobPath(img2.layers[0]!.digest);
