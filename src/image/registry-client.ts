@@ -114,8 +114,17 @@ export class RegistryClient {
   }
 
   /** The attempts one manifest or blob may take (shared by request and body faults). */
-  retryBudget(signal?: AbortSignal): RetryBudget {
-    return new RetryBudget({ retries: this.cfg.pull_retries ?? 3, delayMs: (this.cfg.pull_retry_delay_seconds ?? 1) * 1000 }, signal);
+  retryBudget(signal?: AbortSignal, retries = this.cfg.pull_retries ?? 3): RetryBudget {
+    return new RetryBudget({ retries, delayMs: (this.cfg.pull_retry_delay_seconds ?? 1) * 1000 }, signal);
+  }
+
+  /**
+   * A mirror gets one attempt: the next endpoint (in the end the registry itself, which gets the
+   * retries) is a better bet than waiting for a failing mirror.
+   */
+  private budgetFor(ep: Endpoint, signal: AbortSignal | undefined, shared?: RetryBudget): RetryBudget {
+    if (ep.mirror) return this.retryBudget(signal, 0);
+    return shared ?? this.retryBudget(signal);
   }
 
   /** Logs a retry (the operator sees the flaky registry even when the pull succeeds). */
@@ -285,7 +294,7 @@ export class RegistryClient {
   async fetchManifest(ref: ImageReference, reference: string, creds: Credentials | undefined, signal?: AbortSignal, prefer?: Endpoint): Promise<Manifest> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
       const what = `manifest ${ref.path}:${reference}`;
-      const budget = this.retryBudget(signal);
+      const budget = this.budgetFor(ep, signal);
       for (;;) {
         const res = await this.getRetrying(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, what, budget, signal);
         let bytes: Buffer;
@@ -371,7 +380,7 @@ export class RegistryClient {
   ): Promise<BlobResponse> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
       const headers: Record<string, string> = from ? { range: `bytes=${from}-` } : {};
-      const res = await this.getRetrying(ep, ref.path, `blobs/${digest}`, creds, headers, `blob ${digest}`, budget ?? this.retryBudget(signal), signal);
+      const res = await this.getRetrying(ep, ref.path, `blobs/${digest}`, creds, headers, `blob ${digest}`, this.budgetFor(ep, signal, budget), signal);
       const partial = res.statusCode === 206 && from !== undefined;
       if (res.statusCode !== 200 && !partial) {
         await res.body.dump();

@@ -266,6 +266,33 @@ test('a token server that never answers is a stall too, named as such', async ()
   }
 });
 
+test('a failing mirror gets one attempt, then the registry itself serves', async () => {
+  const img = await pushNoise('mirrored');
+  const viaMirror = await TestDaemon.start({
+    configToml: [
+      '[image]',
+      `insecure_registries = ["${px.host}", "${reg.host}"]`,
+      `pull_progress_timeout_seconds = ${TIMEOUT_S}`,
+      `pull_retries = ${RETRIES}`,
+      `pull_retry_delay_seconds = 1`,
+      '[image.mirrors]',
+      `"${reg.host}" = ["${px.url}"]`,
+    ].join('\n'),
+  });
+  try {
+    px.setFaults([{ path: '/faults/mirrored/', status: 503 }]);
+    const t0 = performance.now();
+    const r = await viaMirror.client.image('PullImage', { image: { image: `${reg.host}/faults/mirrored:1` } });
+    const ms = Math.round(performance.now() - t0);
+    assert.equal(r.image_ref, img.id);
+    assert.equal(px.count('/faults/mirrored/manifests/'), 1, 'no retries against a mirror');
+    assert.ok(ms < 1000, `${ms} ms: no backoff spent on the mirror`);
+    outcomes.push(`mirror answering 503: one attempt, pulled from the registry in ${ms} ms`);
+  } finally {
+    await viaMirror.destroy();
+  }
+});
+
 test('a client that gives up cancels the download it alone waited for', async () => {
   const img = await pushNoise('cancelled', 3 << 20);
   const layer = blobPath(img.layers[0]!.digest);
