@@ -152,6 +152,16 @@ export const configSchema = z.strictObject({
       max_config_bytes: z.number().int().positive().default(8 * MiB),
       /** zstd frames declaring a larger window are refused (zstd's own default: 128 MiB). */
       zstd_max_window_bytes: z.number().int().min(1 * MiB).max(2 * GiB).default(128 * MiB),
+      /**
+       * A registry request that gets no answer, or a download that receives no byte, for this long
+       * is abandoned (containerd's image_pull_progress_timeout, 5 min). A download held back by
+       * our own disk or unpacker is not stalled.
+       */
+      pull_progress_timeout_seconds: z.number().positive().default(300),
+      /** Retries of transient registry faults (5xx, 429, resets, no answer) per request (podman's retry: 3). */
+      pull_retries: z.number().int().min(0).max(20).default(3),
+      /** First wait before a retry, doubled for each next one (a 429's Retry-After wins, up to 60 s). */
+      pull_retry_delay_seconds: z.number().min(0).max(60).default(1),
     })
     .prefault({}),
 

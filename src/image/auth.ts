@@ -71,7 +71,8 @@ interface CachedToken {
 export class TokenCache {
   private readonly tokens = new Map<string, CachedToken>();
 
-  async token(ch: Challenge, scope: string, creds: Credentials | undefined, dispatcher: Dispatcher | undefined): Promise<string> {
+  /** `timeoutMs`: no answer, or no byte of it, for this long fails the request (a stall). */
+  async token(ch: Challenge, scope: string, creds: Credentials | undefined, dispatcher: Dispatcher | undefined, timeoutMs?: number): Promise<string> {
     if (creds?.registryToken) return creds.registryToken;
     const realm = ch.params.realm;
     if (!realm) throw new UnauthenticatedError('registry asked for a bearer token without naming a realm');
@@ -81,6 +82,7 @@ export class TokenCache {
     if (hit && hit.expires > Date.now()) return hit.token;
     const url = new URL(realm);
     const { request } = await undici();
+    const timeouts = timeoutMs ? { headersTimeout: timeoutMs, bodyTimeout: timeoutMs } : {};
     let res: Dispatcher.ResponseData;
     if (creds?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service, scope, client_id: 'rktlet' });
@@ -88,6 +90,7 @@ export class TokenCache {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: form.toString(),
+        ...timeouts,
         ...(dispatcher ? { dispatcher } : {}),
       });
     } else {
@@ -96,7 +99,7 @@ export class TokenCache {
       const headers: Record<string, string> = {};
       const basic = creds ? basicHeader(creds) : undefined;
       if (basic) headers.authorization = basic;
-      res = await request(url, { headers, ...(dispatcher ? { dispatcher } : {}) });
+      res = await request(url, { headers, ...timeouts, ...(dispatcher ? { dispatcher } : {}) });
     }
     const text = await res.body.text();
     if (res.statusCode === 401 || res.statusCode === 403) {

@@ -117,6 +117,8 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
     // The unpacker's refusal (e.g. an escaping path) is the real story when there is one; its
     // stop also ends the decompressor with a premature close, which is no data error.
     if (unpack.status === 'rejected' && unpack.reason instanceof RktletError) throw unpack.reason;
+    // The source's own verdict (a resumed download that ran out of attempts, a stall).
+    if (sourceError instanceof RktletError) throw sourceError;
     // A broken download (connection reset, registry gone) is no data error: try again later.
     if (sourceError && !(sourceError instanceof RktletError)) {
       throw new UnavailableError(`download of layer ${writer?.digest ?? ''} was interrupted: ${sourceError.message}`, { cause: sourceError });

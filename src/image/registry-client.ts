@@ -10,14 +10,16 @@ import {
   UnavailableError,
   InvalidArgumentError,
   ResourceExhaustedError,
+  CancelledError,
 } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
-import { basicHeader, parseChallenge, TokenCache, type Credentials } from './auth.js';
+import { basicHeader, parseChallenge, TokenCache, type Challenge, type Credentials } from './auth.js';
 import { digestOf } from './content-store.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { undici } from './undici-lazy.js';
 import { isInsecureRegistry } from './registry-host.js';
 import { neverConnected, registryTransportError } from './registry-errors.js';
+import { classifyTransport, isAbort, isRetryable, parseRetryAfter, RETRY_STATUS, RetryBudget, TransientRegistryError } from './registry-retry.js';
 import type { ImageReference } from './reference.js';
 
 export interface RegistryConfig {
@@ -25,6 +27,12 @@ export interface RegistryConfig {
   insecure_registries: string[];
   /** Largest manifest read from a registry (image.max_manifest_bytes). */
   max_manifest_bytes: number;
+  /** No answer or no byte for this long abandons a request (image.pull_progress_timeout_seconds). */
+  pull_progress_timeout_seconds?: number;
+  /** Retries of transient faults per manifest or blob (image.pull_retries). */
+  pull_retries?: number;
+  /** First backoff, doubled for each next retry (image.pull_retry_delay_seconds). */
+  pull_retry_delay_seconds?: number;
 }
 
 export interface Endpoint {
@@ -62,8 +70,13 @@ export interface Manifest {
 
 export interface BlobResponse {
   body: Readable;
+  /** The whole blob's size, when the registry said it (not for a range). */
   size: number | undefined;
   endpoint: Endpoint;
+  /** The registry serves byte ranges of it (Accept-Ranges: bytes). */
+  acceptRanges: boolean;
+  /** The answer is the range asked for (206), not the whole blob. */
+  partial: boolean;
 }
 
 /**
@@ -95,6 +108,30 @@ export class RegistryClient {
     await this.insecureAgent?.close();
   }
 
+  /** Seconds without an answer or a byte after which a request is abandoned. */
+  get progressTimeoutSec(): number {
+    return this.cfg.pull_progress_timeout_seconds ?? 300;
+  }
+
+  /** The attempts one manifest or blob may take (shared by request and body faults). */
+  retryBudget(signal?: AbortSignal, retries = this.cfg.pull_retries ?? 3): RetryBudget {
+    return new RetryBudget({ retries, delayMs: (this.cfg.pull_retry_delay_seconds ?? 1) * 1000 }, signal);
+  }
+
+  /**
+   * A mirror gets one attempt: the next endpoint (in the end the registry itself, which gets the
+   * retries) is a better bet than waiting for a failing mirror.
+   */
+  private budgetFor(ep: Endpoint, signal: AbortSignal | undefined, shared?: RetryBudget): RetryBudget {
+    if (ep.mirror) return this.retryBudget(signal, 0);
+    return shared ?? this.retryBudget(signal);
+  }
+
+  /** Logs a retry (the operator sees the flaky registry even when the pull succeeds). */
+  retryLogger(what: string): (waitMs: number, err: Error) => void {
+    return (waitMs, err) => this.log.warn({ what, waitMs, err: err.message }, 'registry fault; retrying');
+  }
+
   private async insecureDispatcher(): Promise<Agent> {
     const { Agent } = await undici();
     this.insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } });
@@ -105,7 +142,7 @@ export class RegistryClient {
    * Where requests to `ep` go: its own URL, or its plain-HTTP twin once an insecure registry
    * turned out not to speak TLS. Error messages name this, the place that answered.
    */
-  private baseFor(ep: Endpoint): string {
+  baseFor(ep: Endpoint): string {
     return ep.insecure && this.plainHttp.has(ep.base) ? ep.base.replace(/^https:/, 'http:') : ep.base;
   }
 
@@ -133,7 +170,7 @@ export class RegistryClient {
         if (realm?.protocol === 'http:' && !this.baseFor(ep).startsWith('http:') && !ep.insecure) {
           throw new PermissionDeniedError(`registry ${this.baseFor(ep)} names a plain-HTTP token realm ${realm.origin}; refused`);
         }
-        auth = 'Bearer ' + (await this.tokens.token(ch, scope, useCreds, ep.insecure ? await this.insecureDispatcher() : undefined));
+        auth = 'Bearer ' + (await this.token(ch, scope, useCreds, ep, repo));
       } else if (ch?.scheme === 'basic') {
         auth = useCreds ? basicHeader(useCreds) : undefined;
         if (!auth) break;
@@ -146,6 +183,51 @@ export class RegistryClient {
     );
   }
 
+  /**
+   * get() with transient faults (5xx, 429, a broken connection, no answer in time) retried, with
+   * backoff, as long as `budget` allows; the last fault is thrown when it runs out.
+   */
+  private async getRetrying(
+    ep: Endpoint,
+    repo: string,
+    path: string,
+    creds: Credentials | undefined,
+    headers: Record<string, string>,
+    what: string,
+    budget: RetryBudget,
+    signal?: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
+    for (;;) {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.get(ep, repo, path, creds, headers, signal);
+      } catch (err) {
+        if (signal?.aborted || isAbort(err)) throw new CancelledError(`fetching ${what} was cancelled`, { cause: err });
+        // A token server's stall comes classified already.
+        const fault = isRetryable(err) ? err : classifyTransport(err, `registry ${this.baseFor(ep)}`, what, this.progressTimeoutSec);
+        if (!fault) throw err;
+        await budget.next(fault, this.retryLogger(what));
+        continue;
+      }
+      if (!RETRY_STATUS.has(res.statusCode)) return res;
+      await res.body.dump().catch(() => undefined);
+      const fault = new TransientRegistryError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for ${what}`);
+      fault.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      await budget.next(fault, this.retryLogger(what));
+    }
+  }
+
+  /** A bearer token; a token server that does not answer is a stall like a registry's. */
+  private async token(ch: Challenge, scope: string, creds: Credentials | undefined, ep: Endpoint, repo: string): Promise<string> {
+    const dispatcher = ep.insecure ? await this.insecureDispatcher() : undefined;
+    try {
+      return await this.tokens.token(ch, scope, creds, dispatcher, this.progressTimeoutSec * 1000);
+    } catch (err) {
+      const origin = URL.canParse(ch.params.realm ?? '') ? new URL(ch.params.realm!).origin : '?';
+      throw classifyTransport(err, `token server ${origin}`, `a pull token for ${repo}`, this.progressTimeoutSec) ?? err;
+    }
+  }
+
   /** Sends a GET, following redirects (without our Authorization when the host changes). */
   private async send(ep: Endpoint, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
     const { request } = await undici();
@@ -156,9 +238,14 @@ export class RegistryClient {
       const h = url.host === origin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'authorization'));
       let res: Dispatcher.ResponseData;
       try {
+        const timeout = this.progressTimeoutSec * 1000;
         res = await request(url, {
           method: 'GET',
           headers: h,
+          // A registry that answers nothing, or stops sending, holds no pull forever. A body
+          // held back by our own backpressure does not time out (undici pauses the timer).
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
           ...(dispatcher ? { dispatcher } : {}),
           ...(signal ? { signal } : {}),
         });
@@ -206,30 +293,53 @@ export class RegistryClient {
 
   async fetchManifest(ref: ImageReference, reference: string, creds: Credentials | undefined, signal?: AbortSignal, prefer?: Endpoint): Promise<Manifest> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
-      const res = await this.get(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, signal);
-      if (res.statusCode === 404) {
-        await res.body.dump();
-        throw new NotFoundError(`image ${ref.domain}/${ref.path}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found at ${this.baseFor(ep)}`);
+      const what = `manifest ${ref.path}:${reference}`;
+      const budget = this.budgetFor(ep, signal);
+      for (;;) {
+        const res = await this.getRetrying(ep, ref.path, `manifests/${reference}`, creds, { accept: MANIFEST_ACCEPT }, what, budget, signal);
+        let bytes: Buffer;
+        try {
+          bytes = await this.manifestBody(ep, ref, reference, res);
+        } catch (err) {
+          if (signal?.aborted) throw new CancelledError(`fetching ${what} was cancelled`, { cause: err });
+          const fault = classifyTransport(err, `registry ${this.baseFor(ep)}`, what, this.progressTimeoutSec);
+          if (!fault) throw err;
+          await budget.next(fault, this.retryLogger(what));
+          continue;
+        }
+        return this.checkManifest(ep, reference, res, bytes);
       }
-      if (res.statusCode === 403) {
-        await res.body.dump();
-        throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to ${ref.path}`);
-      }
-      if (res.statusCode !== 200) {
-        await res.body.dump();
-        throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
-      }
-      const bytes = await this.readManifest(res, `manifest ${ref.path}:${reference} from ${ep.base}`);
-      const digest = digestOf(bytes);
-      if (reference.startsWith('sha256:') && digest !== reference) {
-        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match its digest ${reference} (got ${digest})`);
-      }
-      const claimed = res.headers['docker-content-digest'];
-      if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
-        throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match the digest the registry claims (${claimed}, got ${digest})`);
-      }
-      return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
     });
+  }
+
+  /** The manifest's bytes from a response, or the error its status means. */
+  private async manifestBody(ep: Endpoint, ref: ImageReference, reference: string, res: Dispatcher.ResponseData): Promise<Buffer> {
+    if (res.statusCode === 404) {
+      await res.body.dump();
+      throw new NotFoundError(`image ${ref.domain}/${ref.path}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found at ${this.baseFor(ep)}`);
+    }
+    if (res.statusCode === 403) {
+      await res.body.dump();
+      throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to ${ref.path}`);
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for manifest ${ref.path}:${reference}`);
+    }
+    return this.readManifest(res, `manifest ${ref.path}:${reference} from ${this.baseFor(ep)}`);
+  }
+
+  /** Checks a manifest against the digest asked for and the one the registry claims. */
+  private checkManifest(ep: Endpoint, reference: string, res: Dispatcher.ResponseData, bytes: Buffer): Manifest {
+    const digest = digestOf(bytes);
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match its digest ${reference} (got ${digest})`);
+    }
+    const claimed = res.headers['docker-content-digest'];
+    if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
+      throw new InvalidArgumentError(`manifest from ${this.baseFor(ep)} does not match the digest the registry claims (${claimed}, got ${digest})`);
+    }
+    return { bytes, mediaType: String(res.headers['content-type'] ?? ''), digest, endpoint: ep };
   }
 
   /** Reads a manifest body, stopping at image.max_manifest_bytes (announced or actual). */
@@ -254,18 +364,42 @@ export class RegistryClient {
     return Buffer.concat(parts, n);
   }
 
-  /** Opens a blob for streaming; the caller must consume or destroy the body and verify it. */
-  async fetchBlob(ref: ImageReference, digest: string, creds: Credentials | undefined, prefer?: Endpoint, signal?: AbortSignal): Promise<BlobResponse> {
+  /**
+   * Opens a blob for streaming; the caller must consume or destroy the body and verify it. With
+   * `from`, asks for the rest from that offset (Range); a registry that ignores it sends it all
+   * (`partial` false) and the caller skips what it has.
+   */
+  async fetchBlob(
+    ref: ImageReference,
+    digest: string,
+    creds: Credentials | undefined,
+    prefer?: Endpoint,
+    signal?: AbortSignal,
+    budget?: RetryBudget,
+    from?: number,
+  ): Promise<BlobResponse> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
-      const res = await this.get(ep, ref.path, `blobs/${digest}`, creds, {}, signal);
-      if (res.statusCode !== 200) {
+      const headers: Record<string, string> = from ? { range: `bytes=${from}-` } : {};
+      const res = await this.getRetrying(ep, ref.path, `blobs/${digest}`, creds, headers, `blob ${digest}`, this.budgetFor(ep, signal, budget), signal);
+      const partial = res.statusCode === 206 && from !== undefined;
+      if (res.statusCode !== 200 && !partial) {
         await res.body.dump();
         if (res.statusCode === 404) throw new NotFoundError(`blob ${digest} of ${ref.path} not found at ${this.baseFor(ep)}`);
         if (res.statusCode === 403) throw new PermissionDeniedError(`registry ${this.baseFor(ep)} denied access to blob ${digest}`);
         throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for blob ${digest}`);
       }
+      if (partial && !String(res.headers['content-range'] ?? '').startsWith(`bytes ${from}-`)) {
+        abandon(res.body);
+        throw new UnavailableError(`registry ${this.baseFor(ep)} answered a range of blob ${digest} other than the one asked for (${String(res.headers['content-range'])})`);
+      }
       const len = res.headers['content-length'];
-      return { body: res.body, size: len !== undefined ? Number(len) : undefined, endpoint: ep };
+      return {
+        body: res.body,
+        size: len !== undefined && !partial ? Number(len) : undefined,
+        endpoint: ep,
+        acceptRanges: /\bbytes\b/.test(String(res.headers['accept-ranges'] ?? '')),
+        partial,
+      };
     });
   }
 }
