@@ -36,21 +36,23 @@ function int64(name: string, v: { value: string } | null): number | undefined {
 
 export async function createContainer(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
+  // What the request alone can tell is refused first, whatever pod it names.
+  const cfg = req.config;
+  if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
+  if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
+  checkContainerConfig(cfg, [svc.deps.config.root, svc.deps.config.run_root]);
+  const envs = envFromCri(cfg.envs);
   const pods = svc.deps.pods;
   // The pod is looked up first, and its lock taken by its own id: the request's id is no file name.
   const pod = pods.get(req.pod_sandbox_id);
   if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   // Under the pod's lock: a pod being stopped or removed gets no new containers behind its back.
-  return pods.withLock ? pods.withLock(pod.id, () => createInPod(svc, req)) : createInPod(svc, req);
+  return pods.withLock ? pods.withLock(pod.id, () => createInPod(svc, req, envs)) : createInPod(svc, req, envs);
 }
 
-async function createInPod(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
+async function createInPod(svc: ContainerService, req: CreateContainerRequest__Output, envs: ReturnType<typeof envFromCri>): Promise<string> {
   const cfg = req.config;
-  if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
-  if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
-  if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
-  checkContainerConfig(cfg, [svc.deps.config.root, svc.deps.config.run_root]);
-  const envs = envFromCri(cfg.envs);
+  if (!cfg?.metadata?.name || !cfg.image?.image) throw new InvalidArgumentError('config.metadata.name and config.image.image are required'); // checked by the caller: narrows the types
   const metadata = cfg.metadata;
   const imageSpec = cfg.image;
   const pod = svc.deps.pods.get(req.pod_sandbox_id);
