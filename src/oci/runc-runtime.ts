@@ -39,6 +39,8 @@ export interface RuncRuntimeOptions {
   systemdCgroup: boolean;
   /** Where the wrapper script and temporary process specs live. */
   helperDir: string;
+  /** Longest wait for one runtime command, and for conmon's answer to a create (runtime.runtime_timeout_seconds). */
+  timeoutMs?: number;
 }
 
 export interface ExecProcess {
@@ -108,8 +110,12 @@ export class RuncRuntime implements OciRuntime {
   private async run(args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
     const bin = await this.binary();
     try {
-      return await runCommand(bin, [...this.globalArgs(), ...args], { input, timeoutMs: 120_000 });
+      return await runCommand(bin, [...this.globalArgs(), ...args], { input, timeoutMs: this.opts.timeoutMs ?? 110_000 });
     } catch (err) {
+      if (err instanceof CommandError && err.killed) {
+        const s = (this.opts.timeoutMs ?? 110_000) / 1000;
+        throw new OciRuntimeError(`${this.name} ${args[0]} did not answer within ${s} s (runtime.runtime_timeout_seconds) and was killed`, null, '', { cause: err });
+      }
       const code = err instanceof CommandError && typeof err.code === 'number' ? err.code : null;
       throw new OciRuntimeError(`${this.name} ${args[0]} failed`, code, complaintOf(err), { cause: err });
     }
@@ -134,7 +140,7 @@ export class RuncRuntime implements OciRuntime {
       stdin: o.stdin,
       stdinOnce: o.stdinOnce,
       systemdCgroup: this.opts.systemdCgroup,
-    });
+    }, this.opts.timeoutMs ?? 110_000);
     return { id: o.id, status: 'created', pid, bundle: o.bundle };
   }
 
