@@ -16,7 +16,10 @@ export async function startContainer(svc: ContainerService, idOrPrefix: string):
     try {
       await rt.start(id);
     } catch (err) {
-      // A start that failed leaves nothing running: record it as exited, as containerd does.
+      // A start that failed must leave nothing running, since it is recorded as exited (as
+      // containerd does): a start that timed out may have started the process, or left the
+      // container created, so kill whatever is there (bounded by the runtime timeout).
+      await rt.kill(id, 'KILL', true).catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'killing a container whose start failed'));
       await svc.store.updateStatus(id, (s) => ({
         ...s,
         state: 'exited',
