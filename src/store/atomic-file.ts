@@ -1,6 +1,6 @@
 // Durable small-file writes: temp file, fsync, rename, fsync of the directory.
 // A reader sees either the old content or the new, never a torn file, even across a crash.
-import { open, rename, readFile, unlink } from 'node:fs/promises';
+import { open, rename, readFile, unlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +27,20 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     throw writeFailure(file, err);
   }
   await fsyncDir(dirname(file));
+}
+
+/**
+ * Writes a file that is set aside to be linked or renamed into place (`what` is that place, for the
+ * message): on a failure (a full disk) it is removed rather than left behind, half written, and
+ * the error is RESOURCE_EXHAUSTED naming `what` when the disk or quota is out.
+ */
+export async function writeAsideFile(tmp: string, data: string | Uint8Array, mode: number, what: string): Promise<void> {
+  try {
+    await writeFile(tmp, data, { mode });
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw writeFailure(what, err);
+  }
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
