@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledError, DeadlineExceededError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import { CancelledError, DeadlineExceededError, FailedPreconditionError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import { saysNotRunning } from './runtime-complaints.js';
 import type { RuntimeHandlerConfig } from '../config/schema.js';
 import { execute, type Completion } from '../util/command.js';
 
@@ -177,6 +178,8 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     if (why === 'cancel') throw new CancelledError('exec cancelled');
     // The runtime itself failed (no such container, no pid written): not the command's exit code.
     if (readPid(pidFile) === 0) {
+      const stderr = c.stderr.subarray(0, ERR_HEAD).toString();
+      if (saysNotRunning(stderr)) throw new FailedPreconditionError(`container ${o.id} is not running (it stopped meanwhile)`);
       throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, c.code, c.stderr.subarray(0, ERR_HEAD).toString());
     }
     const cap = (b: Buffer) => b.subarray(0, o.maxOutputBytes);

@@ -20,7 +20,8 @@ import { CommandError, complaintOf, runCommand } from '../util/command.js';
 import { mkdir, writeFile, rm, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OciRuntimeError } from '../errors/catalog.js';
+import { FailedPreconditionError, OciRuntimeError } from '../errors/catalog.js';
+import { saysNotRunning } from './runtime-complaints.js';
 import { launchConmon } from './conmon.js';
 import type { CreateOptions, OciRuntime, OciState, OciStatus } from './runtime.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -151,7 +152,14 @@ export class RuncRuntime implements OciRuntime {
   }
 
   async start(id: string): Promise<void> {
-    await this.run(['start', id]);
+    try {
+      await this.run(['start', id]);
+    } catch (err) {
+      if (err instanceof OciRuntimeError && saysNotRunning(err.stderr)) {
+        throw new FailedPreconditionError(`container ${id} has stopped (killed meanwhile, by a stop of it or of its pod): it cannot be started`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   async kill(id: string, signal: string, all = false): Promise<void> {

@@ -6,10 +6,11 @@
 // cgroups, conmon processes, CNI IP allocations, records.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerEnv, type ContainerEnv } from '../helpers/container-env.js';
 import { freePort } from '../helpers/registry.js';
+import { leftovers } from '../helpers/leftovers.js';
 
 // 700 by default: about 600 ms a cycle on the 2-core CI box keeps the file near 7 minutes (1000: 10).
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 700);
@@ -43,21 +44,6 @@ async function sample(cycle: number): Promise<Sample> {
   const body = await (await fetch(metricsUrl)).text();
   const heap = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(body)![1]);
   return { cycle, fds, rssMiB: +(rssKb / 1024).toFixed(1), heapMiB: +(heap / 2 ** 20).toFixed(1) };
-}
-
-/** Whether a process's command line mentions this daemon's state (its conmons, runc, helpers). */
-function processesOf(base: string): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    if (Number(p) === env.d.proc.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmd.includes(base) && !cmd.includes('rktlet serve') && !cmd.includes('command-helper')) out.push(`${p}: ${cmd.slice(0, 120)}`);
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 test(`${CYCLES} pod+container lifecycles: fds, RSS and heap stay flat, nothing is left`, { timeout: 60 * 60_000 }, async () => {
@@ -101,26 +87,7 @@ test(`${CYCLES} pod+container lifecycles: fds, RSS and heap stay flat, nothing i
   assert.ok(last.heapMiB - baseline.heapMiB < 20, `heap grew from ${baseline.heapMiB} to ${last.heapMiB} MiB`);
 
   // Nothing left anywhere.
-  const { root, runRoot, base } = env.d.dirs;
   assert.equal((await c.runtime('ListPodSandbox', {})).items.length, 0);
   assert.equal((await c.runtime('ListContainers', {})).containers.length, 0);
-  const entries = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith('.')) : []);
-  assert.deepEqual(entries(join(root, 'pods')), [], 'pod records');
-  assert.deepEqual(entries(join(root, 'containers')), [], 'container records');
-  assert.deepEqual(entries(join(runRoot, 'netns')), [], 'netns files');
-  assert.deepEqual(entries(join(runRoot, 'pinned-ns')), [], 'pinned namespace files');
-  assert.deepEqual(entries(join(root, 'snapshots', 'active')), [], 'container snapshots');
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(base + '/'))
-    .filter((m) => m !== join(runRoot, 'netns') && m !== join(runRoot, 'pinned-ns')); // the dirs' own shared mounts stay, as ip-netns does
-  assert.deepEqual(mounts, [], 'mounts under the state dirs');
-  const ipDir = join(root, 'cni', 'networks', env.d.dirs.bridge!);
-  const ips = entries(ipDir).filter((n) => /^\d+\.\d+\.\d+\.\d+$/.test(n));
-  assert.deepEqual(ips, [], 'CNI IP allocations');
-  const ids = new Set(podIds);
-  const cgroups = readdirSync('/sys/fs/cgroup').flatMap((ctl) => {
-    const parent = join('/sys/fs/cgroup', ctl, 'rktlet');
-    return existsSync(parent) ? readdirSync(parent).filter((n) => ids.has(n.replace(/^pod-/, ''))).map((n) => join(parent, n)) : [];
-  });
-  assert.deepEqual(cgroups, [], 'pod cgroups');
-  assert.deepEqual(processesOf(base), [], 'conmon or runtime processes');
+  assert.deepEqual(leftovers(env.d, podIds), []);
 });
