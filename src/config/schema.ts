@@ -95,6 +95,12 @@ export const configSchema = z.strictObject({
       stop_kill_grace_seconds: z.number().positive().default(10),
       /** Largest ExecSync output kept per stream, in bytes. */
       exec_sync_max_output_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+      /**
+       * Longest wait for one OCI runtime command (create through conmon, start, kill, delete,
+       * state, update): a runtime that hangs fails the CRI call naming it instead of holding it
+       * (and the container's lock) for ever. Below the kubelet's 2-minute request timeout.
+       */
+      runtime_timeout_seconds: z.number().positive().default(110),
     })
     .prefault({}),
 
@@ -119,6 +125,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       conf_dir: absPath.default('/etc/cni/net.d'),
       plugin_dirs: z.array(absPath).default(['/usr/lib/cni', '/opt/cni/bin']),
+      /** Longest wait for one CNI plugin call (ADD or DEL): a hanging plugin is killed and the call fails. */
+      plugin_timeout_seconds: z.number().positive().default(60),
       /** Write a bridge network to conf_dir when it holds no config. */
       write_default_config: z.boolean().default(true),
       default_bridge: z.string().min(1).max(15).default('rktlet0'),

@@ -1,7 +1,8 @@
 // CreateContainer: resolve the image and the pod, prepare the root filesystem, generate config.json,
 // and have the OCI runtime create the container under conmon. Every step registers its undo.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { writeAsideFile } from '../store/atomic-file.js';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, OciRuntimeError, isErrno } from '../errors/catalog.js';
@@ -294,7 +295,7 @@ async function allOrFirstError<T extends readonly unknown[]>(settled: Promise<{ 
  */
 async function writeBundleFile(file: string, data: string): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, data, { mode: 0o600 });
+  await writeAsideFile(tmp, data, 0o600, file);
   await rename(tmp, file);
 }
 

@@ -4,19 +4,24 @@ import { join } from 'node:path';
 import { FailedPreconditionError } from '../errors/catalog.js';
 import { nowNs } from '../util/time.js';
 import type { ContainerService } from './service.js';
+import type { ContainerRecord } from './types.js';
 
 export async function startContainer(svc: ContainerService, idOrPrefix: string): Promise<void> {
   const id = svc.get(idOrPrefix).meta.id;
   await svc.lock.run(id, async () => {
     const r = svc.store.get(id);
     if (r.status.state !== 'created') throw new FailedPreconditionError(`container ${id} is ${r.status.state}, not created`);
+    if (svc.stopping.has(id)) throw new FailedPreconditionError(`container ${id} is being stopped: it cannot be started`);
     const rt = svc.deps.runtime(r.meta.runtimeHandler);
     // Taken before the start: the process may exit before `start` returns.
     const startedAtNs = nowNs().toString();
     try {
       await rt.start(id);
     } catch (err) {
-      // A start that failed leaves nothing running: record it as exited, as containerd does.
+      // A start that failed must leave nothing running, since it is recorded as exited (as
+      // containerd does): a start that timed out may have started the process, or left the
+      // container created, so kill whatever is there (bounded by the runtime timeout).
+      await rt.kill(id, 'KILL', true).catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'killing a container whose start failed'));
       await svc.store.updateStatus(id, (s) => ({
         ...s,
         state: 'exited',
@@ -45,7 +50,25 @@ export async function stopContainer(svc: ContainerService, idOrPrefix: string, t
   if (!r) return;
   const id = r.meta.id;
   if (r.status.state === 'exited') return;
-  if (await svc.lock.run(id, () => svc.recordExit(id))) return;
+  // Marked under the lock: a start in flight finishes first, and none begins while the runtime
+  // kills (runc start racing runc kill --all failed with "paused" or "already running").
+  const exited = await svc.lock.run(id, async () => {
+    if (await svc.recordExit(id)) return true;
+    svc.stopping.set(id, (svc.stopping.get(id) ?? 0) + 1);
+    return false;
+  });
+  if (exited) return;
+  try {
+    await killAndWait(svc, r, timeoutSec);
+  } finally {
+    const n = (svc.stopping.get(id) ?? 1) - 1;
+    if (n > 0) svc.stopping.set(id, n);
+    else svc.stopping.delete(id);
+  }
+}
+
+async function killAndWait(svc: ContainerService, r: ContainerRecord, timeoutSec: number): Promise<void> {
+  const id = r.meta.id;
   const rt = svc.deps.runtime(r.meta.runtimeHandler);
   const kill = async (sig: string): Promise<void> => {
     try {

@@ -24,6 +24,8 @@ export class ContainerService {
   readonly store: ContainerStore;
   /** Per container, across processes (the CLI and the daemon share the state root). */
   readonly lock: KeyedLock;
+  /** Containers a stop is killing in this process (how many stops), which StartContainer refuses. */
+  readonly stopping = new Map<string, number>();
   /** 'exited' with the container ID, whenever an exit is recorded. */
   readonly exits = new EventEmitter();
   private watcher: FSWatcher | undefined;

@@ -91,11 +91,39 @@ export class OciRuntimeError extends RktletError {
   }
 }
 
-/** Anything thrown that is not ours becomes INTERNAL, keeping the original as cause. */
+/**
+ * errno codes that mean the node ran out of something (disk space, quota, file descriptors,
+ * memory), not that rktlet is broken: the kubelet sees RESOURCE_EXHAUSTED and can back off or
+ * evict instead of treating it as a runtime bug.
+ */
+const EXHAUSTED_ERRNO: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files in the daemon',
+  ENFILE: 'too many open files on the node',
+  ENOMEM: 'out of memory',
+};
+
+/** Anything thrown that is not ours becomes INTERNAL (or RESOURCE_EXHAUSTED for ENOSPC and kin), keeping the original as cause. */
 export function toRktletError(err: unknown): RktletError {
   if (err instanceof RktletError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  const errno = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof errno === 'string' && errno in EXHAUSTED_ERRNO) return new ResourceExhaustedError(message, { cause: err });
   return new InternalError(message, { cause: err });
+}
+
+/**
+ * The same for a failed write of `what` (a path or a description): the message names it, since
+ * Node's own ("ENOSPC: no space left on device, write") does not.
+ */
+export function writeFailure(what: string, err: unknown): RktletError {
+  if (err instanceof RktletError) return err;
+  const errno = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof errno === 'string' && errno in EXHAUSTED_ERRNO) {
+    return new ResourceExhaustedError(`cannot write ${what}: ${EXHAUSTED_ERRNO[errno]} (${errno})`, { cause: err });
+  }
+  return toRktletError(err);
 }
 
 /** Node's errno errors carry a code such as ENOENT. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { toGrpcStatus } from './grpc-status.js';
-import { NotFoundError, OciRuntimeError, InvalidArgumentError, ConfigError } from './catalog.js';
+import { NotFoundError, OciRuntimeError, InvalidArgumentError, ConfigError, writeFailure } from './catalog.js';
 
 test('catalog errors map to their gRPC codes', () => {
   assert.deepEqual(toGrpcStatus(new NotFoundError('pod "x" not found')), {
@@ -29,4 +29,15 @@ test('foreign errors become INTERNAL and keep their text', () => {
   const s = toGrpcStatus(new TypeError('boom'));
   assert.equal(s.code, status.INTERNAL);
   assert.equal(s.details, 'boom');
+});
+
+test('running out of disk, quota or file descriptors is RESOURCE_EXHAUSTED, not INTERNAL', () => {
+  for (const code of ['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE']) {
+    const s = toGrpcStatus(Object.assign(new Error(`${code}: out, write`), { code }));
+    assert.equal(s.code, status.RESOURCE_EXHAUSTED, code);
+  }
+  const w = toGrpcStatus(writeFailure('/var/lib/rktlet/pods/x/pod.json', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })));
+  assert.equal(w.code, status.RESOURCE_EXHAUSTED);
+  assert.equal(w.details, 'cannot write /var/lib/rktlet/pods/x/pod.json: no space left on device (ENOSPC)');
+  assert.equal(toGrpcStatus(Object.assign(new Error('nope'), { code: 'EACCES' })).code, status.INTERNAL);
 });

@@ -66,6 +66,10 @@ export async function execPlugin(binary: string, type: string, inv: CniInvocatio
   try {
     out = await runCommand(binary, [], { env, input: JSON.stringify(config), timeoutMs });
   } catch (err) {
+    if (err instanceof CommandError && err.killed) {
+      const t = `plugin type="${type}" ${inv.command} did not answer: timed out after ${timeoutMs / 1000} s (network.plugin_timeout_seconds) and was killed`;
+      throw new CniPluginError(type, inv.command, undefined, t);
+    }
     if (!(err instanceof CommandError) || typeof err.code === 'string') {
       throw new CniPluginError(type, inv.command, undefined, `plugin type="${type}": ${(err as Error).message}`);
     }

@@ -61,7 +61,10 @@ export function podIPs(result: CniResult): string[] {
 const LOOPBACK_NET = (version: string): Omit<CniNetworkList, 'file'> => ({ cniVersion: version, name: 'cni-loopback', plugins: [{ type: 'loopback' }] });
 
 export class CniNetwork {
-  constructor(readonly pluginDirs: readonly string[]) {}
+  constructor(
+    readonly pluginDirs: readonly string[],
+    readonly timeoutMs = 60_000,
+  ) {}
 
   private async binary(type: string): Promise<string> {
     const b = await findPlugin(type, this.pluginDirs);
@@ -76,7 +79,7 @@ export class CniNetwork {
   private async addList(net: Omit<CniNetworkList, 'file'>, a: CniAttachment, ifName: string): Promise<CniResult> {
     let prev: CniResult | undefined;
     for (const p of net.plugins) {
-      const r = (await execPlugin(await this.binary(p.type), p.type, this.inv('ADD', a, a.netns, ifName), pluginConfig(net, p, prev, a))) as CniResult | undefined;
+      const r = (await execPlugin(await this.binary(p.type), p.type, this.inv('ADD', a, a.netns, ifName), pluginConfig(net, p, prev, a), this.timeoutMs)) as CniResult | undefined;
       if (r) prev = r;
     }
     return prev ?? {};
@@ -89,7 +92,7 @@ export class CniNetwork {
     let first: unknown;
     for (const p of [...net.plugins].reverse()) {
       try {
-        await execPlugin(await this.binary(p.type), p.type, this.inv('DEL', a, netns, ifName), pluginConfig(net, p, prev, a));
+        await execPlugin(await this.binary(p.type), p.type, this.inv('DEL', a, netns, ifName), pluginConfig(net, p, prev, a), this.timeoutMs);
       } catch (err) {
         first ??= err;
       }

@@ -22,7 +22,7 @@ export class PodNetwork {
   podCidr = '';
 
   constructor(readonly config: Config) {
-    this.cni = new CniNetwork(config.network.plugin_dirs);
+    this.cni = new CniNetwork(config.network.plugin_dirs, config.network.plugin_timeout_seconds * 1000);
     this.netnsDir = config.network.netns_dir || join(config.run_root, 'netns');
   }
 

@@ -3,6 +3,7 @@
 // so neither conmon nor the container is ever a child of rktlet: the daemon can die at any time.
 // With systemd as PID 1 it also gets a transient scope of its own (see conmonCommand).
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { OciRuntimeError } from '../errors/catalog.js';
 import { launchWithSyncPipe, type SyncPipeResult } from '../util/command.js';
 
@@ -105,10 +106,38 @@ export async function launchConmon(o: ConmonLaunch, timeoutMs = 60_000): Promise
   } catch (err) {
     throw new OciRuntimeError(`cannot start conmon ${o.conmon}`, null, '', { cause: err });
   }
+  // No pid and conmon still alive: the runtime's create hangs. Left alone it could still make the
+  // container after the CRI call failed and its record was rolled back: kill it now.
+  if (!r.line && (await killConmonGroup(o.conmonPidFile))) {
+    throw new OciRuntimeError(
+      `creating container ${o.id} failed: ${o.runtimePath} create did not answer within ${timeoutMs / 1000} s (runtime.runtime_timeout_seconds); conmon and the runtime were killed`,
+      null,
+      r.stderr.replace(/.*oom_score_adj.*\n?/g, ''),
+    );
+  }
   const msg = r.line ? parseSyncMessage(r.line) : undefined;
   if (!msg || typeof msg.data !== 'number' || msg.data <= 0) {
     const detail = msg?.message ?? (r.line ? r.line : 'no answer from conmon');
     throw new OciRuntimeError(`creating container ${o.id} failed: ${detail}`, r.code, r.stderr.replace(/.*oom_score_adj.*\n?/g, ''));
   }
   return msg.data;
+}
+
+/**
+ * SIGKILLs the conmon of a create that hung, with the runtime it started: conmon leads its own
+ * session and process group (setsid), which its runtime child shares. The pid is checked to still
+ * lead that group, so a reused pid is never hit. Whether it killed anything.
+ */
+export async function killConmonGroup(pidFile: string): Promise<boolean> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  if (pgid !== pid) return false;
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
 }

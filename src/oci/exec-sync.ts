@@ -9,7 +9,8 @@ import { commandNotStarted } from './exec-failure.js';
 import { mkdirSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledError, DeadlineExceededError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import { CancelledError, DeadlineExceededError, FailedPreconditionError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import { saysNotRunning } from './runtime-complaints.js';
 import type { RuntimeHandlerConfig } from '../config/schema.js';
 import { execute, type Completion } from '../util/command.js';
 
@@ -179,11 +180,12 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     // The runtime itself failed (no such container, no pid written): not the command's exit code.
     if (readPid(pidFile) === 0) {
       const head = c.stderr.subarray(0, ERR_HEAD).toString();
+      if (saysNotRunning(head)) throw new FailedPreconditionError(`container ${o.id} is not running (it stopped meanwhile)`);
       // The command itself could not be started (not in the image, not executable): its answer,
       // as a shell gives it, not a runtime failure.
       const notStarted = commandNotStarted(head);
       if (notStarted) return { stdout: Buffer.alloc(0), stderr: Buffer.from(`${notStarted.message}\n`), exitCode: notStarted.exitCode };
-      throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, c.code, c.stderr.subarray(0, ERR_HEAD).toString());
+      throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, c.code, head);
     }
     const cap = (b: Buffer) => b.subarray(0, o.maxOutputBytes);
     return { stdout: cap(c.stdout), stderr: cap(c.stderr), exitCode: c.code ?? 128 + (c.signal ? signalNumber(c.signal) : 0) };

@@ -20,7 +20,8 @@ import { CommandError, complaintOf, runCommand } from '../util/command.js';
 import { mkdir, writeFile, rm, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OciRuntimeError } from '../errors/catalog.js';
+import { FailedPreconditionError, OciRuntimeError } from '../errors/catalog.js';
+import { saysNotRunning } from './runtime-complaints.js';
 import { launchConmon } from './conmon.js';
 import type { CreateOptions, OciRuntime, OciState, OciStatus } from './runtime.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -39,6 +40,8 @@ export interface RuncRuntimeOptions {
   systemdCgroup: boolean;
   /** Where the wrapper script and temporary process specs live. */
   helperDir: string;
+  /** Longest wait for one runtime command, and for conmon's answer to a create (runtime.runtime_timeout_seconds). */
+  timeoutMs?: number;
 }
 
 export interface ExecProcess {
@@ -108,8 +111,12 @@ export class RuncRuntime implements OciRuntime {
   private async run(args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
     const bin = await this.binary();
     try {
-      return await runCommand(bin, [...this.globalArgs(), ...args], { input, timeoutMs: 120_000 });
+      return await runCommand(bin, [...this.globalArgs(), ...args], { input, timeoutMs: this.opts.timeoutMs ?? 110_000 });
     } catch (err) {
+      if (err instanceof CommandError && err.killed) {
+        const s = (this.opts.timeoutMs ?? 110_000) / 1000;
+        throw new OciRuntimeError(`${this.name} ${args[0]} did not answer within ${s} s (runtime.runtime_timeout_seconds) and was killed`, null, '', { cause: err });
+      }
       const code = err instanceof CommandError && typeof err.code === 'number' ? err.code : null;
       throw new OciRuntimeError(`${this.name} ${args[0]} failed`, code, complaintOf(err), { cause: err });
     }
@@ -134,7 +141,7 @@ export class RuncRuntime implements OciRuntime {
       stdin: o.stdin,
       stdinOnce: o.stdinOnce,
       systemdCgroup: this.opts.systemdCgroup,
-    });
+    }, this.opts.timeoutMs ?? 110_000);
     return { id: o.id, status: 'created', pid, bundle: o.bundle };
   }
 
@@ -145,7 +152,14 @@ export class RuncRuntime implements OciRuntime {
   }
 
   async start(id: string): Promise<void> {
-    await this.run(['start', id]);
+    try {
+      await this.run(['start', id]);
+    } catch (err) {
+      if (err instanceof OciRuntimeError && saysNotRunning(err.stderr)) {
+        throw new FailedPreconditionError(`container ${id} has stopped (killed meanwhile, by a stop of it or of its pod): it cannot be started`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   async kill(id: string, signal: string, all = false): Promise<void> {

@@ -22,6 +22,7 @@ export class RuntimeSet {
           conmon: rt.conmon,
           systemdCgroup: rt.cgroup_driver === 'systemd',
           helperDir: join(config.run_root, 'oci-helpers', name),
+          timeoutMs: rt.runtime_timeout_seconds * 1000,
         }),
       );
     }

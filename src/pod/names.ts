@@ -2,7 +2,8 @@
 // <root>/pod-names, created exclusively, so the daemon and the CLI cannot both take one. A file
 // whose pod no longer exists (no record, and no process running it under its lock) is stale and
 // taken over.
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink } from 'node:fs/promises';
+import { writeAsideFile } from '../store/atomic-file.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ export class PodNames {
       // Written aside, then linked in: the name file never exists empty, so a racing process
       // cannot take a half-written one for stale.
       const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-      await writeFile(tmp, podId, { mode: 0o600 });
+      await writeAsideFile(tmp, podId, 0o600, file);
       try {
         await link(tmp, file);
         return;

@@ -4,7 +4,7 @@
 // runtime's own text).
 import { randomBytes } from 'node:crypto';
 import type { RunPodSandboxRequest__Output } from '../gen/runtime/v1/RunPodSandboxRequest.js';
-import { FailedPreconditionError, InternalError, RktletError } from '../errors/catalog.js';
+import { FailedPreconditionError, InternalError, ResourceExhaustedError, RktletError, toRktletError } from '../errors/catalog.js';
 import { CniPluginError } from '../network/cni-exec.js';
 import { podIPs } from '../network/cni.js';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic-file.js';
@@ -161,7 +161,8 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
     await rb.run();
     if (rb.failures.length) pc.log.warn({ pod_sandbox_id: id, undo_failures: rb.failures.map((f) => `${f.what}: ${String(f.err)}`) }, 'pod rollback incomplete');
     if (err instanceof RktletError) throw err;
-    throw new InternalError(`RunPodSandbox failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const e = toRktletError(err); // ENOSPC and kin stay RESOURCE_EXHAUSTED
+    throw new (e instanceof InternalError ? InternalError : ResourceExhaustedError)(`RunPodSandbox failed: ${e.message}`, { cause: err });
   }
 }
 

@@ -1,27 +1,46 @@
 // Durable small-file writes: temp file, fsync, rename, fsync of the directory.
 // A reader sees either the old content or the new, never a torn file, even across a crash.
-import { open, rename, readFile, unlink } from 'node:fs/promises';
+import { open, rename, readFile, unlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isErrno } from '../errors/catalog.js';
+import { isErrno, writeFailure } from '../errors/catalog.js';
 
+/**
+ * A failure (a full disk: ENOSPC, EDQUOT) leaves the old file as it was and no temp file behind,
+ * and is reported as RESOURCE_EXHAUSTED naming the file (errors/catalog.ts writeFailure).
+ */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await open(tmp, 'w', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   } catch (err) {
+    // A partly written temp file would hold the very space the disk lacks, and pile up per retry.
     await unlink(tmp).catch(() => undefined);
-    throw err;
+    throw writeFailure(file, err);
   }
   await fsyncDir(dirname(file));
+}
+
+/**
+ * Writes a file that is set aside to be linked or renamed into place (`what` is that place, for the
+ * message): on a failure (a full disk) it is removed rather than left behind, half written, and
+ * the error is RESOURCE_EXHAUSTED naming `what` when the disk or quota is out.
+ */
+export async function writeAsideFile(tmp: string, data: string | Uint8Array, mode: number, what: string): Promise<void> {
+  try {
+    await writeFile(tmp, data, { mode });
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw writeFailure(what, err);
+  }
 }
 
 export async function fsyncDir(dir: string): Promise<void> {

@@ -3,7 +3,8 @@
 // file per key names its holder's pid and is taken over when that process is dead.
 // Within one process, waiters queue on a promise chain so the file is only contended across
 // processes.
-import { link, readFile, rename, unlink, mkdir, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, unlink, mkdir } from 'node:fs/promises';
+import { writeAsideFile } from './atomic-file.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,7 +74,7 @@ export class FileLocks {
       // Written aside, then linked in: the lock file appears with its holder's pid in it, so a
       // live holder's file is never seen empty (and taken for a crashed one's).
       const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-      await writeFile(tmp, String(process.pid), { mode: 0o600 });
+      await writeAsideFile(tmp, String(process.pid), 0o600, file);
       try {
         await link(tmp, file);
         return file;

@@ -5,7 +5,7 @@
 //       (subprocess.run when neither a cap nor a kill can come: it is the cheaper of the two)
 //   {id, argv, env, cwd, syncEnv, timeout}: start in a new session with a sync pipe whose fd is
 //       put in env[syncEnv]; reply at its first line -> {id, line, code, stderr}
-//   {kill: id}: SIGKILL that request's process.
+//   {kill: id}: SIGKILL that request's process group (every command leads its own).
 // A start that fails replies {id, errno, error}. At end of input it answers what it has, then exits.
 export const HELPER_PY = String.raw`
 import base64, json, os, select, signal, subprocess, sys, threading, time
@@ -39,28 +39,39 @@ def feed(stream, data):
         stream.close()
     except OSError:
         pass
+def kill_group(p):
+    # Each command leads its own process group: a kill reaches the children it started (a CNI
+    # plugin's helpers, a runtime wrapper's runc), which would otherwise live on holding our pipes.
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except OSError:
+        pass
 def run_simple(r):
     try:
-        p = subprocess.run(r["argv"], input=base64.b64decode(r.get("input") or ""), capture_output=True,
-                           env=r.get("env"), cwd=r.get("cwd"), timeout=r.get("timeout"))
-        reply({"id": r["id"], "code": p.returncode, "stdout": b64(p.stdout), "stderr": b64(p.stderr), "timeout": False})
-    except subprocess.TimeoutExpired as e:
-        reply({"id": r["id"], "code": -9, "stdout": b64(e.stdout), "stderr": b64(e.stderr), "timeout": True})
+        p = subprocess.Popen(r["argv"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=r.get("env"), cwd=r.get("cwd"), start_new_session=True)
     except Exception as e:
-        failed(r, e)
+        return failed(r, e)
+    try:
+        out, err = p.communicate(base64.b64decode(r.get("input") or ""), timeout=r.get("timeout"))
+        reply({"id": r["id"], "code": p.returncode, "stdout": b64(out), "stderr": b64(err), "timeout": False})
+    except subprocess.TimeoutExpired as e:
+        kill_group(p)
+        p.wait()
+        reply({"id": r["id"], "code": -9, "stdout": b64(e.stdout), "stderr": b64(e.stderr), "timeout": True})
 def run(r):
     try:
         p = subprocess.Popen(r["argv"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=r.get("env"), cwd=r.get("cwd"))
+                             env=r.get("env"), cwd=r.get("cwd"), start_new_session=True)
     except Exception as e:
         return failed(r, e)
     procs[r["id"]] = p
     if r["id"] in killed:
-        p.kill()
+        kill_group(p)
     out, err = [], []
-    workers = [threading.Thread(target=collect, args=(p.stdout, r.get("cap"), out)),
-               threading.Thread(target=collect, args=(p.stderr, r.get("cap"), err)),
-               threading.Thread(target=feed, args=(p.stdin, base64.b64decode(r.get("input") or "")))]
+    workers = [threading.Thread(target=collect, args=(p.stdout, r.get("cap"), out), daemon=True),
+               threading.Thread(target=collect, args=(p.stderr, r.get("cap"), err), daemon=True),
+               threading.Thread(target=feed, args=(p.stdin, base64.b64decode(r.get("input") or "")), daemon=True)]
     for w in workers:
         w.start()
     timed_out = False
@@ -68,10 +79,11 @@ def run(r):
         p.wait(timeout=r.get("timeout"))
     except subprocess.TimeoutExpired:
         timed_out = True
-        p.kill()
+        kill_group(p)
         p.wait()
     for w in workers:
-        w.join()
+        # A child that left the group may still hold a pipe: answer with what came so far.
+        w.join(timeout=2)
     procs.pop(r["id"], None)
     killed.discard(r["id"])
     reply({"id": r["id"], "code": p.returncode, "stdout": b64(b"".join(out)), "stderr": b64(b"".join(err)), "timeout": timed_out})
@@ -121,10 +133,7 @@ def handle(r):
         killed.add(r["kill"])
         p = procs.get(r["kill"])
         if p:
-            try:
-                p.send_signal(signal.SIGKILL)
-            except OSError:
-                pass
+            kill_group(p)
     elif r.get("syncEnv"):
         launch(r)
     elif r.get("cap") is None and not r.get("killable"):

@@ -120,13 +120,22 @@ class Capped {
 /** Runs a command with node's child_process to its end (stdio closed). */
 export function executeDirect(file: string, args: readonly string[], o: CommandOptions = {}): Promise<Completion> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: o.env, cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group (detached), so a kill reaches the children it started too.
+    const child = spawn(file, args, { env: o.env, cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out = new Capped(o.maxOutputBytes ?? Infinity);
     const err = new Capped(o.maxOutputBytes ?? Infinity);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     let timedOut = false;
-    const kill = (): void => void child.kill('SIGKILL');
+    const kill = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+      // A child that left the group may hold our pipes open: stop waiting for them.
+      setTimeout(() => (child.stdout.destroy(), child.stderr.destroy()), 2000).unref();
+    };
     const timer = o.timeoutMs ? setTimeout(() => ((timedOut = true), kill()), o.timeoutMs) : undefined;
     o.signal?.addEventListener('abort', kill, { once: true });
     const finish = (): void => {
