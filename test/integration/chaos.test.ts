@@ -112,6 +112,7 @@ test(`daemon SIGKILLed ${KILLS} times, mid-call and between calls: listings matc
   let midCall = 0;
   const midKinds = new Map<string, number>();
   let pending: Op[] = [];
+  const spent = { restart: 0, audit: 0 };
   for (let k = 1; k <= KILLS; k++) {
     let l = await w.list(d.client);
     for (let i = 1 + w.int(2); i > 0; i--) {
@@ -130,8 +131,12 @@ test(`daemon SIGKILLed ${KILLS} times, mid-call and between calls: listings matc
     }
     await kill();
     await fired;
+    let t = Date.now();
     await restart();
+    spent.restart += Date.now() - t;
+    t = Date.now();
     f.add(k, await audit(d.client, scope));
+    spent.audit += Date.now() - t;
     for (const op of pending) await w.settle(d.client, op);
     pending = [];
   }
@@ -140,7 +145,8 @@ test(`daemon SIGKILLed ${KILLS} times, mid-call and between calls: listings matc
   const secs = Math.round((Date.now() - started) / 1000);
   process.stdout.write(
     `# chaos daemon: seed ${SEED}, ${KILLS} kills (${midCall} mid-call: ${[...midKinds].map(([a, b]) => `${a} ${b}`).join(', ')}), ` +
-      `${w.ops} operations, ${w.retries} retries, ${f.count} findings, ${secs} s\n${f.count ? f.report() + '\n' : ''}`,
+      `${w.ops} operations, ${w.retries} retries, ${f.count} findings, ${secs} s ` +
+      `(restarts ${Math.round(spent.restart / 1000)} s, audits ${Math.round(spent.audit / 1000)} s)\n${f.count ? f.report() + '\n' : ''}`,
   );
   const log = keepLog(f, w, 'daemon');
   assert.deepEqual(w.unexpected, [], `no unexpected answers${log}`);
