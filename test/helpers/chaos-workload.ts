@@ -239,8 +239,14 @@ export class Workload {
         return;
       }
       default: {
-        // Stop, remove, pull and image removal are idempotent: the retry must answer OK, and then be done.
-        await this.exec(c, op, 60_000);
+        // Stop, remove, pull and image removal are idempotent: the retry must answer OK, and then be
+        // done. A stop or remove of what another operation removed meanwhile may answer NOT_FOUND,
+        // which the kubelet takes as done too.
+        try {
+          await this.exec(c, op, 60_000);
+        } catch (err) {
+          if (codeOf(err) !== Code.NOT_FOUND || op.kind === 'pull') throw err;
+        }
         const after = await this.list(c);
         const wrong =
           (op.kind === 'pull' && !after.images.some((r) => op.image.endsWith(r) || r.endsWith(op.image))) ||

@@ -178,9 +178,19 @@ test(`CLI verbs SIGKILLed ${CLI_KILLS} times beside a live daemon: nothing leaks
   const w = new Workload(rand, { baseImage, churnImages, logRoot, namespace: 'chaos-cli' });
   await d.client.image('PullImage', { image: { image: baseImage } });
   const g = ['--root', d.dirs.root, '--run-root', d.dirs.runRoot, '--config', d.dirs.config, '--log-level', 'error'];
-  const cli = async (args: string[]) => {
+  /**
+   * Runs a verb to completion; it must succeed. `gone`: the verb stops or removes that object, and
+   * "not found" is fine once the daemon no longer lists it either (the killed verb removed it, and
+   * the daemon's view follows within its 2 s poll).
+   */
+  const cli = async (args: string[], gone?: () => Promise<boolean>) => {
     const r = await runCli([...g, ...args]);
-    if (r.code !== 0) w.unexpected.push(`rktlet ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`);
+    if (r.code === 0) return r;
+    if (gone && /not found/.test(r.stderr)) {
+      await sleep(2500);
+      if (await gone()) return r;
+    }
+    w.unexpected.push(`rktlet ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`);
     return r;
   };
   const f = new Findings();
@@ -222,13 +232,13 @@ test(`CLI verbs SIGKILLed ${CLI_KILLS} times beside a live daemon: nothing leaks
       const x = w.pick(ctrs)!;
       verb = rand() < 0.5 ? ['app', 'stop', x.podId, '--app', x.id, '--timeout', '0'] : ['app', 'rm', x.podId, '--app', x.id];
       retry = async () => {
-        if ((await w.list(d.client)).ctrs.some((y) => y.id === x.id)) await cli(verb);
+        if ((await w.list(d.client)).ctrs.some((y) => y.id === x.id)) await cli(verb, async () => !(await w.list(d.client)).ctrs.some((y) => y.id === x.id));
       };
     } else {
       const p = w.pick(mine)!;
       verb = ['pod', rand() < 0.3 ? 'stop' : 'rm', p.id];
       retry = async () => {
-        if ((await w.list(d.client)).pods.some((y) => y.id === p.id)) await cli(verb);
+        if ((await w.list(d.client)).pods.some((y) => y.id === p.id)) await cli(verb, async () => !(await w.list(d.client)).pods.some((y) => y.id === p.id));
       };
     }
     w.ops++;
