@@ -166,6 +166,7 @@ export class PodController {
     });
     if (swept.length) this.log.warn({ pods: swept }, 'unmounted what removed pods had left (a crash during their run or removal)');
     await this.locks.sweepDead().catch((err: unknown) => this.log.warn({ err }, 'sweeping stale pod locks failed'));
+    await this.names.sweep().catch((err: unknown) => this.log.warn({ err }, 'sweeping the names of gone pods failed'));
     this.log.info({ pods: this.pods.size }, 'pods recovered');
   }
 
@@ -214,16 +215,21 @@ export class PodController {
    * which re-reads the record; a pod dir left without one is removed, as recovery does.
    */
   private async adoptOrphans(): Promise<void> {
-    for (const id of await this.locks.deadHolderKeys()) {
+    const orphans = await this.locks.deadHolderKeys();
+    for (const id of orphans) {
       await this.locks.with(id, async () => {
         if (!(await this.store.load(id))) {
           this.pods.delete(id);
           this.sigs.delete(id);
           this.creating.delete(id);
           await this.store.removeDirs(id);
+          return;
         }
+        const p = this.store.paths(id);
+        await Promise.all([p.dir, p.infraBundle].map(removeAtomicTemps));
       });
     }
+    if (orphans.length) await this.names.sweep();
   }
 
   private syncStamp(): Promise<void> {

@@ -40,9 +40,11 @@ test('lock files (and link temp files) of dead holders are swept; live holders a
   const dead = spawnSync('true').pid!;
   writeFileSync(join(dir, 'gone.lock'), String(dead));
   writeFileSync(join(dir, `gone.lock.${dead}.abcd1234`), String(dead));
+  writeFileSync(join(dir, 'gone.lock.stale.0badc0de'), String(dead));
   writeFileSync(join(dir, 'live.lock'), '1');
   assert.deepEqual(await locks.deadHolderKeys(), ['gone']);
   assert.equal(existsSync(join(dir, `gone.lock.${dead}.abcd1234`)), false);
+  assert.equal(existsSync(join(dir, 'gone.lock.stale.0badc0de')), false);
   assert.equal(await locks.sweepDead(), 1);
   assert.equal(existsSync(join(dir, 'gone.lock')), false);
   assert.equal(existsSync(join(dir, 'live.lock')), true);

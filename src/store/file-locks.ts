@@ -89,6 +89,12 @@ export class FileLocks {
         if (!alive(Number(temp[1]))) await unlink(join(this.dir, name)).catch(() => undefined);
         continue;
       }
+      if (/\.lock\.stale\.[0-9a-f]+$/.test(name)) {
+        // Moved aside by a taker killed before it unlinked it: a dead holder's (a live one's is linked back).
+        const was = Number((await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
+        if (!was || !alive(was)) await unlink(join(this.dir, name)).catch(() => undefined);
+        continue;
+      }
       if (!name.endsWith('.lock')) continue;
       const key = name.slice(0, -'.lock'.length);
       const holder = Number((await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
