@@ -77,6 +77,7 @@ function setup(o: { layers?: boolean } = {}) {
       unmount: async () => undefined,
       remove: async () => void steps.push('snapshot removed'),
       usage: async () => ({ bytes: 0, inodes: 0 }),
+      activeKeys: async () => [],
     },
     pods: {
       get: (id: string) =>

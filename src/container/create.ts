@@ -103,59 +103,60 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   const metaKey = { podId: pod.id, name: cfg.metadata.name, attempt: cfg.metadata.attempt };
   await svc.store.sync(); // a container of this name another process (the CLI) created
   svc.store.reserveName(metaKey, id);
-  const undo: Undo[] = [async () => svc.store.releaseName(metaKey, id)];
-  const config = svc.deps.config;
-  const bundle = bundleDir(config, id);
-  const logPath = pod.logDirectory && cfg.log_path ? join(pod.logDirectory, cfg.log_path) : '';
-  undo.push(() => svc.store.delete(id));
-  undo.push(() => svc.deps.snapshots.remove(id));
+  // Everything from here runs under the container's lock (it holds across processes): another
+  // process's recovery sweeps a snapshot or record without a complete container only when nobody
+  // holds its lock, so it never takes this create's half-made parts for a crashed one's.
+  return svc.lock.run(id, async () => {
+    const undo: Undo[] = [async () => svc.store.releaseName(metaKey, id)];
+    const config = svc.deps.config;
+    const bundle = bundleDir(config, id);
+    const logPath = pod.logDirectory && cfg.log_path ? join(pod.logDirectory, cfg.log_path) : '';
+    undo.push(() => svc.store.delete(id));
+    undo.push(() => svc.deps.snapshots.remove(id));
 
-  // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
-  // mount and the image's user files), the host's facts and the directories. All of them settle
-  // before a rollback starts, so it never races a step still running.
-  const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id);
-  const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
-  // The user comes from the layers when they tell plainly, so config.json and the record need not
-  // wait for the mount; otherwise from the mounted root filesystem.
-  const userStep = (async () => {
-    const files = (await userFilesFromLayers(await prepareStep)) ?? (await readUserFiles((await mountStep).target));
-    return resolveUser(
-      {
-        ...(runAsUser !== undefined ? { runAsUser } : {}),
-        ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
-        ...(runAsGroup !== undefined ? { runAsGroup } : {}),
-        supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
-        imageUser: image.config.User ?? '',
-      },
-      files.passwd,
-      files.group,
-    );
-  })();
-  const hostStep = (async () => {
-    for (const m of mounts) await ensureHostPath(m.hostPath);
-    for (const r of propagationRequirements(mounts)) await ensurePropagation(r.hostPath, r.need);
-    const seccompFile = seccomp.type === 'Localhost' ? seccomp.path : seccomp.type === 'RuntimeDefault' ? config.runtime.seccomp_profile : '';
-    const v2 = await isCgroupV2();
-    const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi] = await Promise.all([
-      Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions))),
-      seccompFile ? loadProfile(seccompFile) : undefined,
-      ownCapabilities(),
-      ownOomScoreAdj(),
-      swapAccounting(v2),
-      apparmorEnabled(),
-      sc?.privileged ? hostDevices() : [],
-      kernelX32Abi(),
-      mkdir(bundle, { recursive: true, mode: 0o700 }),
-      logPath ? mkdir(dirname(logPath), { recursive: true, mode: 0o755 }) : undefined,
-    ]);
-    return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi };
-  })();
-  // The container's lock (it holds across processes) is taken meanwhile: another process's
-  // recovery must not reconcile a record whose runtime container does not exist yet.
-  const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStep]);
-  try {
-    const rt = svc.deps.runtime(pod.runtimeHandler);
-    await svc.lock.run(id, async () => {
+    // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
+    // mount and the image's user files), the host's facts and the directories. All of them settle
+    // before a rollback starts, so it never races a step still running.
+    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id);
+    const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
+    // The user comes from the layers when they tell plainly, so config.json and the record need not
+    // wait for the mount; otherwise from the mounted root filesystem.
+    const userStep = (async () => {
+      const files = (await userFilesFromLayers(await prepareStep)) ?? (await readUserFiles((await mountStep).target));
+      return resolveUser(
+        {
+          ...(runAsUser !== undefined ? { runAsUser } : {}),
+          ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
+          ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+          supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
+          imageUser: image.config.User ?? '',
+        },
+        files.passwd,
+        files.group,
+      );
+    })();
+    const hostStep = (async () => {
+      for (const m of mounts) await ensureHostPath(m.hostPath);
+      for (const r of propagationRequirements(mounts)) await ensurePropagation(r.hostPath, r.need);
+      const seccompFile = seccomp.type === 'Localhost' ? seccomp.path : seccomp.type === 'RuntimeDefault' ? config.runtime.seccomp_profile : '';
+      const v2 = await isCgroupV2();
+      const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi] = await Promise.all([
+        Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions))),
+        seccompFile ? loadProfile(seccompFile) : undefined,
+        ownCapabilities(),
+        ownOomScoreAdj(),
+        swapAccounting(v2),
+        apparmorEnabled(),
+        sc?.privileged ? hostDevices() : [],
+        kernelX32Abi(),
+        mkdir(bundle, { recursive: true, mode: 0o700 }),
+        logPath ? mkdir(dirname(logPath), { recursive: true, mode: 0o755 }) : undefined,
+      ]);
+      return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi };
+    })();
+    const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStep]);
+    try {
+      const rt = svc.deps.runtime(pod.runtimeHandler);
       const [{ target: rootfs }, user, host] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStep]));
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
       const spec = generateContainerSpec({
@@ -261,13 +262,13 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         stdinOnce: cfg.stdin_once,
       }));
       await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
-    });
-    return id;
-  } catch (err) {
-    await prepared; // nothing still running when the undo steps start
-    for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
-    throw err;
-  }
+      return id;
+    } catch (err) {
+      await prepared; // nothing still running when the undo steps start
+      for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
+      throw err;
+    }
+  });
 }
 
 /** The runtime's create; a command it cannot start (not in the image) is the request's fault. */

@@ -26,6 +26,21 @@ export class KeyedLock {
     return this.active.has(key);
   }
 
+  /** Whether another live process holds the key's lock file right now. */
+  async heldElsewhere(key: string): Promise<boolean> {
+    return (await this.files?.heldElsewhere(key)) ?? false;
+  }
+
+  /** Keys locked by a process that died holding them (see FileLocks.deadHolderKeys). */
+  async deadHolderKeys(): Promise<string[]> {
+    return (await this.files?.deadHolderKeys()) ?? [];
+  }
+
+  /** Removes the lock files of dead processes (see FileLocks.sweepDead). */
+  async sweepDead(): Promise<number> {
+    return (await this.files?.sweepDead()) ?? 0;
+  }
+
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const files = this.files;
     const inside = async (): Promise<T> => {

@@ -18,6 +18,14 @@ export async function startContainer(svc: ContainerService, idOrPrefix: string):
     try {
       await rt.start(id);
     } catch (err) {
+      // Started already, by a StartContainer (daemon or CLI) killed before it could record it:
+      // this retry finishes that one.
+      const st = await rt.state(id).catch(() => undefined);
+      if (st?.status === 'running') {
+        await svc.store.updateStatus(id, (s) => ({ ...s, state: 'running', pid: st.pid, startedAtNs }));
+        svc.publish('CONTAINER_STARTED_EVENT', r);
+        return;
+      }
       // A start that failed must leave nothing running, since it is recorded as exited (as
       // containerd does): a start that timed out may have started the process, or left the
       // container created, so kill whatever is there (bounded by the runtime timeout).

@@ -81,6 +81,7 @@ function setup() {
       unmount: async () => undefined,
       remove: async (k: string) => void removed.push(k),
       usage: async () => ({ bytes: 0, inodes: 0 }),
+      activeKeys: async () => [],
     },
     pods: {
       get: (id: string) =>

@@ -18,6 +18,7 @@ import { exitReason } from './to-cri.js';
 import type { ContainerDeps } from './deps.js';
 import { removeContainer } from './lifecycle.js';
 import { eachLimit } from '../util/each-limit.js';
+import { sweepCrashedCreates } from './crashed-creates.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
@@ -66,13 +67,18 @@ export class ContainerService {
   /** Loads the store, records exits that happened while we were away, starts the monitor. */
   async recover(): Promise<void> {
     const { broken } = await this.store.recover();
+    // Creates that died half-way (their writable layer, their incomplete record): never started.
+    const swept = await this.sweepCrashed();
     for (const b of broken) {
-      // Possibly a create still writing its files in another process (the CLI): left for later.
+      if (swept.includes(b.id)) continue;
+      // Both files there but unreadable (or a create in another process right now): left for later
+      // unless old, as before.
       const st = await stat(join(this.store.dir, b.id)).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs < 10 * 60_000) continue;
+      if (!st || Date.now() - st.mtimeMs < 10 * 60_000) continue;
       this.deps.log.warn({ id: b.id, err: b.error }, 'dropping an unreadable container record');
       await rm(join(this.store.dir, b.id), { recursive: true, force: true });
     }
+    await this.lock.sweepDead().catch((err: unknown) => this.deps.log.warn({ err }, 'sweeping stale container locks failed'));
     await mkdir(this.exitDir, { recursive: true, mode: 0o700 });
     this.startMonitor();
     await eachLimit(this.store.list(), 8, async (r) => {
@@ -91,7 +97,9 @@ export class ContainerService {
    * writes nothing). Synchronous reads, for start-up only: most containers are in this case.
    */
   private runningAsRecorded(r: ContainerRecord): boolean {
-    if (r.status.state !== 'running' && r.status.state !== 'created') return false;
+    // Not 'created': `runc start` execs in the same process, so only the runtime tells whether a
+    // start killed before its record write got through.
+    if (r.status.state !== 'running') return false;
     if (existsSync(join(this.exitDir, r.meta.id))) return false;
     return isContainerProcessSync(r.status.pid, r.meta.createdAtNs);
   }
@@ -128,6 +136,38 @@ export class ContainerService {
         if (exited.has(r.meta.id)) await this.onExitFile(r.meta.id);
       } else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
     }
+    await this.finishOrphanedOperations().catch((err: unknown) => this.deps.log.warn({ err }, 'finishing operations of dead processes failed'));
+  }
+
+  /**
+   * Containers whose lock a dead process holds: a CLI verb killed half-way beside the daemon (its
+   * create, start or stop). Reconciled with the runtime under the lock (which takes it over), or,
+   * for a create that never wrote its record, swept; either way the lock file goes.
+   */
+  private async finishOrphanedOperations(): Promise<void> {
+    for (const id of await this.lock.deadHolderKeys()) {
+      // Reconciled under the lock, which re-reads the record first: it may be gone meanwhile.
+      if (this.store.find(id)) await this.reconcile(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      if (!this.store.find(id)) await this.sweepCrashed([id]);
+      // Nothing of it left at all: the lock file alone goes.
+      if (!this.store.find(id)) await this.lock.run(id, async () => undefined);
+    }
+  }
+
+  /** Sweeps what crashed creates left (of the given ids only, or every one); logs what went. */
+  private async sweepCrashed(only?: string[]): Promise<string[]> {
+    const swept = await sweepCrashedCreates({
+      containersDir: this.store.dir,
+      snapshots: this.deps.snapshots,
+      lock: this.lock,
+      isPod: (id) => this.deps.pods.get(id) !== undefined,
+      ...(only ? { only } : {}),
+    }).catch((err: unknown) => {
+      this.deps.log.warn({ err }, 'sweeping crashed creates failed');
+      return [] as string[];
+    });
+    if (swept.length) this.deps.log.warn({ ids: swept }, 'removed what crashed CreateContainer calls left');
+    return swept;
   }
 
   private async onExitFile(id: string): Promise<void> {
@@ -173,7 +213,9 @@ export class ContainerService {
       if (await this.recordExit(id)) return;
       const r = this.store.get(id);
       // Still the process we recorded: nothing to ask the runtime (a spawn per container).
-      if ((r.status.state === 'running' || r.status.state === 'created') && (await isContainerProcess(r.status.pid, r.meta.createdAtNs))) return;
+      // (Not for 'created': the same process runs on after `runc start`, which a killed StartContainer
+      // may have run before it could record it.)
+      if (r.status.state === 'running' && (await isContainerProcess(r.status.pid, r.meta.createdAtNs))) return;
       let st;
       try {
         st = await this.deps.runtime(r.meta.runtimeHandler).state(id);
@@ -188,9 +230,10 @@ export class ContainerService {
       }
       if (st && st.status !== 'stopped') {
         const was = r.status.state;
-        if (was === 'unknown' || (st.status === 'running' && was === 'created')) {
-          // Started while the daemon was away (or known again after an UNKNOWN spell).
-          const state = st.status === 'created' ? 'created' : 'running';
+        const state = st.status === 'created' ? 'created' : 'running';
+        // Started while the daemon was away (or known again after an UNKNOWN spell), or created by
+        // a CreateContainer killed before it recorded the pid.
+        if (was === 'unknown' || was !== state || r.status.pid !== st.pid) {
           await this.store.updateStatus(id, (s) => ({
             ...s,
             state,

@@ -21,7 +21,7 @@ test('blobs are stored only when their digest matches; failures leave no file', 
   const w = await c.writer(digestOf('abc'));
   await w.write(Buffer.from('ab'));
   await assert.rejects(w.commit(), /does not match/);
-  assert.deepEqual(readdirSync(c.ingestDir), []);
+  assert.deepEqual(readdirSync(await c.ingest.dir()), []);
   assert.deepEqual(await c.list(), [digestOf(data)]);
   await c.delete(digestOf(data));
   await c.delete(digestOf(data));
@@ -38,7 +38,7 @@ test('verify checks the digest without publishing; abort after it leaves nothing
   await w.verify(data.length);
   assert.equal(await c.has(digestOf(data)), false);
   await w.abort();
-  assert.deepEqual(readdirSync(c.ingestDir), []);
+  assert.deepEqual(readdirSync(await c.ingest.dir()), []);
   assert.deepEqual(await c.list(), []);
   const w2 = await c.writer(digestOf(data));
   await w2.write(data);

@@ -3,10 +3,10 @@
 // partial or corrupt download is never visible.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, isErrno } from '../errors/catalog.js';
-import { processTempDir } from '../snapshot/process-temp.js';
+import { ProcessTemp } from '../snapshot/process-temp.js';
 import { isDigest } from './reference.js';
 
 export class DigestMismatchError extends InvalidArgumentError {}
@@ -36,7 +36,7 @@ export class BlobWriter {
   ) {}
 
   static async create(store: ContentStore, digest: string): Promise<BlobWriter> {
-    const tmp = join(store.ingestDir, `${digest.slice(7, 23)}-${randomBytes(6).toString('hex')}`);
+    const tmp = join(await store.ingest.dir(), `${digest.slice(7, 23)}-${randomBytes(6).toString('hex')}`);
     return new BlobWriter(store, digest, tmp, await open(tmp, 'w', 0o644));
   }
 
@@ -82,21 +82,22 @@ export class BlobWriter {
 
 export class ContentStore {
   readonly blobDir: string;
-  /** This process's own ingest dir (others may be writing beside it). */
-  ingestDir = '';
+  /** This process's own ingest dir, made on first use (others may be writing beside it). */
+  readonly ingest: ProcessTemp;
 
   constructor(readonly root: string) {
     this.blobDir = join(root, 'blobs', 'sha256');
+    this.ingest = new ProcessTemp(join(root, 'ingest'));
   }
 
   /** Creates the directories; leftovers of interrupted downloads (dead processes) are dropped. */
   async open(): Promise<void> {
     await mkdir(this.blobDir, { recursive: true, mode: 0o700 });
-    this.ingestDir = await processTempDir(join(this.root, 'ingest'));
+    await this.ingest.sweepDead();
   }
 
   async close(): Promise<void> {
-    if (this.ingestDir) await rm(this.ingestDir, { recursive: true, force: true });
+    await this.ingest.close();
   }
 
   path(digest: string): string {

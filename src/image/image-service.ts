@@ -1,6 +1,7 @@
 // The image service: pulls into the content store and the snapshotter, keeps image metadata,
 // removes images with their unshared blobs and layers. Shared by the daemon and the CLI verbs.
 import { join } from 'node:path';
+import { hasAtomicTemps, removeAtomicTemps } from '../store/atomic-file.js';
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -52,6 +53,9 @@ export class ImageService implements ImageLookup {
     const s = new ImageService(config, log, snapshots);
     await s.content.open();
     await s.store.open();
+    // Record and stamp writes killed before their rename (under the store's lock, as every writer).
+    const dirs = [s.store.root, s.store.recordsDir];
+    if ((await Promise.all(dirs.map(hasAtomicTemps))).some(Boolean)) await s.locks.with('store', async () => void (await Promise.all(dirs.map(removeAtomicTemps))));
     return s;
   }
 
@@ -100,6 +104,8 @@ export class ImageService implements ImageLookup {
 
   /** Deletes candidates nothing refers to any more (caller holds the lock). */
   async collectGarbage(blobs: string[], chainIds: string[]): Promise<void> {
+    // What processes killed mid-download or mid-unpack left in their temp dirs goes too.
+    await Promise.all([this.content.ingest.sweepDead(), this.snapshots.temp.sweepDead()]).catch(() => undefined);
     const ref = this.store.referenced();
     for (const b of blobs) {
       if (!ref.blobs.has(b) && !this.leases.has(b)) await this.content.delete(b);
@@ -119,9 +125,7 @@ export class ImageService implements ImageLookup {
    * the collection that follows it (removal.ts).
    */
   async sweep(minAgeMs = 3600_000): Promise<void> {
-    // Only old leftovers: another process (a CLI pull) may be writing new ones right now.
-    const cutoff = Date.now() - minAgeMs;
-    const old = async (paths: [string, string][]) => {
+    const old = async (paths: [string, string][], cutoff: number) => {
       const out: string[] = [];
       for (const [id, p] of paths) {
         const st = await stat(p).catch(() => undefined);
@@ -132,10 +136,20 @@ export class ImageService implements ImageLookup {
     await this.locks.with('store', async () => {
       this.store.reload();
       await collectHeld(this);
-      const blobs = await old((await this.content.list()).map((d) => [d, this.content.path(d)]));
-      const layers = await old((await this.snapshots.listLayers()).map((c) => [c, this.snapshots.layerPath(c)]));
-      await this.collectGarbage(blobs, layers);
+      // Another process pulling now (a CLI verb) has a temp dir of its own from before its first
+      // blob or layer lands: with none before and after the listing, every unreferenced one listed
+      // is what a killed pull left, whatever its age. Otherwise only old leftovers go.
+      const quietBefore = !(await this.othersPulling());
+      const blobs = (await this.content.list()).map((d): [string, string] => [d, this.content.path(d)]);
+      const layers = (await this.snapshots.listLayers()).map((c): [string, string] => [c, this.snapshots.layerPath(c)]);
+      const cutoff = quietBefore && !(await this.othersPulling()) ? Infinity : Date.now() - minAgeMs;
+      await this.collectGarbage(await old(blobs, cutoff), await old(layers, cutoff));
     });
+  }
+
+  /** Whether another live process is downloading blobs or unpacking layers into this store. */
+  private async othersPulling(): Promise<boolean> {
+    return (await this.content.ingest.othersActive()) || (await this.snapshots.temp.othersActive());
   }
 
   /** Image filesystem usage: stored blobs plus unpacked layers. */

@@ -179,7 +179,7 @@ async function importDockerSave(svc: ImageService, touched: Touched, a: Extracte
 
 /** Imports every image of the archive; returns their IDs and tags. */
 export async function importArchive(svc: ImageService, file: string): Promise<ImportedImage[]> {
-  const dir = await mkdtemp(join(svc.content.ingestDir, 'import-'));
+  const dir = await mkdtemp(join(await svc.content.ingest.dir(), 'import-'));
   const touched: Touched = { blobs: [], layers: [] };
   try {
     const a = await extractArchive(file, dir);

@@ -22,10 +22,12 @@ import { FileLocks } from '../store/file-locks.js';
 import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
-import { pinnedNamespacesPresent, pinnedTargets } from './pinned-namespaces.js';
+import { pinnedNamespacesPresent, pinnedTargets, possiblePinnedPaths } from './pinned-namespaces.js';
 import { unmountShm } from './shm.js';
+import { sweepOrphanMounts } from './orphan-mounts.js';
 import { filesystemTarget, namespaceTarget, unmountAll } from '../util/unmount.js';
 import { PodStore } from './store.js';
+import { hasAtomicTemps, removeAtomicTemps } from '../store/atomic-file.js';
 import { eachLimit } from '../util/each-limit.js';
 import { fileSig } from '../store/change-stamp.js';
 import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
@@ -49,6 +51,9 @@ export interface PodControllerOptions {
 
 /** How long list() trusts that a READY pod's infra it saw alive is still alive. */
 const LIVENESS_TTL_MS = 1000;
+
+/** How often sync() looks for pods a dead process left locked (one listing of the lock dir). */
+const ORPHAN_CHECK_MS = 1000;
 
 export class PodController {
   readonly config: Config;
@@ -75,6 +80,7 @@ export class PodController {
   private readonly seenAlive = new WeakMap<PodRecord, number>();
   private containers: PodContainers | undefined;
   private cgroupHierarchies: Promise<{ path: string; v2: boolean }[]> | undefined;
+  private lastOrphanCheck = 0;
 
   private constructor(o: PodControllerOptions) {
     this.config = o.config;
@@ -146,8 +152,33 @@ export class PodController {
     await eachLimit(found, 8, async (rec) => {
       await this.names.ensure(podNameKey(rec.metadata), rec.id);
       await this.refresh(rec, { recovering: true });
+      await this.removeCrashedWrites(rec.id);
     });
+    const swept = await sweepOrphanMounts({
+      pinnedDir: this.pinnedDir,
+      netnsDir: this.network.netnsDir,
+      podRunDir: this.store.runDir,
+      hasRecord: async (id) => (await this.store.load(id).catch(() => ({}))) !== undefined,
+      withLock: (id, fn) => this.locks.with(id, fn),
+    }).catch((err: unknown) => {
+      this.log.error({ err }, 'sweeping the mounts of removed pods failed');
+      return [];
+    });
+    if (swept.length) this.log.warn({ pods: swept }, 'unmounted what removed pods had left (a crash during their run or removal)');
+    await this.locks.sweepDead().catch((err: unknown) => this.log.warn({ err }, 'sweeping stale pod locks failed'));
+    await this.names.sweep().catch((err: unknown) => this.log.warn({ err }, 'sweeping the names of gone pods failed'));
     this.log.info({ pods: this.pods.size }, 'pods recovered');
+  }
+
+  /**
+   * The temp files of record writes killed before their rename (pod.json, resolv.conf, hosts, the
+   * infra's config.json), under the pod's lock; a pod another live process is working on is left.
+   */
+  private async removeCrashedWrites(id: string): Promise<void> {
+    const p = this.store.paths(id);
+    const dirs = [p.dir, p.infraBundle];
+    if (!(await Promise.all(dirs.map(hasAtomicTemps))).some(Boolean) || (await this.locks.heldElsewhere(id))) return;
+    await this.locks.with(id, async () => void (await Promise.all(dirs.map(removeAtomicTemps))));
   }
 
   /** Marks a READY pod whose infra is gone NOTREADY (written to disk, under the pod's lock). */
@@ -170,7 +201,38 @@ export class PodController {
   }
 
   /** Brings the index up to date with what other processes (the CLI, the daemon) wrote. */
-  sync(): Promise<void> {
+  async sync(): Promise<void> {
+    await this.syncStamp();
+    const now = Date.now();
+    if (now - this.lastOrphanCheck < ORPHAN_CHECK_MS && now >= this.lastOrphanCheck) return;
+    this.lastOrphanCheck = now;
+    await this.adoptOrphans().catch((err: unknown) => this.log.warn({ err }, 'taking over the pods of dead processes failed'));
+  }
+
+  /**
+   * Pods whose lock a dead process holds (a CLI verb killed half-way: its record may be gone
+   * without the change stamp saying so, or a run may have died before its record): taken over,
+   * which re-reads the record; a pod dir left without one is removed, as recovery does.
+   */
+  private async adoptOrphans(): Promise<void> {
+    const orphans = await this.locks.deadHolderKeys();
+    for (const id of orphans) {
+      await this.locks.with(id, async () => {
+        if (!(await this.store.load(id))) {
+          this.pods.delete(id);
+          this.sigs.delete(id);
+          this.creating.delete(id);
+          await this.store.removeDirs(id);
+          return;
+        }
+        const p = this.store.paths(id);
+        await Promise.all([p.dir, p.infraBundle].map(removeAtomicTemps));
+      });
+    }
+    if (orphans.length) await this.names.sweep();
+  }
+
+  private syncStamp(): Promise<void> {
     return this.store.stamp.sync(async () => {
       const ids = await this.store.ids();
       const onDisk = new Set(ids);
@@ -292,11 +354,20 @@ export class PodController {
       const rec = this.pods.get(id);
       if (!rec) return; // removed meanwhile
       await this.containers?.stopAll(id);
+      // NOTREADY is written before anything of the pod is torn down: a crash half-way leaves a pod
+      // that says so (the next stop finishes the job), never a READY one without its namespaces.
+      if (rec.state !== 'SANDBOX_NOTREADY') {
+        rec.state = 'SANDBOX_NOTREADY';
+        await this.store.save(rec);
+      }
       if (!rec.pinnedNamespaces) await this.stopInfra(rec); // as containerd: the sandbox process, then its network
       // With its containers gone, the pod's IPC/UTS namespaces and /dev/shm (containerd too
       // unmounts the shm at stop) go while the network is torn down; the netns after the DEL.
+      // The pinned files are derived from the id too, whatever the record says: a crash after
+      // pinning and before the READY write leaves a record that does not name them.
+      const pinned = possiblePinnedPaths(this.pinnedDir, id);
       const others = unmountAll([
-        ...(rec.pinnedNamespaces ? pinnedTargets(rec.pinnedNamespaces) : []),
+        ...pinnedTargets(pinned, ...(rec.pinnedNamespaces ? [rec.pinnedNamespaces] : [])),
         ...(rec.shmPath !== '/dev/shm' ? [filesystemTarget(rec.shmPath)] : []),
       ]);
       others.catch(() => undefined); // awaited below
@@ -313,10 +384,6 @@ export class PodController {
           // As containerd: the pod is NOTREADY (its containers and namespaces are gone); the
           // network record stays for the kubelet's retry of the stop.
           await others.catch(() => undefined);
-          if (rec.state !== 'SANDBOX_NOTREADY') {
-            rec.state = 'SANDBOX_NOTREADY';
-            await this.store.save(rec);
-          }
           throw new InternalError(`tearing down the network of pod ${id} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
         this.log.warn({ pod_sandbox_id: id, err: err instanceof Error ? err.message : String(err) }, 'CNI DEL failed; removing the pod anyway');

@@ -21,3 +21,18 @@ test('pod names: reserved, refused naming the holder, stale ones taken over, rel
   mkdirSync(join(dir, 'x'), { recursive: true });
   await names.reserve('odd/name with space', 'pod4'); // names become safe file names
 });
+
+test('sweep drops the names of pods that no longer exist and dead writers temp files; live ones stay', async () => {
+  const { writeFileSync, readdirSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'rktlet-names-'));
+  const names = new PodNames(dir, async (id) => id === 'live');
+  writeFileSync(join(dir, 'a_ns_u_0'), 'live');
+  writeFileSync(join(dir, 'b_ns_u_0'), 'gone');
+  const dead = spawnSync('true').pid!;
+  writeFileSync(join(dir, `c_ns_u_0.${dead}.0badc0de`), 'x');
+  assert.equal(await names.sweep(), 1);
+  assert.deepEqual(readdirSync(dir), ['a_ns_u_0']);
+});

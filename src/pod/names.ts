@@ -2,12 +2,21 @@
 // <root>/pod-names, created exclusively, so the daemon and the CLI cannot both take one. A file
 // whose pod no longer exists (no record, and no process running it under its lock) is stale and
 // taken over.
-import { link, mkdir, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { writeAsideFile } from '../store/atomic-file.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, isErrno } from '../errors/catalog.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
+  }
+}
 
 export class PodNames {
   constructor(
@@ -53,6 +62,28 @@ export class PodNames {
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
+  }
+
+  /**
+   * Drops the name files whose pod no longer exists (a RunPodSandbox killed between reserving the
+   * name and writing its record), and the link temp files of dead writers; returns how many.
+   */
+  async sweep(): Promise<number> {
+    let n = 0;
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      const file = join(this.dir, name);
+      const temp = /\.(\d+)\.[0-9a-f]{8}$/.exec(name);
+      if (temp) {
+        if (!alive(Number(temp[1]))) await unlink(file).catch(() => undefined);
+        continue;
+      }
+      const holder = (await readFile(file, 'utf8').catch(() => '')).trim();
+      if (!holder || (await this.exists(holder))) continue;
+      // Unlinked only if it still names that holder (a racing reserve may have taken it over).
+      if ((await readFile(file, 'utf8').catch(() => '')).trim() === holder) await unlink(file).catch(() => undefined);
+      n++;
+    }
+    return n;
   }
 
   /** Re-creates a name file for a pod found at recovery (a crash may have lost it). */

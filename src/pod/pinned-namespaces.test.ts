@@ -27,3 +27,15 @@ test('sysctls: written under /proc/sys inside the pod namespaces, values kept wh
   assert.throws(() => execFileSync('sh', ['-c', script, 'sysctl', 'no/such/dir/x', '1'], { stdio: 'ignore' }));
   execFileSync('rm', ['-rf', dir]);
 });
+
+test('the files a pod may have pinned are known from its id alone, and each is unmounted once', async () => {
+  const { possiblePinnedPaths, pinnedFileOwner, pinnedTargets } = await import('./pinned-namespaces.js');
+  const id = 'a'.repeat(64);
+  const all = possiblePinnedPaths('/run/x/ns', id);
+  assert.deepEqual(all, { ipc: `/run/x/ns/${id}-ipc`, uts: `/run/x/ns/${id}-uts` });
+  assert.equal(pinnedFileOwner(`${id}-uts`), id);
+  assert.equal(pinnedFileOwner(`${id}-net`), undefined);
+  assert.equal(pinnedFileOwner('abc-ipc'), undefined);
+  const recorded = { ipc: `/run/x/ns/${id}-ipc`, uts: '' };
+  assert.deepEqual(pinnedTargets(all, recorded).map((t) => t.path), [all.ipc, all.uts]);
+});

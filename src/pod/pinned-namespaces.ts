@@ -37,6 +37,19 @@ export function pinnedPaths(dir: string, podId: string, want: PinRequest): Pinne
   return { ipc: want.ipc ? join(dir, `${podId}-ipc`) : '', uts: want.hostname !== undefined ? join(dir, `${podId}-uts`) : '' };
 }
 
+/**
+ * Every file the pod may have pinned, derived from its id alone: a crash between pinning and the
+ * record write that names them (or in the middle of their unmount) must not hide them from stop.
+ */
+export function possiblePinnedPaths(dir: string, podId: string): PinnedNamespaces {
+  return pinnedPaths(dir, podId, { ipc: true, hostname: '' });
+}
+
+/** The pod id a file in the pinned dir belongs to (undefined for anything else; pure). */
+export function pinnedFileOwner(name: string): string | undefined {
+  return /^([0-9a-f]{64})-(?:ipc|uts)$/.exec(name)?.[1];
+}
+
 /** Creates the namespaces the pod asks for; nothing is left behind on failure. */
 export async function pinNamespaces(dir: string, podId: string, want: PinRequest): Promise<PinnedNamespaces> {
   const paths = pinnedPaths(dir, podId, want);
@@ -91,7 +104,7 @@ export async function pinnedNamespacesPresent(rec: { netnsPath: string; pinnedNa
   return (await Promise.all(files.map(isNamespaceMount))).every(Boolean);
 }
 
-/** The unmount targets of pinned namespaces (pure). */
-export function pinnedTargets(paths: PinnedNamespaces): UnmountTarget[] {
-  return [paths.ipc, paths.uts].filter(Boolean).map(namespaceTarget);
+/** The unmount targets of pinned namespaces, each path once (pure). */
+export function pinnedTargets(...paths: PinnedNamespaces[]): UnmountTarget[] {
+  return [...new Set(paths.flatMap((p) => [p.ipc, p.uts]).filter(Boolean))].map(namespaceTarget);
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
 import { diskUsage } from './disk-usage.js';
-import { processTempDir } from './process-temp.js';
+import { ProcessTemp } from './process-temp.js';
 import type { RootfsMount, Snapshotter } from './types.js';
 import { complaintOf, runCommand } from '../util/command.js';
 
@@ -48,8 +48,8 @@ export class OverlaySnapshotter implements Snapshotter {
   readonly layersDir: string;
   readonly metaDir: string;
   readonly activeDir: string;
-  /** This process's own scratch dir for unpacks in progress. */
-  tmpDir = '';
+  /** This process's own scratch dir for unpacks in progress (made on first use). */
+  readonly temp: ProcessTemp;
   private readonly layerUsage = new Map<string, LayerMeta>();
   /** Snapshots this process prepared and has not mounted yet: known not to be mount points. */
   private readonly fresh = new Map<string, ActiveMeta>();
@@ -63,12 +63,13 @@ export class OverlaySnapshotter implements Snapshotter {
     this.layersDir = join(root, 'layers');
     this.metaDir = join(root, 'layer-meta');
     this.activeDir = join(root, 'active');
+    this.temp = new ProcessTemp(join(root, 'tmp'));
   }
 
   /** Creates the directories, drops unfinished unpacks, and loads layer usage. */
   async open(): Promise<void> {
     for (const d of [this.layersDir, this.metaDir, this.activeDir]) await mkdir(d, { recursive: true, mode: 0o700 });
-    this.tmpDir = await processTempDir(join(this.root, 'tmp'));
+    await this.temp.sweepDead();
     for (const name of await readdir(this.metaDir)) {
       if (!name.endsWith('.json')) continue;
       const m = await readJsonIfExists<LayerMeta>(join(this.metaDir, name)).catch(() => undefined);
@@ -98,7 +99,7 @@ export class OverlaySnapshotter implements Snapshotter {
    * either complete or absent. Returns false when another writer got there first (ours is dropped).
    */
   async commitLayer(chainId: string, fill: (dir: string) => Promise<{ bytes: number; inodes: number }>): Promise<boolean> {
-    const tmp = join(this.tmpDir, `${chainHex(chainId).slice(0, 16)}-${randomBytes(6).toString('hex')}`);
+    const tmp = join(await this.temp.dir(), `${chainHex(chainId).slice(0, 16)}-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp, { mode: 0o755 });
     try {
       const usage = await fill(tmp);
@@ -137,7 +138,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async removeLayer(chainId: string): Promise<void> {
-    const dead = join(this.tmpDir, `rm-${chainHex(chainId).slice(0, 16)}-${randomBytes(4).toString('hex')}`);
+    const dead = join(await this.temp.dir(), `rm-${chainHex(chainId).slice(0, 16)}-${randomBytes(4).toString('hex')}`);
     try {
       await rename(this.layerPath(chainId), dead);
     } catch (err) {
@@ -250,7 +251,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async close(): Promise<void> {
-    if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
+    await this.temp.close();
   }
 
   /** Keys of all prepared snapshots. */

@@ -23,4 +23,6 @@ export interface Snapshotter {
   remove(key: string): Promise<void>;
   /** Bytes and inodes used by the writable layer. */
   usage(key: string): Promise<{ bytes: number; inodes: number }>;
+  /** Keys of every prepared writable layer. */
+  activeKeys(): Promise<string[]>;
 }

@@ -36,3 +36,18 @@ test('a write the disk has no room for fails RESOURCE_EXHAUSTED naming the file,
   await writeJsonAtomic(f, { state: 'new' });
   assert.deepEqual(await readJsonIfExists(f), { state: 'new' });
 });
+
+test('temp files of writes killed before their rename are told apart and removed', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { isAtomicTemp, hasAtomicTemps, removeAtomicTemps } = await import('./atomic-file.js');
+  assert.ok(isAtomicTemp('.pod.json.25445420df85.tmp'));
+  assert.ok(!isAtomicTemp('pod.json'));
+  assert.ok(!isAtomicTemp('.pod.json.tmp'));
+  const dir = tempDir('rktlet-atomic-');
+  writeFileSync(join(dir, 'pod.json'), '{}');
+  assert.equal(await hasAtomicTemps(dir), false);
+  writeFileSync(join(dir, '.pod.json.0123456789ab.tmp'), '{');
+  assert.equal(await hasAtomicTemps(dir), true);
+  assert.equal(await removeAtomicTemps(dir), 1);
+  assert.deepEqual(readdirSync(dir), ['pod.json']);
+});

@@ -1,6 +1,6 @@
 // Durable small-file writes: temp file, fsync, rename, fsync of the directory.
 // A reader sees either the old content or the new, never a torn file, even across a crash.
-import { open, rename, readFile, unlink, writeFile } from 'node:fs/promises';
+import { open, readdir, rename, readFile, unlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -77,4 +77,25 @@ export function readJsonIfExistsSync<T>(file: string): T | undefined {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;
   }
+}
+
+/** Whether a file name is one of writeFileAtomic's temp files (pure). */
+export function isAtomicTemp(name: string): boolean {
+  return /^\..+\.[0-9a-f]{12}\.tmp$/.test(name);
+}
+
+/**
+ * Deletes the temp files of writes that never reached their rename (a process killed mid-write) in
+ * `dir`; returns how many. The caller holds whatever lock the writers of `dir` take, so none of
+ * them is a write in progress.
+ */
+export async function removeAtomicTemps(dir: string): Promise<number> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(isAtomicTemp);
+  await Promise.all(names.map((n) => unlink(join(dir, n)).catch(() => undefined)));
+  return names.length;
+}
+
+/** Whether `dir` holds such temp files (no lock needed to look). */
+export async function hasAtomicTemps(dir: string): Promise<boolean> {
+  return (await readdir(dir).catch(() => [] as string[])).some(isAtomicTemp);
 }

@@ -33,3 +33,19 @@ test('a lock file of a live process blocks; one of a dead process is taken over'
   writeFileSync(join(dir, 'p.lock'), String(dead));
   assert.equal(await locks.with('p', async () => 'ran'), 'ran');
 });
+
+test('lock files (and link temp files) of dead holders are swept; live holders are left', async () => {
+  const dir = tempDir('rktlet-lock-');
+  const locks = new FileLocks(dir, 'container', 150);
+  const dead = spawnSync('true').pid!;
+  writeFileSync(join(dir, 'gone.lock'), String(dead));
+  writeFileSync(join(dir, `gone.lock.${dead}.abcd1234`), String(dead));
+  writeFileSync(join(dir, 'gone.lock.stale.0badc0de'), String(dead));
+  writeFileSync(join(dir, 'live.lock'), '1');
+  assert.deepEqual(await locks.deadHolderKeys(), ['gone']);
+  assert.equal(existsSync(join(dir, `gone.lock.${dead}.abcd1234`)), false);
+  assert.equal(existsSync(join(dir, 'gone.lock.stale.0badc0de')), false);
+  assert.equal(await locks.sweepDead(), 1);
+  assert.equal(existsSync(join(dir, 'gone.lock')), false);
+  assert.equal(existsSync(join(dir, 'live.lock')), true);
+});

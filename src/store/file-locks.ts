@@ -3,7 +3,7 @@
 // file per key names its holder's pid and is taken over when that process is dead.
 // Within one process, waiters queue on a promise chain so the file is only contended across
 // processes.
-import { link, readFile, rename, unlink, mkdir } from 'node:fs/promises';
+import { link, readdir, readFile, rename, unlink, mkdir } from 'node:fs/promises';
 import { writeAsideFile } from './atomic-file.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -64,6 +64,47 @@ export class FileLocks {
   async heldElsewhere(podId: string): Promise<boolean> {
     const holder = Number((await readFile(join(this.dir, `${podId}.lock`), 'utf8').catch(() => '')).trim());
     return holder > 0 && holder !== process.pid && alive(holder);
+  }
+
+  /**
+   * Removes the lock files of dead holders (a process killed while it held them): nobody may ever
+   * take those keys again (an object whose create died). Taken over and released as any contender
+   * would, so a live process that takes one meanwhile is never disturbed; the temp files a dead
+   * process was linking in go too. Returns how many went.
+   */
+  async sweepDead(): Promise<number> {
+    const keys = await this.deadHolderKeys();
+    for (const key of keys) await this.with(key, async () => undefined);
+    return keys.length;
+  }
+
+  /**
+   * Keys whose lock file names a dead process (killed in the middle of an operation on them: a
+   * caller can finish or undo that operation under the lock). The temp files a dead process was
+   * linking in are deleted on the way. One listing when there are none.
+   */
+  async deadHolderKeys(): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const keys: string[] = [];
+    for (const name of names) {
+      const temp = /\.lock\.(\d+)\.[0-9a-f]+$/.exec(name);
+      if (temp) {
+        if (!alive(Number(temp[1]))) await unlink(join(this.dir, name)).catch(() => undefined);
+        continue;
+      }
+      if (/\.lock\.stale\.[0-9a-f]+$/.test(name)) {
+        // Moved aside by a taker killed before it unlinked it: a dead holder's (a live one's is linked back).
+        const was = Number((await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
+        if (!was || !alive(was)) await unlink(join(this.dir, name)).catch(() => undefined);
+        continue;
+      }
+      if (!name.endsWith('.lock')) continue;
+      const key = name.slice(0, -'.lock'.length);
+      const holder = Number((await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
+      if (!holder || holder === process.pid || alive(holder) || this.held(key)) continue;
+      keys.push(key);
+    }
+    return keys;
   }
 
   private async acquireFile(podId: string): Promise<string> {

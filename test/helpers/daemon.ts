@@ -1,7 +1,7 @@
 // Starts a real `bin/rktlet serve` process on its own socket and state roots, as the kubelet's
 // node would run it, and gives tests a CRI client for it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -132,17 +132,27 @@ export class TestDaemon {
     if (!opts.noConfigFile) args.push('--config', dirs.config);
     args.push(...(opts.extraArgs ?? []));
     const argv = [...(opts.wrapper ?? []), process.execPath, RKTLET_BIN, ...args];
+    const spawnedAt = Date.now();
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const d = new TestDaemon(dirs, proc);
-    await d.waitReady();
+    await d.waitReady(20_000, spawnedAt);
     return d;
   }
 
   /** Waits until Version answers over the socket (or the process dies). */
-  async waitReady(timeoutMs = 20_000): Promise<void> {
+  async waitReady(timeoutMs = 20_000, spawnedAt = 0): Promise<void> {
     const until = Date.now() + timeoutMs;
     let dead = false;
     void this.exited.then(() => (dead = true));
+    // The (new) socket file first: a gRPC call before it exists (or to the one a killed daemon
+    // left) fails, and the channel then waits out its reconnect backoff (a second or more) even
+    // once the daemon listens.
+    const fresh = () => {
+      const st = statSync(this.dirs.socket, { throwIfNoEntry: false });
+      // (Made since the spawn: the kernel's coarse clock may lag Date.now() by a few ms.)
+      return !!st && st.ctimeMs >= spawnedAt - 50;
+    };
+    while (Date.now() < until && !dead && !fresh()) await sleep(20);
     while (Date.now() < until) {
       if (dead) throw new Error(`rktlet exited during start-up:\n${this.stderr}`);
       try {
