@@ -19,6 +19,7 @@ import type { ContainerDeps } from './deps.js';
 import { removeContainer } from './lifecycle.js';
 import { eachLimit } from '../util/each-limit.js';
 import { sweepCrashedCreates } from './crashed-creates.js';
+import { monitorGone } from './monitor-gone.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
@@ -134,6 +135,10 @@ export class ContainerService {
     for (const r of this.store.list()) {
       if (r.status.state === 'running' || r.status.state === 'created') {
         if (exited.has(r.meta.id)) await this.onExitFile(r.meta.id);
+        // No exit file, and no conmon left to write one: the runtime tells what became of it.
+        else if (await monitorGone({ bundle: r.meta.bundle, pid: r.status.pid, createdAtNs: r.meta.createdAtNs })) {
+          await this.reconcile(r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'reconcile failed'));
+        }
       } else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
     }
     await this.finishOrphanedOperations().catch((err: unknown) => this.deps.log.warn({ err }, 'finishing operations of dead processes failed'));

@@ -95,8 +95,12 @@ async function pass(c: CriClient, s: AuditScope, final: boolean): Promise<string
 }
 
 export async function audit(c: CriClient, s: AuditScope, o: { final?: boolean } = {}): Promise<string[]> {
-  const first = await pass(c, s, !!o.final);
-  if (!first.length) return first;
-  await sleep(2500); // a container exiting right then, a conmon finishing: the exit monitor's poll is 2 s
-  return pass(c, s, !!o.final);
+  // A container exiting right then, a conmon finishing or killed with a CLI verb: the exit
+  // monitor's poll (2 s) records it. Two rounds of it before anything counts.
+  let found = await pass(c, s, !!o.final);
+  for (let i = 0; found.length && i < 2; i++) {
+    await sleep(2500);
+    found = await pass(c, s, !!o.final);
+  }
+  return found;
 }

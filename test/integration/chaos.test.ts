@@ -256,14 +256,6 @@ test(`CLI verbs SIGKILLed ${CLI_KILLS} times beside a live daemon: nothing leaks
   }
   f.add(killed + 1, await audit(d.client, scope));
   await removeAllAndAudit(w, f, killed + 1);
-  // Known open defect (reported, not yet fixed): after some CLI kills a container stays listed
-  // RUNNING or CREATED after its process died (until a verb's recovery reconciles it); suspected:
-  // a CLI killed during CreateContainer takes conmon with it, so no exit file ever comes.
-  const known = [...f.seen].filter(([kind]) => /is listed CONTAINER_(RUNNING|CREATED) but runc says stopped/.test(kind));
-  for (const [kind, v] of known) {
-    process.stdout.write(`# chaos CLI: KNOWN OPEN DEFECT ${v.n}× (first after kill ${v.round}): ${v.example}\n`);
-    f.seen.delete(kind);
-  }
   process.stdout.write(
     `# chaos CLI: seed ${SEED}, ${killed} CLI kills (${[...verbs].map(([a, b]) => `${a} ${b}`).join(', ')}), ${w.ops} verbs, ${f.count} findings\n${f.count ? f.report() + '\n' : ''}`,
   );

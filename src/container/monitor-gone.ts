@@ -1,0 +1,29 @@
+// Is anyone left to report a container's exit? conmon writes the exit file when the container's
+// process ends; a conmon that died first (killed with a CLI verb that was still starting it, or
+// by hand) never will, and the container would stay listed RUNNING or CREATED until the next
+// start's recovery. The exit monitor's poll asks this of every running or created container with
+// no exit file, from /proc (two small reads, no process spawned), and reconciles with the runtime
+// only when the answer is yes.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isContainerProcess } from './process-identity.js';
+
+async function conmonPid(bundle: string): Promise<number> {
+  const text = await readFile(join(bundle, 'conmon.pid'), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
+}
+
+/**
+ * True when the container's conmon is not running (its pid file names a process that is gone or
+ * is no conmon), or, with no pid file, when the recorded container process is gone. A pid reused
+ * by another conmon reads as alive: the safe side (the next start's recovery still reconciles).
+ */
+export async function monitorGone(r: { bundle: string; pid: number; createdAtNs: string }): Promise<boolean> {
+  const pid = await conmonPid(r.bundle);
+  if (pid) {
+    const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    return comm.trim() !== 'conmon';
+  }
+  return r.pid > 0 && !(await isContainerProcess(r.pid, r.createdAtNs));
+}
