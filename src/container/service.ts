@@ -153,7 +153,8 @@ export class ContainerService {
     for (const id of await this.lock.deadHolderKeys()) {
       // Reconciled under the lock, which re-reads the record first: it may be gone meanwhile.
       if (this.store.find(id)) await this.reconcile(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
-      if (!this.store.find(id)) await this.sweepCrashed([id]);
+      // A create that never wrote its record, or the temp file of a write killed before its rename.
+      await this.sweepCrashed([id]);
       // Nothing of it left at all: the lock file alone goes.
       if (!this.store.find(id)) await this.lock.run(id, async () => undefined);
     }

@@ -8,15 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, isErrno } from '../errors/catalog.js';
+import { pidAlive } from '../util/pid-alive.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrno(err, 'EPERM');
-  }
-}
 
 export class PodNames {
   constructor(
@@ -74,7 +67,7 @@ export class PodNames {
       const file = join(this.dir, name);
       const temp = /\.(\d+)\.[0-9a-f]{8}$/.exec(name);
       if (temp) {
-        if (!alive(Number(temp[1]))) await unlink(file).catch(() => undefined);
+        if (!pidAlive(Number(temp[1]))) await unlink(file).catch(() => undefined);
         continue;
       }
       const holder = (await readFile(file, 'utf8').catch(() => '')).trim();

@@ -5,15 +5,8 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { pidAlive } from '../util/pid-alive.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
 
 export class ProcessTemp {
   private made: Promise<string> | undefined;
@@ -25,7 +18,7 @@ export class ProcessTemp {
     await mkdir(this.parent, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.parent)) {
       const pid = Number(name.split('-')[0]);
-      if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) await rm(join(this.parent, name), { recursive: true, force: true });
+      if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) await rm(join(this.parent, name), { recursive: true, force: true });
     }
   }
 
@@ -36,7 +29,7 @@ export class ProcessTemp {
   async othersActive(): Promise<boolean> {
     for (const name of await readdir(this.parent).catch(() => [] as string[])) {
       const pid = Number(name.split('-')[0]);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) return true;
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) return true;
     }
     return false;
   }

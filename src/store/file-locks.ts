@@ -9,15 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineExceededError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
+import { pidAlive } from '../util/pid-alive.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrno(err, 'EPERM');
-  }
-}
 
 export class FileLocks {
   private readonly chains = new Map<string, Promise<void>>();
@@ -63,7 +56,7 @@ export class FileLocks {
   /** Whether another live process holds the key's lock file right now. */
   async heldElsewhere(podId: string): Promise<boolean> {
     const holder = Number((await readFile(join(this.dir, `${podId}.lock`), 'utf8').catch(() => '')).trim());
-    return holder > 0 && holder !== process.pid && alive(holder);
+    return holder > 0 && holder !== process.pid && pidAlive(holder);
   }
 
   /**
@@ -89,19 +82,19 @@ export class FileLocks {
     for (const name of names) {
       const temp = /\.lock\.(\d+)\.[0-9a-f]+$/.exec(name);
       if (temp) {
-        if (!alive(Number(temp[1]))) await unlink(join(this.dir, name)).catch(() => undefined);
+        if (!pidAlive(Number(temp[1]))) await unlink(join(this.dir, name)).catch(() => undefined);
         continue;
       }
       if (/\.lock\.stale\.[0-9a-f]+$/.test(name)) {
         // Moved aside by a taker killed before it unlinked it: a dead holder's (a live one's is linked back).
         const was = Number((await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
-        if (!was || !alive(was)) await unlink(join(this.dir, name)).catch(() => undefined);
+        if (!was || !pidAlive(was)) await unlink(join(this.dir, name)).catch(() => undefined);
         continue;
       }
       if (!name.endsWith('.lock')) continue;
       const key = name.slice(0, -'.lock'.length);
       const holder = Number((await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim());
-      if (!holder || holder === process.pid || alive(holder) || this.held(key)) continue;
+      if (!holder || holder === process.pid || pidAlive(holder) || this.held(key)) continue;
       keys.push(key);
     }
     return keys;
@@ -134,7 +127,7 @@ export class FileLocks {
         throw err;
       }
       const holder = Number(text.trim());
-      if (!holder || holder === process.pid || !alive(holder)) {
+      if (!holder || holder === process.pid || !pidAlive(holder)) {
         // A holder that died (or an empty file from a crash between open and write) is stale.
         if (!holder) await sleep(20);
         // Moved aside, not unlinked: a contender that got here first may have made a fresh lock
@@ -146,7 +139,7 @@ export class FileLocks {
           continue; // taken over by someone else already
         }
         const moved = Number((await readFile(aside, 'utf8').catch(() => '')).trim());
-        if (moved && moved !== holder && moved !== process.pid && alive(moved)) await link(aside, file).catch(() => undefined);
+        if (moved && moved !== holder && moved !== process.pid && pidAlive(moved)) await link(aside, file).catch(() => undefined);
         await unlink(aside).catch(() => undefined);
         continue;
       }

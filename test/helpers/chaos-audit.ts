@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CriClient } from '../../src/client/cri-client.js';
 import { readHost, type AuditScope, type HostView } from './host-audit.js';
+import { pidAlive } from '../../src/util/pid-alive.js';
 
 interface PodInfo {
   id: string;
@@ -15,14 +16,6 @@ interface PodInfo {
   pinnedNamespaces: { ipc: string; uts: string } | null;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function listed(c: CriClient) {
   const pods = (await c.runtime('ListPodSandbox', {})).items;
@@ -55,7 +48,7 @@ async function pass(c: CriClient, s: AuditScope, final: boolean): Promise<string
       for (const f of [p.pinnedNamespaces.ipc, p.pinnedNamespaces.uts, p.netnsPath].filter(Boolean)) {
         if (!mounts.has(f)) out.push(`pod ${short(p.id)} is READY but ${f} is not mounted`);
       }
-    } else if (!alive(p.pid) || runc.get(p.id)?.status !== 'running') out.push(`pod ${short(p.id)} is READY but its infra ${p.pid} is not running (runc: ${runc.get(p.id)?.status ?? 'none'})`);
+    } else if (!pidAlive(p.pid) || runc.get(p.id)?.status !== 'running') out.push(`pod ${short(p.id)} is READY but its infra ${p.pid} is not running (runc: ${runc.get(p.id)?.status ?? 'none'})`);
   }
   for (const x of l.ctrs) {
     const r = runc.get(x.id);

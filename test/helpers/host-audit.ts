@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonDirs } from './daemon.js';
+import { pidAlive } from '../../src/util/pid-alive.js';
 
 export interface AuditScope {
   dirs: DaemonDirs;
@@ -63,14 +64,6 @@ function ls(dir: string): string[] {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
 
 export function runcList(root: string): RuncEntry[] {
   if (!existsSync(root)) return [];
@@ -172,7 +165,7 @@ export function readHost(s: AuditScope): HostView {
   for (const dir of [join(root, 'content', 'ingest'), join(root, 'snapshots', 'tmp')]) {
     for (const n of ls(dir)) {
       const pid = Number(n.split('-')[0]);
-      if (!alive(pid)) temps.push(join(dir, n));
+      if (!pidAlive(pid)) temps.push(join(dir, n));
       else for (const f of ls(join(dir, n))) temps.push(join(dir, n, f)); // a live daemon's own dir, idle: empty
     }
   }
@@ -201,7 +194,7 @@ export function readHost(s: AuditScope): HostView {
     if (!st.isDirectory()) continue;
     for (const n of ls(dir)) {
       const pid = Number(readFileSafe(join(dir, n)).trim().split(/\s/)[0]);
-      if (Number.isInteger(pid) && pid > 0 && !alive(pid)) staleLocks.push(join(dir, n));
+      if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) staleLocks.push(join(dir, n));
     }
   }
   const podRecords = new Set(ls(join(root, 'pods')).filter((n) => existsSync(join(root, 'pods', n, 'pod.json'))));

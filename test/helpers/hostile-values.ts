@@ -9,17 +9,6 @@ import { criDescriptorJson } from '../../src/gen/api-descriptor.js';
 /** Every hostile name carries this, so a file it made anywhere is found by name. */
 export const MARK = 'rkhostile';
 
-/** mulberry32: small, fast, good enough to spread cases; replayable from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface HostileContext {
   /** Existing paths hostile values aim at (the test's own tree): as they are and escaped with '..'. */

@@ -22,7 +22,8 @@ import { imageConfigToml, pushBusybox, pushImage, startRegistry, type Registry }
 import { bigImage } from '../fixtures/busybox.js';
 import { audit } from '../helpers/chaos-audit.js';
 import type { AuditScope } from '../helpers/host-audit.js';
-import { seededRandom, Workload, type Op } from '../helpers/chaos-workload.js';
+import { Workload, type Op } from '../helpers/chaos-workload.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = Number(process.env.CHAOS_KILLS ?? 200);

@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { status as Grpc } from '@grpc/grpc-js';
 import { containerEnv, type ContainerEnv } from '../helpers/container-env.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { leftovers } from '../helpers/leftovers.js';
 
 const SEED = Number(process.env.CONCURRENCY_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -26,17 +27,6 @@ after(async () => {
   await env?.close();
 });
 
-/** mulberry32: a small seeded generator, so a failing mix can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PodFacts {
   stopped: boolean;
@@ -79,7 +69,7 @@ test(`${CLIENTS} clients at once on shared pods and containers: no deadlock, onl
   const podMeta = (n: string) => ({ name: `conc-${n}`, namespace: 'conc', uid: `uid-${n}`, attempt: 0 });
 
   async function client(k: number): Promise<void> {
-    const r = rng(SEED * 1000 + k);
+    const r = seededRandom(SEED * 1000 + k);
     const pick = <T>(xs: T[]): T | undefined => (xs.length ? xs[Math.floor(r() * xs.length)] : undefined);
     for (let i = 0; i < OPS; i++) {
       const op = Math.floor(r() * 12);

@@ -17,7 +17,8 @@ import { containerEnv, type ContainerEnv } from '../helpers/container-env.js';
 import { CriClient } from '../../src/client/cri-client.js';
 import { runtimeHandlers, imageHandlers } from '../../src/cri/registry.js';
 import { STREAMING_RPCS } from '../../src/cri/handler.js';
-import { HUGE, MARK, criRoot, describe, hostileStrings, mutate, requestType, rng } from '../helpers/hostile-values.js';
+import { HUGE, MARK, criRoot, describe, hostileStrings, mutate, requestType } from '../helpers/hostile-values.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 let env: ContainerEnv;
 let outside: string; // a tree of the test's own that hostile paths aim at: must stay as it is
@@ -451,7 +452,7 @@ test('seeded random hostile requests over every field of every RPC', async () =>
   const seed = process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) : Math.floor(Math.random() * 2 ** 31);
   const count = Number(process.env.HOSTILE_CASES ?? 1000);
   console.log(`hostile-requests: seed ${seed} (replay: HOSTILE_SEED=${seed}), ${count} cases`);
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const strings = hostileStrings({ paths: [outside], stateRoots: [env.d.dirs.root, env.d.dirs.runRoot, join(env.d.dirs.root, 'pods', canary.pod)] });
   const rpcs = [...RUNTIME_RPCS, ...IMAGE_RPCS].filter((x) => x !== 'CheckpointContainer');
   const bad: string[] = [];
