@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PodNames } from './names.js';
 import { tempDir } from '../util/test-temp-dir.js';
@@ -23,11 +24,7 @@ test('pod names: reserved, refused naming the holder, stale ones taken over, rel
 });
 
 test('sweep drops the names of pods that no longer exist and dead writers temp files; live ones stay', async () => {
-  const { writeFileSync, readdirSync, mkdtempSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const { spawnSync } = await import('node:child_process');
-  const dir = mkdtempSync(join(tmpdir(), 'rktlet-names-'));
+  const dir = tempDir('rktlet-names-'); // removed when the test process exits
   const names = new PodNames(dir, async (id) => id === 'live');
   writeFileSync(join(dir, 'a_ns_u_0'), 'live');
   writeFileSync(join(dir, 'b_ns_u_0'), 'gone');
