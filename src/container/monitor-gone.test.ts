@@ -18,13 +18,16 @@ test('a container whose conmon is gone (or was never one) has nobody to report i
   const child = spawn(fake, ['60'], { stdio: 'ignore' });
   t.after(() => child.kill('SIGKILL'));
   await new Promise((res) => child.once('spawn', res));
-  writeFileSync(join(dir, 'conmon.pid'), `${child.pid}\n`);
-  assert.equal(await monitorGone(rec), false);
+  // conmon writes its pid file once per bundle: one bundle per case.
+  const bundle = (pid: number) => {
+    const b = tempDir('rktlet-monitor-');
+    writeFileSync(join(b, 'conmon.pid'), `${pid}\n`);
+    return { ...rec, bundle: b };
+  };
+  assert.equal(await monitorGone(bundle(child.pid!)), false);
   // A pid that is no conmon (ours), or a dead one: gone.
-  writeFileSync(join(dir, 'conmon.pid'), `${process.pid}`);
-  assert.equal(await monitorGone(rec), true);
-  writeFileSync(join(dir, 'conmon.pid'), `${deadPid()}`);
-  assert.equal(await monitorGone(rec), true);
+  assert.equal(await monitorGone(bundle(process.pid)), true);
+  assert.equal(await monitorGone(bundle(deadPid())), true);
 });
 
 test('without a pid file, a recorded container process that is gone says so', async () => {

@@ -8,10 +8,22 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isContainerProcess } from './process-identity.js';
 
+/** conmon writes its pid file once, at create: read once per bundle, not every poll round. */
+const conmonPids = new Map<string, number>();
+
 async function conmonPid(bundle: string): Promise<number> {
+  const known = conmonPids.get(bundle);
+  if (known) return known;
   const text = await readFile(join(bundle, 'conmon.pid'), 'utf8').catch(() => '');
   const pid = Number(text.trim());
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
+  if (!Number.isSafeInteger(pid) || pid <= 0) return 0; // not written yet: asked again next round
+  conmonPids.set(bundle, pid);
+  return pid;
+}
+
+/** Drops the cached pids of bundles no longer watched (removed containers). */
+export function forgetMonitorsExcept(bundles: ReadonlySet<string>): void {
+  for (const b of conmonPids.keys()) if (!bundles.has(b)) conmonPids.delete(b);
 }
 
 /**

@@ -19,7 +19,7 @@ import type { ContainerDeps } from './deps.js';
 import { removeContainer } from './lifecycle.js';
 import { eachLimit } from '../util/each-limit.js';
 import { sweepCrashedCreates } from './crashed-creates.js';
-import { monitorGone } from './monitor-gone.js';
+import { forgetMonitorsExcept, monitorGone } from './monitor-gone.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
@@ -141,6 +141,7 @@ export class ContainerService {
         }
       } else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
     }
+    forgetMonitorsExcept(new Set(this.store.list().filter((r) => r.status.state === 'running' || r.status.state === 'created').map((r) => r.meta.bundle)));
     await this.finishOrphanedOperations().catch((err: unknown) => this.deps.log.warn({ err }, 'finishing operations of dead processes failed'));
   }
 

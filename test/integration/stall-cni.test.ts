@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { status as Grpc } from '@grpc/grpc-js';
 import { TestDaemon, makeDirs } from '../helpers/daemon.js';
+import { sleepersWith } from '../helpers/processes.js';
 
 const TIMEOUT_S = 2;
 let d: TestDaemon;
@@ -46,19 +47,8 @@ function pod(name: string) {
   return { config: { metadata: { name, namespace: 'stall', uid: `uid-${name}`, attempt: 0 }, hostname: name } };
 }
 
-/** Processes whose command line carries the marker (the plugin's hung children). */
-function hungChildren(): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+/** The plugin's hung children. */
+const hungChildren = (): number[] => sleepersWith(marker);
 
 async function waitGone(what: () => number[], ms: number): Promise<number[]> {
   const until = Date.now() + ms;

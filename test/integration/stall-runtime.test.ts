@@ -6,12 +6,13 @@
 // snapshot; the container works again once the runtime answers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { containerEnv, createContainer, runPod, status, type ContainerEnv } from '../helpers/container-env.js';
 import { tmpdir } from 'node:os';
+import { sleepersWith } from '../helpers/processes.js';
 
 const TIMEOUT_S = 3;
 const marker = `9${randomBytes(4).readUInt32BE(0)}`; // the hung wrapper sleeps this many seconds: a number nothing else sleeps
@@ -37,18 +38,7 @@ after(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-function hung(): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const hung = (): number[] => sleepersWith(marker);
 
 async function settle(ms = 3000): Promise<number[]> {
   const until = Date.now() + ms;
