@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FailedPreconditionError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
+import { FailedPreconditionError, InvalidArgumentError, OciRuntimeError, isErrno } from '../errors/catalog.js';
 import { execSync, runtimeRoot, type ExecSyncResult } from '../oci/exec-sync.js';
 import { linuxResources, type ResourceRequest } from '../oci/spec/resources.js';
 import { swapAccounting, isCgroupV2 } from './host-facts.js';
@@ -22,16 +22,33 @@ export async function execSyncInContainer(
   const cfg = svc.deps.config;
   const handler = cfg.runtime.handlers[r.meta.runtimeHandler];
   if (!handler) throw new FailedPreconditionError(`runtime handler "${r.meta.runtimeHandler}" is not configured`);
-  return execSync({
-    handler,
+  try {
+    return await execSync({
+      handler,
     root: runtimeRoot(handler, r.meta.runtimeHandler, cfg.run_root),
     id: r.meta.id,
     cmd,
     timeoutMs: timeoutSec * 1000,
     maxOutputBytes: cfg.runtime.exec_sync_max_output_bytes,
-    pidDir: join(cfg.run_root, 'exec-pids'),
-    ...(signal ? { signal } : {}),
-  });
+      pidDir: join(cfg.run_root, 'exec-pids'),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (err) {
+    throw await stoppedMeanwhile(svc, r.meta.runtimeHandler, r.meta.id, err);
+  }
+}
+
+/**
+ * A runtime failure while the container was being stopped is a race (FAILED_PRECONDITION, the
+ * kubelet re-reads the state), whatever words the runtime used: runc exec racing an init that
+ * exits says "error writing config to pipe: write init-p: broken pipe", among others (CI's
+ * 50-client test met that one). The runtime's own state decides, not its message.
+ */
+async function stoppedMeanwhile(svc: ContainerService, handler: string, id: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof OciRuntimeError)) return err;
+  const st = await svc.deps.runtime(handler).state(id).catch(() => undefined);
+  if (st?.status === 'running') return err;
+  return new FailedPreconditionError(`container ${id} is not running (it stopped meanwhile)`, { cause: err });
 }
 
 /** New limits for a created or running container; remembered for status and restarts. */
