@@ -5,7 +5,7 @@
 // daemon's command helper, util/command.ts), and no trip through the libuv thread pool on the way
 // (the pid file is a few bytes: read and removed synchronously, so a busy pool does not delay it).
 import { randomBytes } from 'node:crypto';
-import { commandNotStarted } from './exec-failure.js';
+import { commandNotStarted, complaintOf } from './exec-failure.js';
 import { mkdirSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,8 @@ export function execArgv(o: { handler: RuntimeHandlerConfig; root: string; id: s
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', ...rt];
 }
 
-const ERR_HEAD = 4096;
+/** Captured whatever the cap, so a runtime complaint quoting a long command keeps its end (ARG_MAX is 2 MiB). */
+const ERR_CAPTURE = 2 * 1024 * 1024;
 
 function readPid(file: string): number {
   try {
@@ -165,7 +166,7 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     let c: Completion;
     try {
       // At least the start of stderr whatever the cap: the message when the runtime itself fails.
-      running = execute(argv[0]!, argv.slice(1), { signal: stop.signal, maxOutputBytes: Math.max(o.maxOutputBytes, ERR_HEAD) });
+      running = execute(argv[0]!, argv.slice(1), { signal: stop.signal, maxOutputBytes: Math.max(o.maxOutputBytes, ERR_CAPTURE) });
       c = await running;
     } catch (err) {
       throw new OciRuntimeError(`cannot run ${argv[0]}`, null, '', { cause: err });
@@ -179,7 +180,7 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     if (why === 'cancel') throw new CancelledError('exec cancelled');
     // The runtime itself failed (no such container, no pid written): not the command's exit code.
     if (readPid(pidFile) === 0) {
-      const head = c.stderr.subarray(0, ERR_HEAD).toString();
+      const head = complaintOf(c.stderr);
       if (saysNotRunning(head)) throw new FailedPreconditionError(`container ${o.id} is not running (it stopped meanwhile)`);
       // The command itself could not be started (not in the image, not executable): its answer,
       // as a shell gives it, not a runtime failure.
