@@ -6,7 +6,6 @@ import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
 import { ImageService } from '../image/image-service.js';
-import { importArchive } from '../image/import.js';
 import { NotFoundError, InvalidArgumentError } from '../errors/catalog.js';
 import type { Credentials } from '../image/auth.js';
 import type { StoredImage } from '../image/image-store.js';
@@ -137,7 +136,7 @@ export function registerImageCommands(program: Command): void {
     .argument('<file>', 'the archive (tar or tar.gz)')
     .action(async (file: string, _o: unknown, cmd: Command) => {
       await withImages(cmd, async (svc) => {
-        for (const img of await importArchive(svc, file)) {
+        for (const img of await svc.importArchive(file)) {
           process.stdout.write(`Imported ${img.id}${img.repoTags.length ? ' ' + img.repoTags.join(' ') : ''}\n`);
         }
       });

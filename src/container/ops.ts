@@ -7,10 +7,10 @@ import { FailedPreconditionError, InvalidArgumentError, OciRuntimeError, isErrno
 import { execSync, runtimeRoot, type ExecSyncResult } from '../oci/exec-sync.js';
 import { linuxResources, type ResourceRequest } from '../oci/spec/resources.js';
 import { swapAccounting, isCgroupV2 } from './host-facts.js';
-import type { ContainerService } from './service.js';
+import type { OpsDeps } from './step-deps.js';
 
 export async function execSyncInContainer(
-  svc: ContainerService,
+  svc: OpsDeps,
   idOrPrefix: string,
   cmd: string[],
   timeoutSec: number,
@@ -44,7 +44,7 @@ export async function execSyncInContainer(
  * exits says "error writing config to pipe: write init-p: broken pipe", among others (CI's
  * 50-client test met that one). The runtime's own state decides, not its message.
  */
-async function stoppedMeanwhile(svc: ContainerService, handler: string, id: string, err: unknown): Promise<unknown> {
+async function stoppedMeanwhile(svc: OpsDeps, handler: string, id: string, err: unknown): Promise<unknown> {
   if (!(err instanceof OciRuntimeError)) return err;
   const st = await svc.deps.runtime(handler).state(id).catch(() => undefined);
   if (st?.status === 'running') return err;
@@ -52,7 +52,7 @@ async function stoppedMeanwhile(svc: ContainerService, handler: string, id: stri
 }
 
 /** New limits for a created or running container; remembered for status and restarts. */
-export async function updateContainerResources(svc: ContainerService, idOrPrefix: string, res: ResourceRequest): Promise<void> {
+export async function updateContainerResources(svc: OpsDeps, idOrPrefix: string, res: ResourceRequest): Promise<void> {
   const id = svc.get(idOrPrefix).meta.id;
   await svc.lock.run(id, async () => {
     const r = svc.store.get(id);
@@ -71,7 +71,7 @@ export async function updateContainerResources(svc: ContainerService, idOrPrefix
  * After the kubelet rotated the log (renamed it), conmon reopens the path: message type 2
  * ("reopen logs") on its control fifo <bundle>/ctl. Waits until the new file exists.
  */
-export async function reopenContainerLog(svc: ContainerService, idOrPrefix: string): Promise<void> {
+export async function reopenContainerLog(svc: OpsDeps, idOrPrefix: string): Promise<void> {
   const r = svc.getRunning(idOrPrefix);
   if (!r.meta.logPath) return;
   let fh;

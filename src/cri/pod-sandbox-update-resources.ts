@@ -11,7 +11,7 @@ export async function podSandboxUpdateResources(
   req: RuntimeReq<'UpdatePodSandboxResources'>,
 ): Promise<RuntimeRes<'UpdatePodSandboxResources'>> {
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
-  const pod = ctx.engine.containers.deps.pods.get(req.pod_sandbox_id);
+  const pod = ctx.engine.containers.pods.get(req.pod_sandbox_id);
   if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   const res = resourcesFromCri(req.resources);
   // With systemd the pod's cgroup is its slice's directory; the files are written directly (best

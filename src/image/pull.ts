@@ -5,7 +5,7 @@ import { CancelledError, FailedPreconditionError, InvalidArgumentError, Resource
 import { nowNs } from '../util/time.js';
 import type { Credentials } from './auth.js';
 import { chainIds as computeChainIds } from './chain-id.js';
-import type { ImageService } from './image-service.js';
+import type { PullDeps } from './image-deps.js';
 import type { LayerInfo, StoredImage } from './image-store.js';
 import { applyLayer } from './layer-apply.js';
 import type { UnpackStats } from '../snapshot/unpack.js';
@@ -67,7 +67,7 @@ export class Puller {
   private readonly blobs = new SingleFlight<boolean>();
   private readonly layers = new SingleFlight<boolean>();
 
-  constructor(private readonly svc: ImageService) {}
+  constructor(private readonly svc: PullDeps) {}
 
   async pull(input: string, o: PullOptions = {}): Promise<StoredImage> {
     const ref = parseReference(input);
