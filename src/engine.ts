@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ContainerService } from './container/service.js';
 import { stopPodContainers, removePodContainers } from './container/lifecycle.js';
 import { StreamingService } from './streaming/service.js';
-import { RuntimeBackend } from './streaming/runtime-backend.js';
+import { ContainerStreaming } from './container/streaming-backend.js';
 import { RuntimeSet } from './oci/runtimes.js';
 import { PodNetwork } from './network/pod-network.js';
 import { PodController } from './pod/controller.js';
@@ -112,7 +112,7 @@ export class Engine {
   snapshots!: OverlaySnapshotter;
   /** Image store, registry pulls (implements ImageLookup: `images.resolve(ref)`). */
   images!: ImageService;
-  /** OCI runtime drivers by RuntimeClass handler (runc/crun through conmon). */
+  /** The runtimes registry: the OciRuntime of each RuntimeClass handler (runc/crun through conmon). */
   runtimes!: RuntimeSet;
   /** CNI networking, pinned network namespaces, the pod CIDR. */
   network!: PodNetwork;
@@ -138,7 +138,7 @@ export class Engine {
     e.images = await ImageService.open(e.config, e.log, e.snapshots);
     // What a crash left between a container's removal and the collection after it (image/removal.ts).
     if (opts.sweepImages !== false) await e.images.sweep().catch((err: unknown) => e.log.warn({ err }, 'image store sweep failed'));
-    e.runtimes = new RuntimeSet(e.config);
+    e.runtimes = new RuntimeSet(e.config, e.log);
     e.network = new PodNetwork(e.config);
     const written = await e.network.init();
     if (written) e.log.info({ file: written }, 'wrote the default CNI network config');
@@ -158,7 +158,7 @@ export class Engine {
       removeAll: (podId) => removePodContainers(containers, podId),
     });
     await e.containers.recover();
-    const streamingBackend = new RuntimeBackend({ config: e.config, log: e.log, containers: e.containers, pods: { get: (id) => e.containers.deps.pods.get(id) } });
+    const streamingBackend = new ContainerStreaming({ containers: e.containers, pods: { get: (id) => e.containers.deps.pods.get(id) }, runtime: (handler) => e.runtimes.get(handler) });
     e.streaming = new StreamingService({ config: e.config, log: e.log, backend: streamingBackend, validator: streamingBackend });
     return e;
   }

@@ -13,13 +13,13 @@ import { ContainerStore } from './store.js';
 import { KeyedLock } from './keyed-lock.js';
 import { isContainerProcess, isContainerProcessSync } from './process-identity.js';
 import { containersDir, exitDir } from './paths.js';
-import { oomCounterFiles, readExitFile } from './exit-files.js';
+import { oomCounterFiles, readExitFile } from '../oci/conmon-runtime/exit-files.js';
 import { exitReason } from './to-cri.js';
 import type { ContainerDeps } from './deps.js';
 import { removeContainer } from './lifecycle.js';
 import { eachLimit } from '../util/each-limit.js';
 import { sweepCrashedCreates } from './crashed-creates.js';
-import { forgetMonitorsExcept, monitorGone } from './monitor-gone.js';
+import { forgetMonitorsExcept, monitorGone } from '../oci/conmon-runtime/monitor-gone.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
