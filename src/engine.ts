@@ -1,7 +1,7 @@
 // The runtime engine shared by the daemon and the CLI: configuration, state directories and the
 // parts of the runtime (images, pods, containers, …), each recovered from disk when opened.
 import { access, constants, stat } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
+import { complaintOf, runCommand } from './util/command.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import { loadNetworkConfig } from './network/cni-config.js';
@@ -68,12 +68,11 @@ async function probeBinary(path: string): Promise<{ missing: boolean; error: str
   }
   const cached = versionProbes.get(path);
   if (cached?.key === key) return { missing: false, error: await cached.error };
-  const error = new Promise<string>((resolve) => {
-    execFile(path, ['--version'], { timeout: 5000, maxBuffer: 64 * 1024 }, (err, _stdout, stderr) => {
-      if (!err) resolve('');
-      else resolve(`"${path} --version" failed: ${(String(stderr).trim() || err.message).slice(0, 300)}`);
-    });
-  });
+  // Through the command launcher, as every other program the daemon runs.
+  const error = runCommand(path, ['--version'], { timeoutMs: 5000, maxOutputBytes: 64 * 1024 }).then(
+    () => '',
+    (err: unknown) => `"${path} --version" failed: ${complaintOf(err).slice(0, 300)}`,
+  );
   versionProbes.set(path, { key, error });
   return { missing: false, error: await error };
 }
