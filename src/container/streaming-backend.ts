@@ -30,12 +30,12 @@ export class ContainerStreaming implements StreamingBackend, StreamingValidator 
     if (!pod.ready) throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready`);
   }
 
-  exec(containerId: string, cmd: string[], streams: SessionStreams): Promise<ExecResult> {
+  async exec(containerId: string, cmd: string[], streams: SessionStreams): Promise<ExecResult> {
     const r = this.deps.containers.getRunning(containerId);
     return runtimeOf(this.deps, r.meta.runtimeHandler, `container ${r.meta.id}`).exec(r.meta.id, cmd, streams);
   }
 
-  attach(containerId: string, streams: SessionStreams): Promise<void> {
+  async attach(containerId: string, streams: SessionStreams): Promise<void> {
     const r = this.deps.containers.getRunning(containerId);
     return runtimeOf(this.deps, r.meta.runtimeHandler, `container ${r.meta.id}`).attach({ id: r.meta.id, bundle: r.meta.bundle }, streams);
   }
