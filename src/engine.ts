@@ -1,7 +1,7 @@
 // The runtime engine shared by the daemon and the CLI: configuration, state directories and the
 // parts of the runtime (images, pods, containers, …), each recovered from disk when opened.
 import { access, constants, stat } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
+import { complaintOf, runCommand } from './util/command.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import { loadNetworkConfig } from './network/cni-config.js';
@@ -11,7 +11,7 @@ import { OverlaySnapshotter } from './snapshot/overlay-snapshotter.js';
 import { join } from 'node:path';
 import { ContainerService } from './container/service.js';
 import { StreamingService } from './streaming/service.js';
-import { RuntimeBackend } from './streaming/runtime-backend.js';
+import { ContainerStreaming } from './container/streaming-backend.js';
 import { RuntimeSet } from './oci/runtimes.js';
 import { PodNetwork } from './network/pod-network.js';
 import { PodController } from './pod/controller.js';
@@ -67,12 +67,11 @@ async function probeBinary(path: string): Promise<{ missing: boolean; error: str
   }
   const cached = versionProbes.get(path);
   if (cached?.key === key) return { missing: false, error: await cached.error };
-  const error = new Promise<string>((resolve) => {
-    execFile(path, ['--version'], { timeout: 5000, maxBuffer: 64 * 1024 }, (err, _stdout, stderr) => {
-      if (!err) resolve('');
-      else resolve(`"${path} --version" failed: ${(String(stderr).trim() || err.message).slice(0, 300)}`);
-    });
-  });
+  // Through the command launcher, as every other program the daemon runs.
+  const error = runCommand(path, ['--version'], { timeoutMs: 5000, maxOutputBytes: 64 * 1024 }).then(
+    () => '',
+    (err: unknown) => `"${path} --version" failed: ${complaintOf(err).slice(0, 300)}`,
+  );
   versionProbes.set(path, { key, error });
   return { missing: false, error: await error };
 }
@@ -128,7 +127,7 @@ async function openParts(config: Config, log: Logger, o: { sweepImages: boolean 
   const images = await ImageService.open(config, log, snapshots);
   // What a crash left between a container's removal and the collection after it (image/removal.ts).
   if (o.sweepImages) await images.sweep().catch((err: unknown) => log.warn({ err }, 'image store sweep failed'));
-  const runtimes = new RuntimeSet(config);
+  const runtimes = new RuntimeSet(config, log);
   const network = new PodNetwork(config);
   const written = await network.init();
   if (written) log.info({ file: written }, 'wrote the default CNI network config');
@@ -147,7 +146,7 @@ async function openParts(config: Config, log: Logger, o: { sweepImages: boolean 
   const podLookup = { get: (id: string) => pods.view(id), withLock: <T>(id: string, fn: () => Promise<T>) => pods.withLock(id, fn) };
   const containers = new ContainerService({ config, log, events, images, snapshots, pods: podLookup, runtime: (handler) => runtimes.get(handler) });
   await containers.recover();
-  const streamingBackend = new RuntimeBackend({ config, log, containers, pods: { get: (id) => podLookup.get(id) } });
+  const streamingBackend = new ContainerStreaming({ containers, pods: { get: (id) => podLookup.get(id) }, runtime: (handler) => runtimes.get(handler) });
   const streaming = new StreamingService({ config, log, backend: streamingBackend, validator: streamingBackend });
   return { events, snapshots, images, runtimes, network, pods, containers, streaming };
 }
@@ -161,7 +160,7 @@ export class Engine {
   readonly snapshots: OverlaySnapshotter;
   /** Image store, registry pulls (implements ImageLookup: `images.resolve(ref)`). */
   readonly images: ImageService;
-  /** OCI runtime drivers by RuntimeClass handler (runc/crun through conmon). */
+  /** The runtimes registry: the OciRuntime of each RuntimeClass handler (runc/crun through conmon). */
   readonly runtimes: RuntimeSet;
   /** CNI networking, pinned network namespaces, the pod CIDR. */
   readonly network: PodNetwork;

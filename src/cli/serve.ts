@@ -13,7 +13,7 @@ import { countByState } from '../metrics/state-counts.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/http-endpoint.js';
 import { closeEventStreams } from '../cri/container-events-get.js';
 import { useCommandHelper } from '../util/command.js';
-import { PYTHON } from '../streaming/pty-relay.js';
+import { PYTHON } from '../oci/conmon-runtime/pty-relay.js';
 
 export async function serve(opts: GlobalOptions): Promise<void> {
   const { config, sources } = stateConfig(opts);

@@ -12,11 +12,11 @@ const GiB = 1024 * MiB;
 
 /** One isolation level a RuntimeClass can select. */
 export const runtimeHandlerSchema = z.strictObject({
-  /** oci: runc/crun containers; vm: an OCI runtime that boots a VM (kata-style). */
+  /** oci: runc/crun containers (src/oci/conmon-runtime/); vm: a VM-isolated runtime, not implemented yet: refused by src/oci/runtimes.ts. */
   type: z.enum(['oci', 'vm']).default('oci'),
   /** Path of the OCI runtime binary. */
   path: absPath,
-  /** The runtime's own state dir (`--root`); empty: <run_root>/<handler>. */
+  /** The runtime's own state dir (`--root`); empty: <run_root>/oci/<handler> (src/oci/handler-root.ts). */
   root: optionalAbsPath.default(''),
   /** Extra arguments placed before the runtime's subcommand. */
   args: z.array(z.string()).default([]),

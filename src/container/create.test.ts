@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../errors/catalog.js';
 import { ContainerService } from './service.js';
 import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import { fakePodView } from './test-fakes.js';
+import { fakePodView, NoSessions } from './test-fakes.js';
 
 function setup(o: { layers?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ctr-create-'));
@@ -35,6 +35,7 @@ function setup(o: { layers?: boolean } = {}) {
   const mountFor = { target: rootfs, lowerDirs: o.layers ? [layer] : [], upperDir: '', workDir: '' };
   const bundles = join(dir, 'root', 'containers');
   const rt: OciRuntime = {
+    ...new NoSessions(),
     name: 'fake',
     async create(o: CreateOptions): Promise<OciState> {
       steps.push('runtime create');

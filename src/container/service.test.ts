@@ -14,19 +14,21 @@ import { exitDir } from './paths.js';
 import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { ContainerRecord } from './types.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import { fakePodView } from './test-fakes.js';
+import { fakePodView, NoSessions } from './test-fakes.js';
 import { tempDir } from '../util/test-temp-dir.js';
 import { deadPid } from '../util/test-dead-pid.js';
 
 // PIDs no process has: a recorded PID that is alive counts as the container still running.
 const GONE_PID = deadPid();
 
-class FakeRuntime implements OciRuntime {
+class FakeRuntime extends NoSessions implements OciRuntime {
   readonly name = 'fake';
   states = new Map<string, OciState>();
   calls: string[] = [];
   failCreate = false;
-  constructor(private readonly exitDir: () => string) {}
+  constructor(private readonly exitDir: () => string) {
+    super();
+  }
   async create(o: CreateOptions): Promise<OciState> {
     this.calls.push(`create ${o.id}`);
     if (this.failCreate) throw new OciRuntimeError('create failed', 1, 'exec: no such file');

@@ -13,7 +13,7 @@ import { ContainerStore } from './store.js';
 import { KeyedLock } from './keyed-lock.js';
 import { isContainerProcess, isContainerProcessSync } from './process-identity.js';
 import { containersDir, exitDir } from './paths.js';
-import { oomCounterFiles, readExitFile } from './exit-files.js';
+import { oomCounterFiles, readExitFile } from '../oci/conmon-runtime/exit-files.js';
 import { exitReason } from './to-cri.js';
 import type { ContainerDeps, PodLookup } from './deps.js';
 import { removeContainer, removePodContainers, startContainer, stopContainer, stopPodContainers } from './lifecycle.js';
@@ -21,11 +21,11 @@ import { execSyncInContainer, reopenContainerLog, updateContainerResources } fro
 import { createContainer } from './create.js';
 import type { CreateDeps, LifecycleDeps, OpsDeps } from './step-deps.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import type { ExecSyncResult } from '../oci/exec-sync.js';
+import type { ExecSyncResult } from '../oci/runtime.js';
 import type { ResourceRequest } from '../oci/spec/resources.js';
 import { eachLimit } from '../util/each-limit.js';
 import { sweepCrashedCreates } from './crashed-creates.js';
-import { forgetMonitorsExcept, monitorGone } from './monitor-gone.js';
+import { forgetMonitorsExcept, monitorGone } from '../oci/conmon-runtime/monitor-gone.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {

@@ -1,7 +1,7 @@
 // UpdatePodSandboxResources: the pod's cgroup gets the new pod-level limits (best effort per the CRI).
 import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import { applyPodCgroup } from '../container/pod-cgroup.js';
-import { expandSlice } from '../container/exit-files.js';
+import { expandSlice } from '../oci/conmon-runtime/exit-files.js';
 import { isCgroupV2 } from '../container/host-facts.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
