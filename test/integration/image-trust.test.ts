@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { TestDaemon, makeDirs, runCli, type DaemonDirs } from '../helpers/daemon.js';
-import { startRegistry, pushImage, imageConfigToml, type Registry } from '../helpers/registry.js';
+import { startRegistry, pushImage, pushIndex, imageConfigToml, type Registry } from '../helpers/registry.js';
 import { cosignSign, cosignSignature, pushSignatures } from '../helpers/cosign-sign.js';
 import { cosignKey, writePublicKey, type CosignKey } from '../fixtures/cosign.js';
 import { busyboxImage } from '../fixtures/busybox.js';
-import type { BuiltImage } from '../fixtures/oci-image.js';
+import { hostArchitecture, type BuiltImage } from '../fixtures/oci-image.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -67,6 +67,11 @@ before(async () => {
   const sibling = await busyboxImage({ config: { Labels: { marker: 'sibling' } } });
   await pushImage(reg, 'signed/app', sibling);
   images.set('signed/app@sibling', sibling);
+  // A multi-platform image: cosign signs the index, the digest the tag resolves to.
+  const plat = await busyboxImage({ config: { Labels: { marker: 'indexed' } } });
+  const indexDigest = await pushIndex(reg, 'signed/multi:v1', [{ image: plat, architecture: hostArchitecture() }]);
+  await cosignSign(reg, 'signed/multi', indexDigest, trusted);
+  images.set('signed/multi:v1', plat);
   await push('signed/exempt/tool:v1');
   await push('rejected/app:v1');
   await push('open/app:v1');
@@ -109,6 +114,14 @@ test('an image signed by the trusted key passes, by tag and by its digest', asyn
   assert.equal(r.image_ref, img.id);
   const byDigest = await pull(`${reg.host}/signed/app@${img.manifest.digest}`);
   assert.equal(byDigest.image_ref, img.id);
+});
+
+test('a multi-platform image whose index is signed passes; its unsigned platform manifest pulled by digest does not', async () => {
+  const plat = images.get('signed/multi:v1')!;
+  const r = await pull(`${reg.host}/signed/multi:v1`);
+  assert.equal(r.image_ref, plat.id);
+  await d.client.image('RemoveImage', { image: { image: plat.id } });
+  await refused(`${reg.host}/signed/multi@${plat.manifest.digest}`, `${reg.host}/signed`, /the registry has none/);
 });
 
 test('an unsigned image in a sigstoreSigned scope is refused, naming the scope', async () => {
@@ -210,6 +223,18 @@ test('the daemon applies `rktlet trust set` to its next pull, without a restart'
   assert.equal(r.code, 0, r.stderr);
   await d.client.image('RemoveImage', { image: { image: `${reg.host}/open/app:v1` } });
   await refused(`${reg.host}/open/app:v1`, `${reg.host}/open/app`, /rejects every image/);
+});
+
+test('a daemon refuses to start on an invalid policy, naming the key and the fault', async () => {
+  const file = join(work, 'broken.json');
+  writeFileSync(file, JSON.stringify({ default: [{ type: 'sigstoreSigned', keyPath: join(work, 'missing.pub') }] }));
+  const dirs = makeDirs('rktlet-trustbad-');
+  cleanups.push(() => rmSync(dirs.base, { recursive: true, force: true }));
+  writeFileSync(dirs.config, `[network]\nconf_dir = "${dirs.cniConfDir}"\n[image]\nsignature_policy = "${file}"\n`);
+  await assert.rejects(TestDaemon.start({ dirs }), (err: Error) => {
+    assert.match(err.message, /config key "image\.signature_policy": trust policy .*broken\.json .*cannot read key file .*missing\.pub/);
+    return true;
+  });
 });
 
 test('the daemon writes the default policy at first start', async () => {
