@@ -85,11 +85,11 @@ export function registerTrustCommands(program: Command): void {
     .description('set the requirement of a scope: a registry host, namespace or repository (fully expanded, e.g. docker.io/library/busybox), or "default"')
     .argument('<prefix>', 'REGISTRY[/REPOSITORY] or default')
     .requiredOption('-t, --type <type>', 'accept (insecureAcceptAnything), reject, or sigstoreSigned')
-    .option('-f, --pubkey <file>', 'a PEM public key whose signatures are accepted (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .action(async (prefix: string, o: { type: string; pubkey: string[] }, cmd: Command) => {
+    .option('-f, --pubkey <file>', 'a PEM public key whose signatures are accepted (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .action(async (prefix: string, o: { type: string; pubkey?: string[] }, cmd: Command) => {
       const { config } = effectiveConfig(cmd.optsWithGlobals<GlobalOptions>());
       const file = config.image.signature_policy;
-      const req = requirementFor(o.type, o.pubkey);
+      const req = requirementFor(o.type, o.pubkey ?? []);
       const p = await loadPolicy(file);
       await savePolicy(file, withScope(p.raw, prefix, req));
     });

@@ -164,9 +164,11 @@ export function formatPolicy(raw: PolicyJson): string {
     const names = Object.keys(raw.transports);
     names.forEach((name, i) => {
       const scopes = Object.entries(raw.transports![name]!);
+      const comma = i < names.length - 1 ? ',' : '';
+      if (!scopes.length) return void lines.push(`    ${JSON.stringify(name)}: {}${comma}`);
       lines.push(`    ${JSON.stringify(name)}: {`);
       scopes.forEach(([scope, reqs], j) => lines.push(`      ${JSON.stringify(scope)}: ${JSON.stringify(reqs)}${j < scopes.length - 1 ? ',' : ''}`));
-      lines.push(`    }${i < names.length - 1 ? ',' : ''}`);
+      lines.push(`    }${comma}`);
     });
     lines.push('  }');
   }
