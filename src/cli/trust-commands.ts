@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { effectiveConfig, type GlobalOptions } from './options.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
-import { loadPolicy, savePolicy } from '../image/trust/policy-file.js';
+import { ensurePolicyFile, loadPolicy, savePolicy } from '../image/trust/policy-file.js';
 import { parsePublicKey, PolicyError, type PolicyJson, type Requirement } from '../image/trust/policy.js';
 import { checkScope, startsWithHost } from '../image/trust/scope.js';
 import { formatTable } from './image-commands.js';
@@ -76,6 +76,7 @@ export function registerTrustCommands(program: Command): void {
     .action(async (o: { json?: boolean }, cmd: Command) => {
       const { config } = effectiveConfig(cmd.optsWithGlobals<GlobalOptions>());
       const file = config.image.signature_policy;
+      await ensurePolicyFile(file);
       const p = await loadPolicy(file);
       if (o.json) process.stdout.write(JSON.stringify(p.raw, null, 2) + '\n');
       else process.stdout.write(`Policy: ${file}\n` + formatTable(policyRows(p)));
@@ -90,6 +91,7 @@ export function registerTrustCommands(program: Command): void {
       const { config } = effectiveConfig(cmd.optsWithGlobals<GlobalOptions>());
       const file = config.image.signature_policy;
       const req = requirementFor(o.type, o.pubkey ?? []);
+      await ensurePolicyFile(file);
       const p = await loadPolicy(file);
       await savePolicy(file, withScope(p.raw, prefix, req));
     });

@@ -225,6 +225,21 @@ test('the daemon applies `rktlet trust set` to its next pull, without a restart'
   await refused(`${reg.host}/open/app:v1`, `${reg.host}/open/app`, /rejects every image/);
 });
 
+test('a policy removed under a running daemon refuses pulls (never a silent accept-anything)', async () => {
+  const good = readFileSync(policyFile, 'utf8');
+  rmSync(policyFile);
+  try {
+    await assert.rejects(pull(`${reg.host}/signed/exempt/tool:v1`), (err: { code: number; details: string }) => {
+      assert.equal(err.code, status.FAILED_PRECONDITION);
+      assert.match(err.details, /the trust policy .*policy\.json \(image\.signature_policy\) does not exist, so no image is accepted/);
+      return true;
+    });
+    assert.ok(!existsSync(policyFile), 'not rewritten by a pull');
+  } finally {
+    writeFileSync(policyFile, good);
+  }
+});
+
 test('a daemon refuses to start on an invalid policy, naming the key and the fault', async () => {
   const file = join(work, 'broken.json');
   writeFileSync(file, JSON.stringify({ default: [{ type: 'sigstoreSigned', keyPath: join(work, 'missing.pub') }] }));

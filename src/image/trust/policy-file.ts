@@ -1,6 +1,6 @@
 // The policy file named by image.signature_policy: read at every pull (so `rktlet trust set` and an
 // operator's edit apply to the next pull, daemon or CLI, with no restart), and written with the
-// default when absent (first start), never over an existing one.
+// default when absent as a process starts (the daemon, a CLI verb), never over an existing one.
 import { link, mkdir, readFile, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, basename } from 'node:path';
@@ -27,15 +27,18 @@ export async function ensurePolicyFile(file: string): Promise<boolean> {
   }
 }
 
-/** Reads and parses the policy (writing the default first when absent). A bad file fails the pull. */
+/**
+ * Reads and parses the policy. A missing or bad file fails the pull: it is written only when a
+ * process starts (ensurePolicyFile), so a policy deleted under a running daemon never turns into
+ * "accept anything" behind the operator's back.
+ */
 export async function loadPolicy(file: string): Promise<Policy> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw new FailedPreconditionError(`cannot read the trust policy ${file} (${POLICY_KEY}): ${(err as Error).message}`);
-    await ensurePolicyFile(file);
-    text = await readFile(file, 'utf8');
+    const why = isErrno(err, 'ENOENT') ? 'does not exist' : `cannot be read: ${(err as Error).message}`;
+    throw new FailedPreconditionError(`the trust policy ${file} (${POLICY_KEY}) ${why}, so no image is accepted; \`rktlet serve\` writes the default at start, \`rktlet trust set\` writes one`);
   }
   try {
     return parsePolicy(text);
