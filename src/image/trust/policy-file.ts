@@ -1,7 +1,7 @@
 // The policy file named by image.signature_policy: read at every pull (so `rktlet trust set` and an
 // operator's edit apply to the next pull, daemon or CLI, with no restart), and written with the
 // default when absent as a process starts (the daemon, a CLI verb), never over an existing one.
-import { link, mkdir, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, basename } from 'node:path';
 import { ConfigError, FailedPreconditionError, isErrno } from '../../errors/catalog.js';
@@ -12,6 +12,8 @@ export const POLICY_KEY = 'image.signature_policy';
 
 /** Writes the default policy when `file` does not exist; true when it did write it. */
 export async function ensurePolicyFile(file: string): Promise<boolean> {
+  // Present: nothing to write (and a user who may read but not write its directory gets on).
+  if (await stat(file).then(() => true, (err: unknown) => !isErrno(err, 'ENOENT'))) return false;
   await mkdir(dirname(file), { recursive: true });
   // Linked into place: two processes starting at once never replace each other's (or an operator's) file.
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
