@@ -40,8 +40,7 @@ function refused(ref: ImageReference, file: string, scope: string, why: string):
 }
 
 function keyList(r: SigstoreSigned): string {
-  const named = r.keySources.map((s) => (s === 'keyData' ? 'keyData' : s));
-  return named.length > 1 ? `one of the keys ${named.join(', ')}` : `the key ${named[0]}`;
+  return r.keySources.length > 1 ? `one of the keys ${r.keySources.join(', ')}` : `the key ${r.keySources[0]}`;
 }
 
 /** Why no signature satisfies `r`, or undefined when one does. */
