@@ -14,12 +14,14 @@ import { closeStateDirs } from '../store/private-state.js';
 import { humanBytes } from './human-bytes.js';
 import { isTerminal, PullProgress, pullVerdict } from './pull-progress.js';
 import { formatReference, parseReference } from '../image/reference.js';
+import { ensurePolicyFile } from '../image/trust/policy-file.js';
 
 async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
   await closeStateDirs(config);
+  await ensurePolicyFile(config.image.signature_policy); // first start: the default trust policy
   const snapshots = new OverlaySnapshotter(join(config.root, 'snapshots'));
   await snapshots.open();
   const svc = await ImageService.open(config, log, snapshots);

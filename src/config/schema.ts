@@ -142,6 +142,11 @@ export const configSchema = z.strictObject({
       mirrors: z.record(z.string().min(1), z.array(z.url())).default({}),
       /** Registries reached over plain HTTP (and without TLS verification). Never by default. */
       insecure_registries: z.array(z.string().min(1)).default([]),
+      /**
+       * The image trust policy (containers-policy.json(5), CRI-O's signature_policy), read at every
+       * pull; written at first start, accepting unsigned images by one visible line, when absent.
+       */
+      signature_policy: absPath.default('/etc/rktlet/policy.json'),
       max_concurrent_downloads: z.number().int().min(1).max(64).default(3),
       /** Platform to pick from manifest lists; empty: the host's. */
       platform: z.string().default(''),

@@ -19,6 +19,7 @@ import { classifyTransport, type RetryBudget } from './registry-retry.js';
 import { resumableBody } from './resumable-body.js';
 import { SingleFlight } from './single-flight.js';
 import { imageLimits, KEYS, type LayerLimits } from './unpack-limits.js';
+import { enforceTrust } from './trust/enforce.js';
 
 export interface PullOptions {
   credentials?: Credentials;
@@ -73,6 +74,8 @@ export class Puller {
     const ref = parseReference(input);
     const svc = this.svc;
     const top = await svc.client.fetchManifest(ref, ref.digest ?? ref.tag ?? 'latest', o.credentials, o.signal);
+    // The trust policy decides on the manifest served before any of the image is stored.
+    await enforceTrust(svc.client, svc.config.image.signature_policy, ref, top.digest, { creds: o.credentials, signal: o.signal, endpoint: top.endpoint });
     const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 }, observer: o.observer, limits: imageLimits(svc.config.image, input), signal: o.signal };
     st.progress.bytes += top.bytes.length;
     const keys: string[] = [top.digest];
