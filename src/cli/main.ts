@@ -29,6 +29,7 @@ const MODULES: { words: string[]; load: () => Promise<Register> }[] = [
   { words: ['app'], load: async () => (await import('./app-commands.js')).registerAppCommands },
   { words: ['pods', 'pod'], load: async () => (await import('./pod-commands.js')).registerPodCommands },
   { words: ['exec'], load: async () => (await import('./exec-command.js')).registerExecCommand },
+  { words: ['doctor'], load: async () => (await import('./doctor-command.js')).registerDoctor },
 ];
 
 const program = addGlobalOptions(new Command('rktlet'))
