@@ -154,6 +154,11 @@ export const configSchema = z.strictObject({
       mirrors: z.record(z.string().min(1), z.array(z.url())).default({}),
       /** Registries reached over plain HTTP (and without TLS verification). Never by default. */
       insecure_registries: z.array(z.string().min(1)).default([]),
+      /**
+       * Registries on loopback (localhost, 127.0.0.0/8, ::1, by name) count as listed in
+       * insecure_registries, as docker and containerd treat them; false: they too need verified TLS.
+       */
+      insecure_loopback: z.boolean().default(true),
       max_concurrent_downloads: z.number().int().min(1).max(64).default(3),
       /** Platform to pick from manifest lists; empty: the host's. */
       platform: z.string().default(''),
