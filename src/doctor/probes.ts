@@ -8,6 +8,7 @@ import { executeDirect } from '../util/command.js';
 import { PYTHON } from '../streaming/pty-relay.js';
 import { defaultNetworkConfig, findPlugin, loadNetworkConfig } from '../network/cni-config.js';
 import { cgroupFindings } from './cgroups.js';
+import { configSecurityFindings } from './config-security.js';
 import { diskFinding, fsName, type DiskFacts } from './disk.js';
 import type { Finding } from './finding.js';
 import { probeIdmap } from './idmap-probe.js';
@@ -192,8 +193,8 @@ async function kernelChecks(config: Config): Promise<Finding[]> {
   ];
 }
 
-/** Every check, in a stable order: kernel, cgroups, LSMs, disk, runtimes, tools, CNI. */
+/** Every check, in a stable order: kernel, cgroups, LSMs, disk, runtimes, tools, CNI, the config's security defaults. */
 export async function runChecks(config: Config): Promise<Finding[]> {
   const [kernel, runtimes, helpers, cni] = await Promise.all([kernelChecks(config), runtimeChecks(config), helperChecks(config), cniChecks(config)]);
-  return [...kernel, ...runtimes, ...helpers, ...cni];
+  return [...kernel, ...runtimes, ...helpers, ...cni, ...configSecurityFindings(config)];
 }

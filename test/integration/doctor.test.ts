@@ -60,13 +60,15 @@ test('rktlet doctor --json describes this machine, quickly, and exits 0 exactly 
   assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes('rktlet-doctor-idmap'));
 });
 
-test('rktlet doctor fails, saying what to do, when the default handler cannot run', async () => {
+test('rktlet doctor fails, saying what to do, when the default handler cannot run; it reads the config file', async () => {
   const dir = tempDir('rktlet-doctor-');
   const config = join(dir, 'rktlet.toml');
-  writeFileSync(config, `[runtime.handlers.runc]\npath = "${join(dir, 'no-such-runc')}"\n`);
+  writeFileSync(config, `[runtime]\nno_new_privileges = false\n[runtime.handlers.runc]\npath = "${join(dir, 'no-such-runc')}"\n`);
   const r = await runCli(['--config', config, '--root', join(dir, 'root'), '--run-root', join(dir, 'run'), 'doctor']);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`^FAIL {2}runtime\\.runc: handler runc: ${join(dir, 'no-such-runc')} is not installed`, 'm'));
   assert.match(r.stdout, /^ {6}→ install it .*runtime\.handlers\.runc\.path$/m);
+  // A security default the config turns off is said, as a warning.
+  assert.match(r.stdout, /^WARN {2}config\.runtime\.no_new_privileges: /m);
   assert.match(r.stdout, /^NOT healthy: /m);
 });
