@@ -51,7 +51,12 @@ finally:
 
 /** Runs the probe in a temp dir under `parent` (the state root, or the nearest existing parent). */
 export async function probeIdmap(parent: string, fsType: string, python: string): Promise<IdmapProbeResult> {
-  const dir = await mkdtemp(join(parent, '.rktlet-doctor-idmap-'));
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(parent, '.rktlet-doctor-idmap-'));
+  } catch (err) {
+    return { exitCode: null, stdout: '', stderr: `cannot make a temp dir in ${parent}: ${err instanceof Error ? err.message : String(err)}`, dir: parent, fsType };
+  }
   try {
     const src = join(dir, 'src');
     const dst = join(dir, 'dst');

@@ -196,5 +196,11 @@ async function kernelChecks(config: Config): Promise<Finding[]> {
 /** Every check, in a stable order: kernel, cgroups, LSMs, disk, runtimes, tools, CNI, the config's security defaults. */
 export async function runChecks(config: Config): Promise<Finding[]> {
   const [kernel, runtimes, helpers, cni] = await Promise.all([kernelChecks(config), runtimeChecks(config), helperChecks(config), cniChecks(config)]);
-  return [...kernel, ...runtimes, ...helpers, ...cni, ...configSecurityFindings(config)];
+  // The daemon runs as root; some probes (the idmapped mount) need it to answer for the daemon.
+  const uid = process.geteuid?.() ?? 0;
+  const who: Finding[] =
+    uid === 0
+      ? []
+      : [{ check: 'doctor.root', status: 'warn', summary: `doctor runs as uid ${uid}, not root: probes that need root answer for this user, not for the daemon`, fix: 'run rktlet doctor as root' }];
+  return [...who, ...kernel, ...runtimes, ...helpers, ...cni, ...configSecurityFindings(config)];
 }
