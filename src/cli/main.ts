@@ -30,6 +30,7 @@ const MODULES: { words: string[]; load: () => Promise<Register> }[] = [
   { words: ['pods', 'pod'], load: async () => (await import('./pod-commands.js')).registerPodCommands },
   { words: ['trust'], load: async () => (await import('./trust-commands.js')).registerTrustCommands },
   { words: ['exec'], load: async () => (await import('./exec-command.js')).registerExecCommand },
+  { words: ['doctor'], load: async () => (await import('./doctor-command.js')).registerDoctor },
 ];
 
 const program = addGlobalOptions(new Command('rktlet'))

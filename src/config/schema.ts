@@ -2,6 +2,7 @@
 // TOML keys are snake_case (as CRI-O and containerd); the same names are used in code so that
 // a key in an error message is the key the operator types.
 import { z } from 'zod';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../oci/spec/defaults.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, 'must be an octal file mode such as "0660"');
@@ -73,6 +74,13 @@ export const configSchema = z.strictObject({
        * says unconfined). false: the CRI's meaning. CRI-O's key of the same name.
        */
       seccomp_use_default_when_empty: z.boolean().default(true),
+      /**
+       * no_new_privs for every container the pod lets have it: all but privileged ones and those
+       * given CAP_SYS_ADMIN (Kubernetes refuses allowPrivilegeEscalation: false for exactly these).
+       * The CRI's no_new_privs cannot say "escalation allowed" apart from "unset", so false here
+       * gives the CRI's meaning: no_new_privs only where the request asks.
+       */
+      no_new_privileges: z.boolean().default(true),
       default_capabilities: z
         .array(z.string().regex(/^CAP_[A-Z_]+$/, 'must be a capability name such as CAP_CHOWN'))
         .default([
@@ -91,6 +99,10 @@ export const configSchema = z.strictObject({
           'CAP_KILL',
           'CAP_AUDIT_WRITE',
         ]),
+      /** Paths masked in every unprivileged container whose request names none (moby's list); [] masks nothing. */
+      masked_paths: z.array(absPath).default([...DEFAULT_MASKED_PATHS]),
+      /** Paths read-only in every unprivileged container whose request names none; [] leaves them writable. */
+      readonly_paths: z.array(absPath).default([...DEFAULT_READONLY_PATHS]),
       /** Seconds a stop waits for conmon to report the exit after SIGKILL. */
       stop_kill_grace_seconds: z.number().positive().default(10),
       /** Largest ExecSync output kept per stream, in bytes. */
@@ -147,6 +159,11 @@ export const configSchema = z.strictObject({
        * pull; written at first start, accepting unsigned images by one visible line, when absent.
        */
       signature_policy: absPath.default('/etc/rktlet/policy.json'),
+      /**
+       * Registries on loopback (localhost, 127.0.0.0/8, ::1, by name) count as listed in
+       * insecure_registries, as docker and containerd treat them; false: they too need verified TLS.
+       */
+      insecure_loopback: z.boolean().default(true),
       max_concurrent_downloads: z.number().int().min(1).max(64).default(3),
       /** Platform to pick from manifest lists; empty: the host's. */
       platform: z.string().default(''),

@@ -25,6 +25,8 @@ import type { ImageReference } from './reference.js';
 export interface RegistryConfig {
   mirrors: Record<string, string[]>;
   insecure_registries: string[];
+  /** Loopback registries count as insecure ones (image.insecure_loopback; default true). */
+  insecure_loopback?: boolean;
   /** Largest manifest read from a registry (image.max_manifest_bytes). */
   max_manifest_bytes: number;
   /** No answer or no byte for this long abandons a request (image.pull_progress_timeout_seconds). */
@@ -50,14 +52,15 @@ function originHost(domain: string): string {
   return domain === 'docker.io' ? 'registry-1.docker.io' : domain;
 }
 
-export function endpointsFor(domain: string, cfg: Pick<RegistryConfig, 'mirrors' | 'insecure_registries'>): Endpoint[] {
+export function endpointsFor(domain: string, cfg: Pick<RegistryConfig, 'mirrors' | 'insecure_registries' | 'insecure_loopback'>): Endpoint[] {
   const out: Endpoint[] = [];
+  const loopback = cfg.insecure_loopback ?? true;
   for (const m of cfg.mirrors[domain] ?? []) {
     const u = new URL(m);
     const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/v2$/, '')}`;
-    out.push({ base, mirror: true, insecure: u.protocol === 'https:' && isInsecureRegistry(u.host, cfg.insecure_registries), registry: u.host });
+    out.push({ base, mirror: true, insecure: u.protocol === 'https:' && isInsecureRegistry(u.host, cfg.insecure_registries, loopback), registry: u.host });
   }
-  out.push({ base: `https://${originHost(domain)}`, mirror: false, insecure: isInsecureRegistry(domain, cfg.insecure_registries), registry: domain });
+  out.push({ base: `https://${originHost(domain)}`, mirror: false, insecure: isInsecureRegistry(domain, cfg.insecure_registries, loopback), registry: domain });
   return out;
 }
 

@@ -19,3 +19,10 @@ test('insecure: listed, or loopback', () => {
   assert.equal(isInsecureRegistry('localhost:5000', []), true);
   assert.equal(isInsecureRegistry('10.1.2.3:5000', []), false);
 });
+
+test('image.insecure_loopback = false: loopback registries need verified TLS like any other', () => {
+  assert.equal(isInsecureRegistry('127.0.0.1:5000', [], false), false);
+  assert.equal(isInsecureRegistry('localhost:5000', [], false), false);
+  assert.equal(isInsecureRegistry('127.0.0.1:5000', ['127.0.0.1:5000'], false), true, 'unless listed');
+  assert.equal(isInsecureRegistry('127.0.0.1:5000', []), true, 'default: as docker and containerd');
+});

@@ -23,7 +23,10 @@ export function isLoopbackRegistry(registry: string): boolean {
   return false;
 }
 
-/** Whether TLS may go unverified and fall back to plain HTTP for this registry ("host[:port]"). */
-export function isInsecureRegistry(registry: string, configured: readonly string[]): boolean {
-  return configured.includes(registry) || isLoopbackRegistry(registry);
+/**
+ * Whether TLS may go unverified and fall back to plain HTTP for this registry ("host[:port]").
+ * `loopback` (image.insecure_loopback): loopback registries count as listed.
+ */
+export function isInsecureRegistry(registry: string, configured: readonly string[], loopback = true): boolean {
+  return configured.includes(registry) || (loopback && isLoopbackRegistry(registry));
 }

@@ -31,10 +31,12 @@ export async function prepareSocketPath(path: string): Promise<void> {
   await unlink(path);
 }
 
+/**
+ * The socket is root's, its group `group` (empty: root's group), whatever made it otherwise: a
+ * socket created in a setgid directory takes that directory's group, which `socket_mode`'s group
+ * bits would then open the CRI (root on the node) to.
+ */
 export async function secureSocket(path: string, mode: string, group: string): Promise<void> {
+  await chown(path, 0, group ? await getgrnam(group) : 0);
   await chmod(path, parseInt(mode, 8));
-  if (group) {
-    const gid = await getgrnam(group);
-    await chown(path, 0, gid);
-  }
 }

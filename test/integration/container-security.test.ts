@@ -161,7 +161,7 @@ test('capabilities: defaults, drop ALL, add; seccomp default/unconfined; masked 
   assert.equal(statusField(def.out, 'CapEff'), '00000000a80425fb');
   assert.equal(statusField(def.out, 'CapBnd'), '00000000a80425fb');
   assert.equal(statusField(def.out, 'Seccomp'), '2', 'RuntimeDefault unless asked otherwise');
-  assert.equal(statusField(def.out, 'NoNewPrivs'), '0');
+  assert.equal(statusField(def.out, 'NoNewPrivs'), '1', 'runtime.no_new_privileges: on unless the container needs escalation');
 
   const sc = (security_context: Record<string, unknown>) => ({ linux: { security_context } });
   const none = await run(sc({ capabilities: { drop_capabilities: ['ALL'], add_capabilities: ['NET_ADMIN'] }, no_new_privs: true }), 'cat /proc/self/status');

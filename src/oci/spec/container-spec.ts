@@ -1,7 +1,7 @@
 // A container's config.json from plain inputs: every host fact (pod paths, devices, the image's
 // users, profile files) is looked up by the caller, so this is pure and golden-tested.
 import type { OciImageConfig } from '../../image/types.js';
-import { baseSpec } from './defaults.js';
+import { baseSpec, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './defaults.js';
 import { withAnnotations, type CriMetadata } from './annotations.js';
 import { withDevices, type HostDevice } from './devices.js';
 import { withMounts, type BindMount, type PodFiles } from './mounts.js';
@@ -14,7 +14,9 @@ import {
   withApparmor,
   type ApparmorChoice,
   computeCapabilities,
+  effectiveNoNewPrivs,
   withCapabilities,
+  withDefaultMaskedPaths,
   withMaskedPaths,
   withNoNewPrivileges,
   withPrivileged,
@@ -68,6 +70,11 @@ export interface ContainerSpecInput {
     /** Whether the kernel runs x32 programs (undefined: not known, assume it does). */
     x32Abi?: boolean;
     apparmorEnabled?: boolean;
+    /** runtime.masked_paths / readonly_paths (default: the built-in lists). */
+    defaultMaskedPaths?: string[];
+    defaultReadonlyPaths?: string[];
+    /** runtime.no_new_privileges: no_new_privs unless the container needs escalation (default: off). */
+    noNewPrivilegesDefault?: boolean;
     /** The daemon's bounding set: what privileged and `ALL` can give (default: every capability). */
     availableCapabilities?: string[];
   };
@@ -90,7 +97,7 @@ export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
     withResources(i.resources, i.host),
     withCgroupsPath(i.cgroupsPath),
     withSysctls(i.sysctls, i.namespaces.networkMode === 'NODE', i.namespaces.ipcMode === 'NODE'),
-    withNoNewPrivileges(sec.noNewPrivs),
+    withNoNewPrivileges(effectiveNoNewPrivs(sec.noNewPrivs, i.host.noNewPrivilegesDefault ?? false, sec.privileged, caps)),
     withReadonlyRootfs(sec.readonlyRootfs),
     withAnnotations(i.annotations, i.metadata),
     withApparmor(sec.privileged ? { type: 'Unconfined' } : (sec.apparmor ?? { type: 'RuntimeDefault' }), i.host.apparmorEnabled ?? false),
@@ -102,6 +109,7 @@ export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
     opts.push(
       withCapabilities(caps),
       withDevices(i.devices),
+      withDefaultMaskedPaths(i.host.defaultMaskedPaths ?? DEFAULT_MASKED_PATHS, i.host.defaultReadonlyPaths ?? DEFAULT_READONLY_PATHS),
       withMaskedPaths(sec.maskedPaths, sec.readonlyPaths),
       withSeccomp(sec.seccomp, caps, sec.seccompProfile, i.host.arch, i.host.x32Abi),
     );

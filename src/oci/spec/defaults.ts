@@ -53,6 +53,8 @@ export const ALL_CAPABILITIES = [
 export const DEFAULT_MASKED_PATHS = [
   '/proc/acpi',
   '/proc/asound',
+  // Interrupt counts per CPU leak what other tenants do (moby GHSA-6fw5-f8r9-fgfm, docker 28.x).
+  '/proc/interrupts',
   '/proc/kcore',
   '/proc/keys',
   '/proc/latency_stats',

@@ -1,5 +1,6 @@
-// The RuntimeDefault seccomp profile: an allow-list in the spirit of moby's/containerd's default
-// profile. Everything not listed fails with EPERM; syscalls that need a capability are allowed
+// The RuntimeDefault seccomp profile: moby's/containerd's default profile (the vendored
+// seccomp/upstream/ copy; seccomp/drift.test.ts fails on any difference seccomp/justified.ts
+// does not explain). Everything not listed fails with EPERM; syscalls that need a capability are allowed
 // only when the container has it; namespace-creating clone flags need CAP_SYS_ADMIN.
 import type { OciSeccomp, SeccompSyscall } from './types.js';
 
@@ -36,13 +37,16 @@ sigprocmask sigreturn socketcall socketpair splice stat stat64 statfs statfs64 s
 sync_file_range syncfs sysinfo tee tgkill time timer_create timer_delete timer_getoverrun timer_gettime
 timer_gettime64 timer_settime timer_settime64 timerfd_create timerfd_gettime timerfd_gettime64 timerfd_settime
 timerfd_settime64 times tkill truncate truncate64 ugetrlimit umask uname unlink unlinkat utime utimensat
-utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write writev`;
+utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write writev
+getxattrat listmount listxattrat mseal name_to_handle_at process_vm_readv process_vm_writev removexattrat
+riscv_hwprobe setxattrat statmount uretprobe`;
 
 /** Syscalls that are only safe with the capability that governs them in the kernel. */
 const BY_CAPABILITY: Record<string, string> = {
-  CAP_SYS_ADMIN: `bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount mount_setattr
-    move_mount name_to_handle_at open_tree perf_event_open quotactl quotactl_fd setdomainname sethostname setns
-    syslog umount umount2 unshare`,
+  CAP_SYS_ADMIN: `bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie lsm_get_self_attr
+    lsm_list_modules lsm_set_self_attr mount mount_setattr move_mount open_tree perf_event_open quotactl quotactl_fd
+    setdomainname sethostname setns syslog umount umount2 unshare`,
+  CAP_DAC_READ_SEARCH: 'open_by_handle_at',
   CAP_SYS_BOOT: 'reboot',
   CAP_SYS_CHROOT: 'chroot',
   CAP_SYS_MODULE: 'delete_module init_module finit_module',
@@ -71,6 +75,8 @@ const ARCH_SYSCALLS: Record<string, string> = {
 
 const EPERM = 1;
 const ENOSYS = 38;
+/** Socket families moby's profile refuses: AF_ALG (kernel crypto, a long CVE record) and AF_VSOCK (host-facing). */
+const AF_ALG = 38;
 const AF_VSOCK = 40;
 /** CLONE_NEWNS | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWCGROUP. */
 const CLONE_NAMESPACE_FLAGS = 0x7e020000;
@@ -88,8 +94,10 @@ export function defaultSeccompProfile(capabilities: string[], arch: string = pro
   for (const [cap, names] of Object.entries(BY_CAPABILITY)) if (caps.has(cap)) for (const n of words(names)) allow.add(n);
 
   const syscalls: SeccompSyscall[] = [{ names: [...allow].sort(), action: 'SCMP_ACT_ALLOW' }];
-  // Sockets of every family but vsock (host-facing).
-  syscalls.push({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_NE' }] });
+  // Sockets of every family but AF_ALG and AF_VSOCK (the three rules of moby's profile).
+  syscalls.push({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_ALG, op: 'SCMP_CMP_LT' }] });
+  syscalls.push({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_ALG + 1, op: 'SCMP_CMP_EQ' }] });
+  syscalls.push({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_GT' }] });
   // personality: only the harmless personas (Linux, 32-bit Linux, UNAME26 variants, query).
   for (const value of [0x0, 0x8, 0x20000, 0x20008, 0xffffffff]) {
     syscalls.push({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] });

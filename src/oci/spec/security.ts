@@ -63,6 +63,15 @@ export function withPrivileged(hostDevices: HostDevice[], available: readonly st
   };
 }
 
+/**
+ * no_new_privs: what the request asks, or the configured default (runtime.no_new_privileges)
+ * for containers that may go without escalation: not privileged ones nor those holding
+ * CAP_SYS_ADMIN, for which Kubernetes requires allowPrivilegeEscalation.
+ */
+export function effectiveNoNewPrivs(requested: boolean, defaultOn: boolean, privileged: boolean, caps: readonly string[]): boolean {
+  return requested || (defaultOn && !privileged && !caps.includes('CAP_SYS_ADMIN'));
+}
+
 export function withNoNewPrivileges(on: boolean): SpecOpt {
   return (s) => {
     s.process.noNewPrivileges = on;
@@ -72,6 +81,14 @@ export function withNoNewPrivileges(on: boolean): SpecOpt {
 export function withReadonlyRootfs(on: boolean): SpecOpt {
   return (s) => {
     s.root.readonly = on;
+  };
+}
+
+/** The configured defaults (runtime.masked_paths, runtime.readonly_paths) in place of the built-in ones. */
+export function withDefaultMaskedPaths(masked: readonly string[], readonly: readonly string[]): SpecOpt {
+  return (s) => {
+    s.linux.maskedPaths = [...masked];
+    s.linux.readonlyPaths = [...readonly];
   };
 }
 
