@@ -16,6 +16,10 @@ export interface RuntimeSetup {
   registryHost: string;
   network: BridgeNetwork;
   logLevel: string;
+  /** rktlet serves its Prometheus metrics here (127.0.0.1), for the event-loop delay figures. */
+  metricsPort?: number;
+  /** Extra node flags for the rktlet daemon (BENCH_RKTLET_NODE_ARGS, e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export abstract class BenchRuntime {
@@ -144,6 +148,7 @@ export class RktletRuntime extends BenchRuntime {
         log: { level: setup.logLevel },
         network: { conf_dir: this.cniConfDir, default_bridge: setup.network.bridge, default_subnet: setup.network.subnet },
         image: { insecure_registries: [setup.registryHost], mirrors: { 'docker.io': mirror } },
+        ...(setup.metricsPort ? { metrics: { address: `127.0.0.1:${setup.metricsPort}` } } : {}),
       }),
     );
     // The conf dir is left empty: rktlet writes its default network there (bridge and subnet
@@ -154,11 +159,16 @@ export class RktletRuntime extends BenchRuntime {
     return this.socketPath;
   }
 
+  /** The daemon's Prometheus endpoint, when the run gave it a port. */
+  get metricsUrl(): string | undefined {
+    return this.setup.metricsPort ? `http://127.0.0.1:${this.setup.metricsPort}/metrics` : undefined;
+  }
+
   protected command(): { cmd: string; args: string[] } {
     const bin = join(packageRoot, 'bin', 'rktlet');
     return {
       cmd: process.execPath,
-      args: [bin, 'serve', '--root', this.root, '--run-root', this.runRoot, '--socket', this.socketPath, '--config', this.config],
+      args: [...(this.setup.nodeArgs ?? []), bin, 'serve', '--root', this.root, '--run-root', this.runRoot, '--socket', this.socketPath, '--config', this.config],
     };
   }
 }
