@@ -152,6 +152,9 @@ test('a container burning CPU and filling memory: stats, pod stats and metrics r
   assert.match(prom, /rktlet_pods\{state="SANDBOX_READY"\} [1-9]/);
   assert.match(prom, /rktlet_containers\{state="CONTAINER_RUNNING"\} [1-9]/);
   assert.match(prom, /rktlet_cri_request_duration_seconds_count\{method="ContainerStats"\} [1-9]/);
+  // Event-loop delay: a histogram fed every 20 ms since the endpoint started (issue 19).
+  assert.match(prom, /rktlet_event_loop_delay_seconds_bucket\{le="0\.005"\} \d+/);
+  assert.match(prom, /rktlet_event_loop_delay_seconds_count [1-9]/);
 
   // Events: both subscribers saw the container start with the pod and container statuses.
   for (const s of subs) {
