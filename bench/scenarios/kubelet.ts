@@ -152,6 +152,7 @@ async function onePass(ctx: BenchContext, rt: BenchRuntime, round: number): Prom
     rss.bursts = MiB(measureMemory(rt).daemon.rssKiB);
     const d = await loopDelay();
     if (d) loop.bursts = d;
+    log(`${rt.name}: every pod seen running; steady for ${s.kubeletSteadySeconds} s`);
     rec.phase = 'steady';
     cpu = new CpuMeter(pid);
     await sleep(s.kubeletSteadySeconds * 1000);
