@@ -33,7 +33,7 @@ import { concurrent } from './scenarios/concurrent.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { loaded } from './scenarios/loaded.js';
 import { kubelet } from './scenarios/kubelet.js';
-import { freeNetworks, freePort } from './lib/free-network.js';
+import { freeNetworks } from './lib/free-network.js';
 import type { BridgeNetwork } from './lib/containerd-config.js';
 
 // Each runtime's own bridge and subnet, picked free on this host for this run.
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   const runtimes: BenchRuntime[] = [];
   const notes: string[] = [];
   for (const name of settings.runtimes) {
-    const setup = { dir: join(base, name), registryHost: registry.host, network: NETWORKS[name], logLevel: settings.logLevel, metricsPort: await freePort(), nodeArgs: settings.rktletNodeArgs };
+    const setup = { dir: join(base, name), registryHost: registry.host, network: NETWORKS[name], logLevel: settings.logLevel, nodeArgs: settings.rktletNodeArgs };
     mkdirSync(setup.dir, { recursive: true });
     const rt = name === 'containerd' ? new ContainerdRuntime(setup, images.pause) : new RktletRuntime(setup);
     cleanup.add(`${name} daemon`, async () => {

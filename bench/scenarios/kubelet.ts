@@ -12,6 +12,7 @@ import { BenchContext, log, run } from '../lib/bench-context.js';
 import { measureMemory, MiB } from '../lib/memory.js';
 import { containerConfig, podConfig, removeRunPods, errorText, CALL_TIMEOUT_MS } from '../lib/pods.js';
 import { CpuMeter, scrapeLoopDelay } from '../lib/daemon-usage.js';
+import { freePort } from '../lib/free-network.js';
 import type { Row, RuntimeName } from '../lib/report.js';
 import { RktletRuntime, type BenchRuntime } from '../lib/runtimes.js';
 import type { CriClient } from '../../src/client/cri-client.js';
@@ -200,6 +201,38 @@ export async function kubelet(ctx: BenchContext): Promise<void> {
   for (const r of loopRows) notApplicable(r, 'containerd', 'not applicable (Go: no single event loop)');
   const all = [startup, ...rpcRows.values(), ...Object.values(rssRows), ...Object.values(cpuRows), ...loopRows];
 
+  // Both daemons start afresh for the pattern (the same state for each), rktlet serving its
+  // metrics for the event-loop figures; afterwards rktlet goes back to the default (no metrics).
+  for (const rt of ctx.runtimes) {
+    if (!rt.running) continue;
+    await rt.stop();
+    if (rt instanceof RktletRuntime) rt.setMetricsPort(await freePort());
+    await rt.start();
+  }
+  try {
+    await pattern(ctx, all, shape, startup, rpcRows, rssRows, cpuRows, loopRows);
+  } finally {
+    for (const rt of ctx.runtimes) {
+      if (!(rt instanceof RktletRuntime) || run.aborted) continue;
+      rt.setMetricsPort(undefined);
+      if (!rt.running) continue;
+      await rt.stop();
+      await rt.start().catch((err: unknown) => log(`rktlet: restart without metrics: ${errorText(err)}`));
+    }
+  }
+}
+
+async function pattern(
+  ctx: BenchContext,
+  all: Row[],
+  shape: string,
+  startup: Row,
+  rpcRows: Map<string, Row>,
+  rssRows: Record<'idle' | Phase, Row>,
+  cpuRows: Record<Phase, Row>,
+  loopRows: Row[],
+): Promise<void> {
+  const s = ctx.settings;
   await ctx.alternate(all, s.kubeletRounds, 0, async (rt, round) => {
     log(`${rt.name}: kubelet pattern, ${shape}`);
     try {
