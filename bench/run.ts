@@ -32,12 +32,13 @@ import { pull } from './scenarios/pull.js';
 import { concurrent } from './scenarios/concurrent.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { loaded } from './scenarios/loaded.js';
+import { kubelet } from './scenarios/kubelet.js';
+import { freeNetworks } from './lib/free-network.js';
+import type { BridgeNetwork } from './lib/containerd-config.js';
 
-// Each runtime's own bridge and subnet (outside the 10.20-10.219 range the tests use).
-const NETWORKS = {
-  containerd: { bridge: 'ctrbench0', subnet: '10.241.0.0/16' },
-  rktlet: { bridge: 'rkbench0', subnet: '10.240.0.0/16' },
-};
+// Each runtime's own bridge and subnet, picked free on this host for this run.
+const [ctrNet, rkNet] = freeNetworks(['ctb', 'rkb']) as [BridgeNetwork, BridgeNetwork];
+const NETWORKS = { containerd: ctrNet, rktlet: rkNet };
 const LOCK = '/run/rktlet-bench.pid';
 const SCENARIO_FNS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> = {
   lifecycle,
@@ -45,6 +46,7 @@ const SCENARIO_FNS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> =
   pull,
   concurrent,
   loaded,
+  kubelet,
 };
 
 function takeLock(cleanup: Cleanup): void {
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
       log(`clean-up: removed ${ctrs} leftover containers, ${procs.length} processes, ${ns.length} netns, ${mounts.length} mounts`);
     }
   });
-  log(`run ${runId} in ${base} (${settings.quick ? 'quick' : 'full'})`);
+  log(`run ${runId} in ${base} (${settings.quick ? 'quick' : 'full'}); networks ${Object.entries(NETWORKS).map(([k, n]) => `${k} ${n.bridge} ${n.subnet}`).join(', ')}`);
 
   const registry = await LocalRegistry.start(join(base, 'registry'));
   cleanup.add('registry', () => registry.stop());
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
   const runtimes: BenchRuntime[] = [];
   const notes: string[] = [];
   for (const name of settings.runtimes) {
-    const setup = { dir: join(base, name), registryHost: registry.host, network: NETWORKS[name], logLevel: settings.logLevel };
+    const setup = { dir: join(base, name), registryHost: registry.host, network: NETWORKS[name], logLevel: settings.logLevel, nodeArgs: settings.rktletNodeArgs };
     mkdirSync(setup.dir, { recursive: true });
     const rt = name === 'containerd' ? new ContainerdRuntime(setup, images.pause) : new RktletRuntime(setup);
     cleanup.add(`${name} daemon`, async () => {

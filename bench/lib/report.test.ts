@@ -63,3 +63,9 @@ test('JSON keeps samples and adds summaries, ratio and target verdict', () => {
   assert.equal(r.targetMet, true);
   assert.deepEqual(r.cells.containerd.samples, [2, 4]);
 });
+
+test('rows with more than 20 samples a side also show p99 and the p99 ratio', () => {
+  const xs = (k: number) => Array.from({ length: 100 }, (_, i) => (i + 1) * k);
+  const md = renderMarkdown({ ...base, rows: [row({ cells: { containerd: { samples: xs(2) }, rktlet: { samples: xs(1) } } })] });
+  assert.match(md, /\| 100 \/ 100 \| 101 ms \| 190 ms \/ 198 ms \| 50\.5 ms \| 95\.0 ms \/ 99\.0 ms \| 0\.50× \(p99 0\.50×\) \|/);
+});

@@ -79,9 +79,24 @@ function medianText(v: CellView, unit: string): string {
   return formatValue(v.summary.median, unit);
 }
 
-function p95Text(v: CellView, unit: string): string {
-  if (!v.summary) return '—';
-  return v.summary.n > 1 ? formatValue(v.summary.p95, unit) : '—';
+function tailText(v: CellView, unit: string): string {
+  if (!v.summary || v.summary.n < 2) return '—';
+  const p95 = formatValue(v.summary.p95, unit);
+  // p99 differs from p95 only with more than 20 samples (nearest rank).
+  return v.summary.n > 20 ? `${p95} / ${formatValue(v.summary.p99, unit)}` : p95;
+}
+
+/** rktlet's p99 / containerd's p99, for rows with enough samples on both sides. */
+export function p99Ratio(row: Row): number | undefined {
+  const r = cellView(row.cells.rktlet).summary;
+  const c = cellView(row.cells.containerd).summary;
+  if (!r || !c || r.n <= 20 || c.n <= 20) return undefined;
+  return ratio(r.p99, c.p99);
+}
+
+function ratioText(row: Row): string {
+  const p99 = p99Ratio(row);
+  return p99 === undefined ? formatRatio(rowRatio(row)) : `${formatRatio(rowRatio(row))} (p99 ${formatRatio(p99)})`;
 }
 
 function targetText(row: Row): string {
@@ -101,14 +116,14 @@ export function renderMarkdown(rep: Report): string {
   out.push('', '## Settings', '');
   for (const [k, v] of Object.entries(rep.settings)) out.push(`- ${k}: ${v}`);
   out.push('', '## Results', '');
-  out.push('| scenario | n (containerd / rktlet) | containerd median | containerd p95 | rktlet median | rktlet p95 | rktlet / containerd | issue 7 target |');
+  out.push('| scenario | n (containerd / rktlet) | containerd median | containerd p95 (/ p99) | rktlet median | rktlet p95 (/ p99) | rktlet / containerd | issue 7 target |');
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rep.rows) {
     const c = cellView(row.cells.containerd);
     const r = cellView(row.cells.rktlet);
     const n = `${c.summary?.n ?? 0} / ${r.summary?.n ?? 0}`;
     out.push(
-      `| ${cellText(row.title, 200)} | ${n} | ${medianText(c, row.unit)} | ${p95Text(c, row.unit)} | ${medianText(r, row.unit)} | ${p95Text(r, row.unit)} | ${formatRatio(rowRatio(row))} | ${targetText(row)} |`,
+      `| ${cellText(row.title, 200)} | ${n} | ${medianText(c, row.unit)} | ${tailText(c, row.unit)} | ${medianText(r, row.unit)} | ${tailText(r, row.unit)} | ${ratioText(row)} | ${targetText(row)} |`,
     );
   }
   // One line per runtime and error, naming the rows it cost (a missing RPC fails many rows).
@@ -140,6 +155,7 @@ export function toJson(rep: Report): unknown {
       ...row,
       summaries: Object.fromEntries((Object.keys(row.cells) as RuntimeName[]).map((rt) => [rt, cellView(row.cells[rt]).summary ?? null])),
       ratio: rowRatio(row) ?? null,
+      p99Ratio: p99Ratio(row) ?? null,
       targetMet: targetMet(row) ?? null,
     })),
   };

@@ -16,6 +16,13 @@ export interface RuntimeSetup {
   registryHost: string;
   network: BridgeNetwork;
   logLevel: string;
+  /**
+   * rktlet serves its Prometheus metrics here (127.0.0.1), for the event-loop delay figures. Only
+   * the kubelet scenario turns it on (setMetricsPort), so other rows measure the default daemon.
+   */
+  metricsPort?: number;
+  /** Extra node flags for the rktlet daemon (BENCH_RKTLET_NODE_ARGS, e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export abstract class BenchRuntime {
@@ -137,6 +144,13 @@ export class RktletRuntime extends BenchRuntime {
     this.cniConfDir = join(d, 'cni');
     this.config = join(d, 'rktlet.toml');
     mkdirSync(this.cniConfDir, { recursive: true });
+    this.writeConfig();
+    // The conf dir is left empty: rktlet writes its default network there (bridge and subnet
+    // from the config above); containerd gets the same shape.
+  }
+
+  private writeConfig(): void {
+    const setup = this.setup;
     const mirror = [`http://${setup.registryHost}`];
     writeFileSync(
       this.config,
@@ -144,21 +158,32 @@ export class RktletRuntime extends BenchRuntime {
         log: { level: setup.logLevel },
         network: { conf_dir: this.cniConfDir, default_bridge: setup.network.bridge, default_subnet: setup.network.subnet },
         image: { insecure_registries: [setup.registryHost], mirrors: { 'docker.io': mirror } },
+        ...(setup.metricsPort ? { metrics: { address: `127.0.0.1:${setup.metricsPort}` } } : {}),
       }),
     );
-    // The conf dir is left empty: rktlet writes its default network there (bridge and subnet
-    // from the config above); containerd gets the same shape.
+  }
+
+  /** Serves metrics on `port` (or stops serving them) from the next start. */
+  setMetricsPort(port: number | undefined): void {
+    if (port === undefined) delete this.setup.metricsPort;
+    else this.setup.metricsPort = port;
+    this.writeConfig();
   }
 
   get socket(): string {
     return this.socketPath;
   }
 
+  /** The daemon's Prometheus endpoint, when the run gave it a port. */
+  get metricsUrl(): string | undefined {
+    return this.setup.metricsPort ? `http://127.0.0.1:${this.setup.metricsPort}/metrics` : undefined;
+  }
+
   protected command(): { cmd: string; args: string[] } {
     const bin = join(packageRoot, 'bin', 'rktlet');
     return {
       cmd: process.execPath,
-      args: [bin, 'serve', '--root', this.root, '--run-root', this.runRoot, '--socket', this.socketPath, '--config', this.config],
+      args: [...(this.setup.nodeArgs ?? []), bin, 'serve', '--root', this.root, '--run-root', this.runRoot, '--socket', this.socketPath, '--config', this.config],
     };
   }
 }

@@ -1,7 +1,7 @@
 // Round counts and sizes, from the environment. BENCH_QUICK=1 is a smoke run (a minute or two);
 // the default is the full run (under ~20 minutes on a 2-core machine).
 
-export const SCENARIOS = ['lifecycle', 'pull', 'idle-memory', 'concurrent', 'loaded'] as const;
+export const SCENARIOS = ['lifecycle', 'pull', 'idle-memory', 'concurrent', 'loaded', 'kubelet'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Settings {
@@ -27,6 +27,13 @@ export interface Settings {
   /** Where results go; empty: bench/results for full runs, the temp dir for quick ones. */
   outDir: string;
   logLevel: string;
+  /** The kubelet pattern: pods in all, pods per burst, seconds of steady state after the last. */
+  kubeletPods: number;
+  kubeletBurst: number;
+  kubeletSteadySeconds: number;
+  kubeletRounds: number;
+  /** Extra node flags for the rktlet daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+  rktletNodeArgs: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -71,6 +78,11 @@ export function loadSettings(env: Env): Settings {
     memorySamples: int(env, 'BENCH_MEMORY_SAMPLES', q(3, 1), 1),
     outDir: env.BENCH_OUT ?? '',
     logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
+    kubeletPods: int(env, 'BENCH_KUBELET_PODS', q(100, 20), 1),
+    kubeletBurst: int(env, 'BENCH_KUBELET_BURST', q(20, 10), 1),
+    kubeletSteadySeconds: int(env, 'BENCH_KUBELET_STEADY_SECONDS', q(40, 12), 1),
+    kubeletRounds: int(env, 'BENCH_KUBELET_ROUNDS', 1, 1),
+    rktletNodeArgs: (env.BENCH_RKTLET_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
   };
 }
 
@@ -87,5 +99,7 @@ export function describeSettings(s: Settings): Record<string, string | number | 
     'list / status / exec rounds': `${s.listRounds} / ${s.statusRounds} / ${s.execRounds}`,
     'restart rounds': s.restartRounds,
     'daemon log level': s.logLevel,
+    'kubelet pattern': `${s.kubeletPods} pods × 1 container in bursts of ${s.kubeletBurst}, ${s.kubeletRounds} round(s), then ${s.kubeletSteadySeconds} s steady; relist every 1 s, Status every 5 s, stats every 10 s`,
+    ...(s.rktletNodeArgs.length ? { 'rktlet node flags': s.rktletNodeArgs.join(' ') } : {}),
   };
 }

@@ -18,7 +18,7 @@ test('p95 is nearest rank: a measured sample', () => {
 });
 
 test('summarize reports n, median, p95, min, max', () => {
-  assert.deepEqual(summarize([4, 2, 8, 6]), { n: 4, median: 5, p95: 8, min: 2, max: 8 });
+  assert.deepEqual(summarize([4, 2, 8, 6]), { n: 4, median: 5, p95: 8, p99: 8, min: 2, max: 8 });
 });
 
 test('no samples or bad samples are errors, not NaN', () => {

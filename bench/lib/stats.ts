@@ -5,6 +5,7 @@ export interface Summary {
   n: number;
   median: number;
   p95: number;
+  p99: number;
   min: number;
   max: number;
 }
@@ -36,6 +37,7 @@ export function summarize(xs: readonly number[]): Summary {
     n: s.length,
     median: median(s),
     p95: percentile(s, 95),
+    p99: percentile(s, 99),
     min: s[0] as number,
     max: s[s.length - 1] as number,
   };

@@ -208,6 +208,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
+  stats: z
+    .strictObject({
+      /**
+       * The background sampler of writable-layer and image-filesystem usage walks them once per
+       * this period; stats calls answer from its cache (containerd's stats_collect_period: 10 s).
+       */
+      fs_usage_period_seconds: z.number().min(0.1).max(3600).default(10),
+    })
+    .prefault({}),
+
   metrics: z
     .strictObject({
       /** host:port for the Prometheus endpoint; empty disables it. */

@@ -2,19 +2,16 @@
 // of the containers' writable layers.
 import { join } from 'node:path';
 import { nowNs } from '../util/time.js';
+import { fsUsageFor } from '../stats/engine-stats.js';
 import type { CallContext, ImageReq, ImageRes } from './handler.js';
 
 export async function imageFsInfo(ctx: CallContext, _req: ImageReq<'ImageFsInfo'>): Promise<ImageRes<'ImageFsInfo'>> {
   const e = ctx.engine;
   const timestamp = nowNs().toString();
-  const img = await e.images.imageFsUsage();
-  let bytes = 0;
-  let inodes = 0;
-  for (const key of await e.snapshots.activeKeys()) {
-    const u = await e.snapshots.usage(key).catch(() => ({ bytes: 0, inodes: 0 }));
-    bytes += u.bytes;
-    inodes += u.inodes;
-  }
+  // From the usage cache (stats/fs-usage-cache.ts): current after a pull or removal, else at most
+  // stats.fs_usage_period_seconds old, never a walk of every writable layer per call.
+  const cache = fsUsageFor(e);
+  const [img, { bytes, inodes }] = await Promise.all([cache.imageFs(), cache.containersFs()]);
   const snapshotsRoot = join(e.config.root, 'snapshots');
   return {
     image_filesystems: [

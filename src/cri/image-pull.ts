@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from '../errors/catalog.js';
 import { credentialsFromAuthConfig } from '../image/auth.js';
 import { metrics } from '../metrics/registry.js';
+import { fsUsageFor } from '../stats/engine-stats.js';
 import type { CallContext, ImageReq, ImageRes } from './handler.js';
 
 export async function pullImage(ctx: CallContext, req: ImageReq<'PullImage'>): Promise<ImageRes<'PullImage'>> {
@@ -18,6 +19,7 @@ export async function pullImage(ctx: CallContext, req: ImageReq<'PullImage'>): P
     throw err;
   }
   const seconds = (performance.now() - t0) / 1000;
+  fsUsageFor(ctx.engine).invalidateImageFs();
   metrics.imagePull(progress.bytes, seconds, true);
   ctx.log.info({ image: ref, id: img.id, bytes: progress.bytes, ms: Math.round(seconds * 1000) }, 'image pulled');
   // kubelet records this as the container's ImageRef: the image ID, as containerd answers.

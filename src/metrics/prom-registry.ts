@@ -3,6 +3,7 @@
 // the rest of the runtime records through `metrics` in ./registry.ts.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { startEventLoopDelay } from './event-loop-delay.js';
 
 export interface StateCounts {
   pods: Record<string, number>;
@@ -83,11 +84,12 @@ export class RuntimeMetrics {
     this.stateSource = fn;
   }
 
-  /** Adds Node's process metrics (memory, CPU, event loop lag); only for a served registry. */
+  /** Adds Node's process metrics (memory, CPU, event loop lag and its histogram); only for a served registry. */
   enableProcessMetrics(): void {
     if (this.defaultsOn) return;
     this.defaultsOn = true;
     collectDefaultMetrics({ register: this.registry });
+    startEventLoopDelay(this.registry);
   }
 
   text(): Promise<string> {

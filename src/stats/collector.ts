@@ -6,7 +6,6 @@ import type { PodSandboxStats } from '../gen/runtime/v1/PodSandboxStats.js';
 import type { PodSandboxMetrics } from '../gen/runtime/v1/PodSandboxMetrics.js';
 import type { ContainerRecord } from '../container/types.js';
 import type { PodRecord } from '../pod/types.js';
-import { readFile } from 'node:fs/promises';
 import { nowNs } from '../util/time.js';
 import { cgroupPathFromConfig, detectLayout, dirsForPath, dirsForProcess, parseProcCgroup, type CgroupDirs, type CgroupLayout } from './cgroup-layout.js';
 import { readCgroupV1 } from './cgroup-v1.js';
@@ -18,6 +17,7 @@ import { cpuUsage, filesystemUsage, ioUsage, memoryUsage, networkUsage, processU
 import { sandboxMetrics } from '../metrics/sandbox-metrics.js';
 import type { MetricSubject } from '../metrics/catalog.js';
 import { blockDeviceNames } from './block-devices.js';
+import { readPseudoFile, yieldToLoop } from './read-file.js';
 
 export interface StatsDeps {
   cgroupDriver: 'cgroupfs' | 'systemd';
@@ -44,7 +44,21 @@ export class StatsCollector {
   /** Writable-layer walks in flight: concurrent stats calls share one walk per container. */
   private readonly layerWalks = new Map<string, Promise<{ bytes: number; inodes: number } | undefined>>();
 
+  /** The last turn handed out: see nextTurn(). */
+  private turn: Promise<void> = Promise.resolve();
+
   constructor(private readonly deps: StatsDeps) {}
+
+  /**
+   * Resolves in an event-loop turn of its own, after every earlier caller's: concurrent samples
+   * (a List* call's Promise.all, several calls at once) read their cgroup files one container
+   * per turn, with timers and other calls' I/O in between (the reads are synchronous: read-file.ts).
+   */
+  private nextTurn(): Promise<void> {
+    const t = this.turn.then(yieldToLoop);
+    this.turn = t;
+    return t;
+  }
 
   private layout(): Promise<CgroupLayout> {
     return (this.deps.layout ?? detectLayout)();
@@ -53,21 +67,19 @@ export class StatsCollector {
   /** A cgroup by its configured path; falls back to where `pid` actually is when that path has nothing. */
   async sampleCgroup(configuredPath: string, pid: number): Promise<{ sample: CgroupSample; path: string } | undefined> {
     const layout = await this.layout();
+    await this.nextTurn();
     const path = configuredPath ? cgroupPathFromConfig(this.deps.cgroupDriver, configuredPath) : '';
     if (path) {
       const sample = await read(dirsForPath(layout, path));
       if (hasFigures(sample)) return { sample, path };
     }
     if (pid > 0) {
-      try {
-        const pc = parseProcCgroup(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
-        const dirs = dirsForProcess(layout, pc);
-        if (dirs) {
-          const sample = await read(dirs);
-          if (hasFigures(sample)) return { sample, path: pc.get('memory') ?? pc.get('') ?? path };
-        }
-      } catch {
-        // the process is gone
+      const text = readPseudoFile(`/proc/${pid}/cgroup`); // undefined: the process is gone
+      const pc = text === undefined ? undefined : parseProcCgroup(text);
+      const dirs = pc && dirsForProcess(layout, pc);
+      if (pc && dirs) {
+        const sample = await read(dirs);
+        if (hasFigures(sample)) return { sample, path: pc.get('memory') ?? pc.get('') ?? path };
       }
     }
     return undefined;

@@ -6,15 +6,39 @@ import type { PodRecord } from '../pod/types.js';
 import type { ContainerStatsFilter__Output } from '../gen/runtime/v1/ContainerStatsFilter.js';
 import type { PodSandboxStatsFilter__Output } from '../gen/runtime/v1/PodSandboxStatsFilter.js';
 import { StatsCollector } from './collector.js';
+import { FsUsageCache } from './fs-usage-cache.js';
 
 const collectors = new WeakMap<Engine, StatsCollector>();
+const fsCaches = new WeakMap<Engine, FsUsageCache>();
+
+/** The engine's disk-usage cache (writable layers, image filesystem), made on first use. */
+export function fsUsageFor(engine: Engine): FsUsageCache {
+  let c = fsCaches.get(engine);
+  if (!c) {
+    const cache = new FsUsageCache(
+      {
+        activeKeys: () => engine.snapshots.activeKeys(),
+        layerUsage: (key) => engine.snapshots.usage(key),
+        imageFsUsage: () => engine.images.imageFsUsage(),
+      },
+      engine.config.stats.fs_usage_period_seconds * 1000,
+    );
+    engine.events.subscribe((e) => {
+      if (e.type === 'CONTAINER_DELETED_EVENT') cache.forget(e.containerId);
+    });
+    fsCaches.set(engine, cache);
+    c = cache;
+  }
+  return c;
+}
 
 export function statsFor(engine: Engine): StatsCollector {
   let c = collectors.get(engine);
   if (!c) {
+    const fs = fsUsageFor(engine);
     c = new StatsCollector({
       cgroupDriver: engine.config.runtime.cgroup_driver,
-      writableLayer: (id) => engine.snapshots.usage(id).catch(() => undefined),
+      writableLayer: (id) => fs.layer(id),
       writableLayerMountpoint: engine.snapshots.activeDir,
     });
     collectors.set(engine, c);

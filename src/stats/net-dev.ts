@@ -1,6 +1,6 @@
 // /proc/<pid>/net/dev: per-interface counters of the network namespace the process lives in
 // (the pod's infra process, so the pod's namespace). Loopback is not pod traffic: skipped.
-import { readFile } from 'node:fs/promises';
+import { readPseudoFile } from './read-file.js';
 
 export interface InterfaceCounters {
   name: string;
@@ -47,9 +47,6 @@ export function defaultInterface(ifaces: InterfaceCounters[]): InterfaceCounters
 
 /** Counters of the namespace `pid` is in; undefined when the process is gone. */
 export async function readNetDev(pid: number): Promise<InterfaceCounters[] | undefined> {
-  try {
-    return parseNetDev(await readFile(`/proc/${pid}/net/dev`, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const text = readPseudoFile(`/proc/${pid}/net/dev`);
+  return text === undefined ? undefined : parseNetDev(text);
 }

@@ -8,8 +8,8 @@
 // event loop, a millisecond or more on a busy node, before every RPC. A regular file holding the
 // token (older versions wrote one) is read as well.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { readFile, readlink, rename, stat, symlink, unlink } from 'node:fs/promises';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { isErrno } from '../errors/catalog.js';
 
 const DONE: Promise<void> = Promise.resolve();
@@ -126,10 +126,17 @@ export class ChangeStamp {
   }
 }
 
-/** Identity of a file's current content (atomic writes replace the inode); undefined when absent. */
+/**
+ * Identity of a file's current content (atomic writes replace the inode); undefined when absent.
+ * A synchronous stat, on purpose: a rescan stats every record (200 with 100 pods), and the
+ * daemon's own writes make one happen at the next list after each write. Async, those stats went
+ * through libuv's 4-thread pool, ahead of every other call's file I/O, each relist of a burst of
+ * pod starts; synchronous, they cost a few microseconds each (the inodes were just written, so
+ * cached) and nothing else waits behind them (issue 19).
+ */
 export async function fileSig(path: string): Promise<string | undefined> {
   try {
-    const st = await stat(path, { bigint: true });
+    const st = statSync(path, { bigint: true });
     return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;

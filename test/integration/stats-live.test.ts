@@ -13,7 +13,9 @@ import type { ContainerStats__Output } from '../../src/gen/runtime/v1/ContainerS
 let env: ContainerEnv;
 let metricsUrl = '';
 before(async () => {
-  env = await containerEnv({ daemon: { configToml: '[metrics]\naddress = "127.0.0.1:0"\n' } });
+  // Writable-layer figures are sampled (stats.fs_usage_period_seconds): 1 s here, so the test
+  // sees its write within a second or so rather than the default 10 s.
+  env = await containerEnv({ daemon: { configToml: '[metrics]\naddress = "127.0.0.1:0"\n[stats]\nfs_usage_period_seconds = 1\n' } });
   for (;;) {
     // Logs are asynchronous: the line may arrive after the daemon answers.
     const m = /"address":"127\.0\.0\.1:(\d+)","msg":"serving Prometheus metrics/.exec(env.d.stderr);
@@ -63,9 +65,15 @@ test('a container burning CPU and filling memory: stats, pod stats and metrics r
   });
   assert.equal(fill.exit_code, 0, Buffer.from(fill.stderr).toString());
 
-  // Sample 2, once the rate has an interval to measure (a second at least).
+  // Sample 2, once the rate has an interval to measure (a second at least) and the layer sampler
+  // has walked the container's writable layer since the write (within about its period).
   let s2 = await containerStats(c.id);
-  while (n(s2.cpu?.usage_nano_cores) <= 0n || BigInt(s2.cpu!.timestamp) - BigInt(s1.cpu!.timestamp) < 1_000_000_000n) {
+  const until = Date.now() + 60_000;
+  while (
+    n(s2.cpu?.usage_nano_cores) <= 0n ||
+    BigInt(s2.cpu!.timestamp) - BigInt(s1.cpu!.timestamp) < 1_000_000_000n ||
+    (n(s2.writable_layer?.used_bytes) < n(s1.writable_layer?.used_bytes) + 4n * MiB && Date.now() < until)
+  ) {
     await sleep(200);
     s2 = await containerStats(c.id);
   }
@@ -144,6 +152,9 @@ test('a container burning CPU and filling memory: stats, pod stats and metrics r
   assert.match(prom, /rktlet_pods\{state="SANDBOX_READY"\} [1-9]/);
   assert.match(prom, /rktlet_containers\{state="CONTAINER_RUNNING"\} [1-9]/);
   assert.match(prom, /rktlet_cri_request_duration_seconds_count\{method="ContainerStats"\} [1-9]/);
+  // Event-loop delay: a histogram fed every 20 ms since the endpoint started (issue 19).
+  assert.match(prom, /rktlet_event_loop_delay_seconds_bucket\{le="0\.005"\} \d+/);
+  assert.match(prom, /rktlet_event_loop_delay_seconds_count [1-9]/);
 
   // Events: both subscribers saw the container start with the pod and container statuses.
   for (const s of subs) {
