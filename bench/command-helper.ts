@@ -5,7 +5,7 @@
 // Usage: node dist/bench/command-helper.js [RUNS=200] [MIB=50]
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CommandHelper, executeDirect } from '../src/util/command.js';
+import { CommandHelper, executeDirect, type CommandOptions } from '../src/util/command.js';
 
 const runs = Number(process.argv[2] ?? 200);
 const mib = Number(process.argv[3] ?? 50);
@@ -59,14 +59,20 @@ async function main(): Promise<void> {
   const direct = await latency(() => executeDirect('true', []));
   const [f50, f99] = execFileSync('/usr/bin/python3', ['-c', FLOOR, String(runs)], { encoding: 'utf8' }).trim().split(' ').map(Number);
 
-  const bytes = mib * 1024 * 1024;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const big = await h.execute('head', ['-c', String(bytes), '/dev/zero']);
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const bigCpu = cpuMs(cpu0);
-  if (big.stdout.length !== bytes) throw new Error(`got ${big.stdout.length} bytes of ${bytes}`);
-  const after = memory(h.pid!);
+  // A big stdout both ways the helper runs a command: uncapped (internal commands) and, last,
+  // capped and abortable (ExecSync's way), so each peak RSS is its own: the helper's memory only
+  // grows.
+  const big = async (o: CommandOptions) => {
+    const bytes = mib * 1024 * 1024;
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const c = await h.execute('head', ['-c', String(bytes), '/dev/zero'], o);
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (c.stdout.length !== bytes) throw new Error(`got ${c.stdout.length} bytes of ${bytes}`);
+    return { secs, cpu: cpuMs(cpu0), hwm: memory(h.pid!).hwm };
+  };
+  const plain = await big({});
+  const capped = await big({ maxOutputBytes: 2 * mib * 1024 * 1024, signal: new AbortController().signal });
   h.close();
 
   const f = (x: number) => x.toFixed(2);
@@ -75,7 +81,9 @@ async function main(): Promise<void> {
   console.log(`direct  true: p50 ${f(direct.p50)} ms  p99 ${f(direct.p99)} ms  daemon cpu ${f(direct.cpu)} ms/command`);
   console.log(`floor   true: p50 ${f(f50!)} ms  p99 ${f(f99!)} ms  (posix_spawn+waitpid in one process)`);
   console.log(`helper memory idle: rss ${idle.rss} KiB  pss ${idle.pss} KiB`);
-  console.log(`${mib} MiB stdout: ${f(secs * 1000)} ms (${f(mib / secs)} MiB/s)  daemon cpu ${f(bigCpu)} ms  helper peak rss ${after.hwm} KiB`);
+  for (const [name, r] of [['uncapped', plain], ['capped', capped]] as const) {
+    console.log(`${mib} MiB stdout ${name}: ${f(r.secs * 1000)} ms (${f(mib / r.secs)} MiB/s)  daemon cpu ${f(r.cpu)} ms  helper peak rss ${r.hwm} KiB`);
+  }
 }
 
 await main();
