@@ -309,8 +309,10 @@ export class CommandHelper {
   private send(header: object, parts: Buffer[] = []): void {
     const stdin = this.child?.stdin;
     if (!stdin?.writable) return;
-    // One write: a request in pieces wakes the helper once per piece.
-    stdin.write(Buffer.concat(encodeFrame(header, parts)));
+    const pieces = encodeFrame(header, parts);
+    // A small request in one write (pieces would wake the helper once each); a big stdin uncopied.
+    if (pieces.reduce((n, p) => n + p.length, 0) <= 65536) stdin.write(Buffer.concat(pieces));
+    else for (const piece of pieces) stdin.write(piece);
   }
 
   private ensure(): ChildProcess | undefined {
@@ -321,9 +323,10 @@ export class CommandHelper {
       this.broken = true;
       return undefined;
     }
-    // The script by its path: `ps` names the helper, and its folder on sys.path gives it framing.py
-    // (-E -s: no PYTHON* variables, no user site; not -I, which would drop that folder).
-    const child = spawn(this.python, ['-E', '-s', '-u', this.script], { stdio: ['pipe', 'pipe', 'ignore'] });
+    // The script by its path, so its folder on sys.path gives it framing.py (-E -s: no PYTHON*
+    // variables, no user site; not -I, which would drop that folder). The last word is only for
+    // `ps`: the name the helper has always shown.
+    const child = spawn(this.python, ['-E', '-s', '-u', this.script, 'rktlet-command-helper'], { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = child;
     child.once('error', () => this.lost(child, true));
     child.once('close', () => this.lost(child, false));
