@@ -5,7 +5,7 @@
 //     170 MiB) and blocks the event loop meanwhile.
 //   - helper: a small python3 process (src/helpers/command_helper.py, 11 MiB RSS; CPython launches
 //     with vfork) started once, which launches each program on request, in binary frames
-//     (util/frames.ts) over its stdin/stdout (1.4 ms, 0.2 ms of daemon CPU; bench/command-helper.ts).
+//     (util/frames.ts) over its stdin/stdout (1.5 ms, 0.2 ms of daemon CPU; bench/command-helper.ts).
 //     The daemon turns it on; short-lived CLI processes keep the direct launcher, whose one fork is
 //     cheaper than starting the helper.
 // Both give the same results. Without python3 everything runs directly; when the helper dies, the
