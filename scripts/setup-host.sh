@@ -13,7 +13,8 @@ PACKAGES=(
   attr                                  # setfattr: xattrs and overlay opaque markers when unpacking layers
   zstd                                  # decompresses zstd layers (a streaming child with a bounded window)
   ca-certificates
-  python3                               # exec/attach TTYs: the pty relay (receives runc's console fd)
+  python3                               # the helpers in src/helpers: the daemon's command launcher, the pty, attach and port relays
+  python3-pyflakes                      # npm run lint checks those helpers
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")

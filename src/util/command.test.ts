@@ -1,4 +1,8 @@
 import { test, type TestContext } from 'node:test';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { CommandError, CommandHelper, executeDirect, launchDirect, outputOf, type CommandOptions, type CommandOutput, type SyncPipeLaunch, type SyncPipeResult } from './command.js';
 
@@ -158,4 +162,39 @@ test('execute: exit codes resolve, bytes, per-stream caps, abort; both launchers
   await sameExecution(executeDirect);
   const h = helperFor(t, '/usr/bin/python3');
   await sameExecution((f, a, o) => h.execute(f, a, o));
+});
+
+test('helper: big outputs cross whole as bytes, capped or not', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rktlet-command-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'random');
+  const data = randomBytes(12 << 20);
+  writeFileSync(file, data);
+  const h = helperFor(t, '/usr/bin/python3');
+  const plain = await h.execute('cat', [file]);
+  assert.ok(plain.stdout.equals(data), 'uncapped: the same bytes');
+  const capped = await h.execute('sh', ['-c', `cat ${file}; cat ${file} >&2`], { maxOutputBytes: 5 << 20, signal: new AbortController().signal });
+  assert.ok(capped.stdout.equals(data.subarray(0, 5 << 20)), 'capped stdout: the first bytes');
+  assert.ok(capped.stderr.equals(data.subarray(0, 5 << 20)), 'capped stderr: the first bytes');
+  const input = await h.execute('sha256sum', [], { input: data });
+  assert.equal(input.stdout.toString().split(' ')[0], createHash('sha256').update(data).digest('hex'), 'a big stdin arrives whole');
+});
+
+test('a helper that answers with something other than frames is stopped and its calls fail', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rktlet-command-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'liar.py');
+  // The old protocol's reply (a JSON line) for whatever comes, then it waits.
+  writeFileSync(script, 'import sys, time\nsys.stdin.buffer.read(8)\nsys.stdout.write(\'{"id": 1, "code": 0}\\n\')\nsys.stdout.flush()\ntime.sleep(60)\n');
+  const h = new CommandHelper('/usr/bin/python3', script);
+  t.after(() => h.close());
+  const err = await failure(viaHelper(h)('true', []));
+  assert.equal(err.code, 'EHELPER');
+});
+
+test('a build without the helper programs runs commands directly', async (t) => {
+  const h = new CommandHelper('/usr/bin/python3', '/nonexistent/command_helper.py');
+  t.after(() => h.close());
+  assert.deepEqual(await viaHelper(h)('echo', ['direct']), { stdout: 'direct\n', stderr: '' });
+  assert.equal(h.pid, undefined);
 });

@@ -3,18 +3,20 @@
 //   - direct: node's child_process. libuv forks the whole Node process for every child, so a
 //     launch costs time in proportion to the daemon's memory (here 2.6 ms at 50 MiB RSS, 14 ms at
 //     170 MiB) and blocks the event loop meanwhile.
-//   - helper: a small python3 process (a few MiB; CPython launches with vfork) started once, which
-//     launches each program on request over its stdin/stdout (1.5 ms, 0.2 ms of daemon CPU). The
-//     daemon turns it on; short-lived CLI processes keep the direct launcher, whose one fork is
+//   - helper: a small python3 process (src/helpers/command_helper.py, 11 MiB RSS; CPython launches
+//     with vfork) started once, which launches each program on request, in binary frames
+//     (util/frames.ts) over its stdin/stdout (1.5 ms, 0.2 ms of daemon CPU; bench/command-helper.ts).
+//     The daemon turns it on; short-lived CLI processes keep the direct launcher, whose one fork is
 //     cheaper than starting the helper.
 // Both give the same results. Without python3 everything runs directly; when the helper dies, the
 // launches it had taken fail (they may have run: running them again could do a step twice) and
 // the next one starts a new helper.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
-import { HELPER_PY } from './command-helper-py.js';
+import type { Readable } from 'node:stream';
+import { helperFile } from '../helpers/programs.js';
+import { encodeFrame, FrameDecoder, type Frame } from './frames.js';
 
 export interface CommandOptions {
   /** Bytes for the command's stdin (closed after). Without it stdin is empty. */
@@ -203,11 +205,10 @@ export async function launchDirect(file: string, args: readonly string[], o: Syn
   return { line, code, stderr };
 }
 
+/** A reply frame's header; its parts are [stdout, stderr] for a run, [stderr] for a launch. */
 interface Reply {
   id: number;
   code?: number | null;
-  stdout?: string;
-  stderr?: string;
   timeout?: boolean;
   line?: string;
   errno?: number;
@@ -216,7 +217,7 @@ interface Reply {
 
 /** A launch the helper has taken: how to answer it from a reply, run it directly, or fail it. */
 interface Pending {
-  answer: (r: Reply) => void;
+  answer: (r: Frame<Reply>) => void;
   runDirect: () => void;
   helperGone: () => void;
 }
@@ -226,20 +227,22 @@ function startError(file: string, r: Reply): CommandError {
   return new CommandError(`spawn ${file} ${code}: ${r.error ?? ''}`, code, null, '', '');
 }
 
-function completionOf(r: Reply): Completion {
+const NONE = Buffer.alloc(0);
+
+function completionOf({ header: r, parts }: Frame<Reply>): Completion {
   const code = r.code ?? null;
   const killed = code !== null && code < 0;
   return {
     code: killed ? null : code,
     signal: killed ? signalName(-code) : null,
-    stdout: Buffer.from(r.stdout ?? '', 'base64'),
-    stderr: Buffer.from(r.stderr ?? '', 'base64'),
+    stdout: parts[0] ?? NONE,
+    stderr: parts[1] ?? NONE,
     timedOut: r.timeout === true,
   };
 }
 
-function launchResultOf(r: Reply): SyncPipeResult {
-  return { line: r.line || undefined, code: r.code ?? null, stderr: Buffer.from(r.stderr ?? '', 'base64').toString() };
+function launchResultOf({ header: r, parts }: Frame<Reply>): SyncPipeResult {
+  return { line: r.line || undefined, code: r.code ?? null, stderr: (parts[0] ?? NONE).toString() };
 }
 
 /** The python3 helper and the launches waiting for its replies. */
@@ -249,22 +252,25 @@ export class CommandHelper {
   private readonly pending = new Map<number, Pending>();
   private broken = false;
 
-  constructor(private readonly python = 'python3') {}
+  constructor(
+    private readonly python = 'python3',
+    private readonly script = helperFile('command_helper.py'),
+  ) {}
 
   /** Runs a command to its end through the helper (directly when the helper cannot be used). */
   execute(file: string, args: readonly string[], o: CommandOptions = {}): Promise<Completion> {
     const id = this.nextId++;
-    const kill = (): void => void this.child?.stdin?.write(JSON.stringify({ kill: id }) + '\n');
+    const kill = (): void => this.send({ kill: id });
     o.signal?.addEventListener('abort', kill, { once: true });
     const req = {
-      input: o.input === undefined ? '' : Buffer.from(o.input).toString('base64'),
       env: o.env,
       cwd: o.cwd,
       timeout: o.timeoutMs ? o.timeoutMs / 1000 : undefined,
       cap: o.maxOutputBytes,
       killable: o.signal !== undefined,
     };
-    const done = this.call(id, file, args, req, completionOf, () => executeDirect(file, args, o));
+    const input = o.input === undefined ? NONE : Buffer.from(o.input);
+    const done = this.call(id, file, args, req, [input], completionOf, () => executeDirect(file, args, o));
     if (o.signal?.aborted) kill();
     return done.finally(() => o.signal?.removeEventListener('abort', kill));
   }
@@ -272,7 +278,7 @@ export class CommandHelper {
   /** Starts a sync-pipe command through the helper (directly when the helper cannot be used). */
   launch(file: string, args: readonly string[], l: SyncPipeLaunch): Promise<SyncPipeResult> {
     const req = { env: l.env, syncEnv: l.syncEnv, cwd: l.cwd, timeout: l.timeoutMs / 1000 };
-    return this.call(this.nextId++, file, args, req, launchResultOf, () => launchDirect(file, args, l));
+    return this.call(this.nextId++, file, args, req, [], launchResultOf, () => launchDirect(file, args, l));
   }
 
   /** Stops taking launches; the helper finishes those it has, answers them and exits. */
@@ -287,46 +293,61 @@ export class CommandHelper {
   }
 
   /** Sends request `id` to the helper and answers with `decode` of its reply; `direct` without a helper. */
-  private call<T>(id: number, file: string, args: readonly string[], req: object, decode: (r: Reply) => T, direct: () => Promise<T>): Promise<T> {
+  private call<T>(id: number, file: string, args: readonly string[], req: object, parts: Buffer[], decode: (r: Frame<Reply>) => T, direct: () => Promise<T>): Promise<T> {
     const child = this.ensure();
     if (!child?.stdin?.writable) return direct();
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, {
-        answer: (r) => (r.errno !== undefined ? reject(startError(file, r)) : resolve(decode(r))),
+        answer: (r) => (r.header.errno !== undefined ? reject(startError(file, r.header)) : resolve(decode(r))),
         runDirect: () => void direct().then(resolve, reject),
         helperGone: () => reject(new CommandError(`${describe(file, args)}: the command helper exited before it answered`, 'EHELPER', null, '', '')),
       });
-      child.stdin!.write(JSON.stringify({ id, argv: [file, ...args], ...req }) + '\n');
+      this.send({ id, argv: [file, ...args], ...req }, parts);
     });
+  }
+
+  private send(header: object, parts: Buffer[] = []): void {
+    const stdin = this.child?.stdin;
+    if (!stdin?.writable) return;
+    const pieces = encodeFrame(header, parts);
+    // A small request in one write (pieces would wake the helper once each); a big stdin uncopied.
+    if (pieces.reduce((n, p) => n + p.length, 0) <= 65536) stdin.write(Buffer.concat(pieces));
+    else for (const piece of pieces) stdin.write(piece);
   }
 
   private ensure(): ChildProcess | undefined {
     if (this.broken) return undefined;
     if (this.child) return this.child;
-    // The script comes on fd 3, so `ps` shows a short command line that names the helper.
-    const child = spawn(this.python, ['-I', '-u', '-c', 'exec(open(3).read())', 'rktlet-command-helper'], { stdio: ['pipe', 'pipe', 'ignore', 'pipe'] });
-    const script = child.stdio[3] as Writable | null;
-    script?.on('error', () => undefined);
-    script?.end(HELPER_PY);
+    // A build without the helper's files (tsc alone) runs everything directly, as without python3.
+    if (!existsSync(this.script)) {
+      this.broken = true;
+      return undefined;
+    }
+    // The script by its path, so its folder on sys.path gives it framing.py (-E -s: no PYTHON*
+    // variables, no user site; not -I, which would drop that folder). The last word is only for
+    // `ps`: the name the helper has always shown.
+    const child = spawn(this.python, ['-E', '-s', '-u', this.script, 'rktlet-command-helper'], { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = child;
     child.once('error', () => this.lost(child, true));
     child.once('close', () => this.lost(child, false));
-    child.stdin?.on('error', () => undefined); // EPIPE when it died: 'close' settles the launches
-    createInterface({ input: child.stdout! }).on('line', (l) => this.reply(l));
+    child.stdin.on('error', () => undefined); // EPIPE when it died: 'close' settles the launches
+    const frames = new FrameDecoder<Reply>();
+    child.stdout.on('data', (chunk: Buffer) => {
+      try {
+        for (const f of frames.push(chunk)) this.reply(f);
+      } catch {
+        // Not our helper's frames: stop it; 'close' fails what it had taken, the next launch starts another.
+        child.kill('SIGKILL');
+      }
+    });
     return child;
   }
 
-  private reply(line: string): void {
-    let r: Reply;
-    try {
-      r = JSON.parse(line) as Reply;
-    } catch {
-      return;
-    }
-    const p = this.pending.get(r.id);
+  private reply(f: Frame<Reply>): void {
+    const p = this.pending.get(f.header.id);
     if (!p) return;
-    this.pending.delete(r.id);
-    p.answer(r);
+    this.pending.delete(f.header.id);
+    p.answer(f);
   }
 
   /**
