@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { HELPERS_DIR } from './programs.js';
-import { PYTHON } from '../streaming/pty-relay.js';
+import { PYTHON } from '../oci/conmon-runtime/pty-relay.js';
 
 test('the python helpers pass their unit tests (python3 -m unittest)', () => {
   const suites = readdirSync(HELPERS_DIR).filter((f) => /^test_.*\.py$/.test(f));

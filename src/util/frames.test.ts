@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { encodeFrame, FrameDecoder, FrameError } from './frames.js';
 import { HELPERS_DIR } from '../helpers/programs.js';
-import { PYTHON } from '../streaming/pty-relay.js';
+import { PYTHON } from '../oci/conmon-runtime/pty-relay.js';
 
 const bytesOf = (header: object, parts: Buffer[] = []) => Buffer.concat(encodeFrame(header, parts));
 
