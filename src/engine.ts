@@ -18,6 +18,7 @@ import { PodNetwork } from './network/pod-network.js';
 import { PodController } from './pod/controller.js';
 import { closeStateDirs } from './store/private-state.js';
 import { mountProbe } from './util/mount-probe.js';
+import { handlerFeatures, type FeatureProbe, type HandlerFeatures } from './oci/handler-features.js';
 
 export interface HealthCondition {
   ok: boolean;
@@ -151,6 +152,7 @@ export class Engine {
       snapshots: e.snapshots,
       pods: { get: (id) => e.pods.view(id), withLock: (id, fn) => e.pods.withLock(id, fn) },
       runtime: (handler) => e.runtimes.get(handler),
+      handlerFeatures: async (handler) => (await e.handlerFeatures(handler)).features,
     });
     const containers = e.containers;
     e.pods.setContainers({
@@ -196,11 +198,19 @@ export class Engine {
     return { runtime, network };
   }
 
-  /** The RuntimeClass handlers this node offers, for Status. */
-  runtimeHandlerInfo(): { name: string; features: { recursive_read_only_mounts: boolean; user_namespaces: boolean } }[] {
-    const features = { recursive_read_only_mounts: false, user_namespaces: false };
+  /** The RuntimeClass handlers this node offers with what each can do here, for Status. */
+  async runtimeHandlerInfo(): Promise<{ name: string; features: HandlerFeatures }[]> {
+    const names = Object.keys(this.config.runtime.handlers);
+    const probes = await Promise.all(names.map((n) => this.handlerFeatures(n)));
+    const out = names.map((name, i) => ({ name, features: probes[i]!.features }));
     // The empty name stands for the default handler, as the kubelet expects.
-    return ['', ...Object.keys(this.config.runtime.handlers)].map((name) => ({ name, features }));
+    const def = out.find((h) => h.name === this.config.runtime.default_handler);
+    return [{ name: '', features: def?.features ?? { recursive_read_only_mounts: false, user_namespaces: false } }, ...out];
+  }
+
+  /** One handler's features (probed on this host: src/oci/handler-features.ts). */
+  handlerFeatures(handler: string): Promise<FeatureProbe> {
+    return handlerFeatures(this.runtimes.get(handler), join(this.config.run_root, 'feature-probes'));
   }
 
   /** Releases in-memory resources; pods and containers keep running. */

@@ -10,7 +10,7 @@ import { commandNotStarted } from '../oci/exec-failure.js';
 import { kernelX32Abi } from '../oci/kernel-config.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
 import { envFromCri } from '../oci/spec/env-values.js';
-import { propagationFromCri, propagationRequirements, type BindMount } from '../oci/spec/mounts.js';
+import { propagationRequirements } from '../oci/spec/mounts.js';
 import { namespaceModeFromCri } from '../oci/spec/namespaces.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import { parseSeccompProfile, seccompFromCri } from '../oci/spec/seccomp.js';
@@ -25,6 +25,7 @@ import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
 import type { OciSeccomp } from '../oci/spec/types.js';
 import { checkContainerConfig } from './request-checks.js';
+import { featureHostFacts, featureRequest, volumeLayers, volumeMounts, withCdiGroups } from './create-features.js';
 
 type Undo = () => Promise<unknown>;
 
@@ -76,10 +77,8 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   }
   const sc = cfg.linux?.security_context ?? null;
   const resources = resourcesFromCri(cfg.linux?.resources ?? null);
-  const mounts: BindMount[] = cfg.mounts.map((m) => {
-    if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path');
-    return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, propagation: propagationFromCri(m.propagation) };
-  });
+  const features = featureRequest(svc.deps, cfg); // mounts, image volumes, groups policy, CDI
+  const mounts = features.binds;
   const seccomp = sc?.privileged ? ({ type: 'Unconfined' } as const) : seccompFromCri(sc?.seccomp ?? null, sc?.seccomp_profile_path ?? '', svc.deps.config.runtime.seccomp_use_default_when_empty);
   const nsOpts = sc?.namespace_options ?? null;
   const pidMode = pod.hostPid ? 'NODE' : namespaceModeFromCri(nsOpts?.pid ?? 'CONTAINER');
@@ -117,7 +116,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
     // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
     // mount and the image's user files), the host's facts and the directories. All of them settle
     // before a rollback starts, so it never races a step still running.
-    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id);
+    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id, volumeLayers(features));
     const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
     // The user comes from the layers when they tell plainly, so config.json and the record need not
     // wait for the mount; otherwise from the mounted root filesystem.
@@ -129,6 +128,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
           ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
           ...(runAsGroup !== undefined ? { runAsGroup } : {}),
           supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
+          strictGroups: features.strictGroups,
           imageUser: image.config.User ?? '',
         },
         files.passwd,
@@ -140,7 +140,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
       for (const r of propagationRequirements(mounts)) await ensurePropagation(r.hostPath, r.need);
       const seccompFile = seccomp.type === 'Localhost' ? seccomp.path : seccomp.type === 'RuntimeDefault' ? config.runtime.seccomp_profile : '';
       const v2 = await isCgroupV2();
-      const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi] = await Promise.all([
+      const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi, featureFacts] = await Promise.all([
         Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions))),
         seccompFile ? loadProfile(seccompFile) : undefined,
         ownCapabilities(),
@@ -149,15 +149,19 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         apparmorEnabled(),
         sc?.privileged ? hostDevices() : [],
         kernelX32Abi(),
+        featureHostFacts(svc.deps, pod.runtimeHandler, features),
         mkdir(bundle, { recursive: true, mode: 0o700 }),
         logPath ? mkdir(dirname(logPath), { recursive: true, mode: 0o755 }) : undefined,
       ]);
-      return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi };
+      return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi, ...featureFacts };
     })();
-    const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStep]);
+    const volumeStep = volumeMounts(features, mountStep); // image volumes: once mounted
+    const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStep, volumeStep]);
     try {
       const rt = svc.deps.runtime(pod.runtimeHandler);
-      const [{ target: rootfs }, user, host] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStep]));
+      const [{ target: rootfs }, resolvedUser, host, volumes] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStep, volumeStep]));
+      const user = withCdiGroups(resolvedUser, host.cdi);
+      const allMounts = [...mounts, ...volumes];
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
       const spec = generateContainerSpec({
         rootfs,
@@ -170,7 +174,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         hostname: pod.hostname,
         user,
         podFiles: { hostsPath: pod.hostsPath, resolvConfPath: pod.resolvConfPath, hostnamePath: pod.hostnamePath, shmPath: pod.shmPath },
-        mounts,
+        mounts: allMounts,
         devices: host.devices,
         resources,
         cgroupsPath,
@@ -218,6 +222,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
           containerName: metadata.name,
           imageName: imageSpec.image,
         },
+        ...(host.cdi ? { cdi: host.cdi } : {}),
       });
       const record: ContainerRecord = {
         meta: {
@@ -235,7 +240,7 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
           tty: cfg.tty,
           stdin: cfg.stdin,
           stdinOnce: cfg.stdin_once,
-          mounts,
+          mounts: allMounts,
           user,
           stopSignal: stopSignal(cfg.stop_signal, image.config.StopSignal),
           runtimeHandler: pod.runtimeHandler,

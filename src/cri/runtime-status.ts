@@ -1,4 +1,5 @@
-// Status: the RuntimeReady and NetworkReady conditions the kubelet gates the node on.
+// Status: the RuntimeReady and NetworkReady conditions the kubelet gates the node on, and what the
+// runtime and each handler can do on this host (the kubelet asks for a feature only when reported).
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
 export const RUNTIME_READY = 'RuntimeReady';
@@ -13,7 +14,10 @@ export async function status(ctx: CallContext, req: RuntimeReq<'Status'>): Promi
         { type: NETWORK_READY, status: health.network.ok, reason: health.network.reason, message: health.network.message },
       ],
     },
-    runtime_handlers: ctx.engine.runtimeHandlerInfo(),
+    runtime_handlers: await ctx.engine.runtimeHandlerInfo(),
+    // Handler-independent: the Strict policy is rktlet's own doing (src/container/user-resolve.ts).
+    // Host-network pods with a user namespace need user namespaces first.
+    features: { supplemental_groups_policy: true, user_namespaces_host_network: false },
   };
   if (req.verbose) res.info = { config: JSON.stringify(ctx.engine.config) };
   return res;

@@ -1,0 +1,129 @@
+// What each runtime handler can do on this host, for Status and for CreateContainer's checks.
+//
+// Recursive read-only mounts (`rro`, the kernel's mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY),
+// Linux >= 5.12): containerd reports them when `<runtime> features` lists "rro" and the kernel is new
+// enough (internal/cri/server/service.go, introspectRuntimeHandler). Both runc and crun ignore
+// mount options they do not know (an old runtime would mount the volume writable below its top),
+// and crun 1.8 has no `features` command at all, so rktlet asks the handler itself: it creates a
+// throwaway container whose bind mount `rro` has a submount, and reads the container's mountinfo
+// while its init waits for start. Only when both the mount and its submount are read-only is the
+// feature true. The probe runs in a mount namespace of its own (`unshare --mount`), so the submount
+// ends with it; the container is deleted and its directory removed whatever happens.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { complaintOf, runCommand } from '../util/command.js';
+import type { RuncRuntime } from './runc-runtime.js';
+
+export interface HandlerFeatures {
+  recursive_read_only_mounts: boolean;
+  /** Not implemented yet: pods asking for a user namespace are refused (src/pod/pod-request.ts). */
+  user_namespaces: boolean;
+}
+
+export interface FeatureProbe {
+  features: HandlerFeatures;
+  /** Why a feature is off ('' when all that rktlet implements are on). */
+  why: string;
+}
+
+/** A failed probe is tried again after this long (a busy host, a runtime being replaced). */
+const RETRY_FAILED_MS = 60_000;
+const PROBE_TIMEOUT_MS = 30_000;
+
+interface Cached {
+  key: string;
+  at: number;
+  result: Promise<FeatureProbe>;
+}
+const cache = new Map<string, Cached>();
+
+/** The mount options of `point` in a mountinfo text (undefined: not a mount point there). */
+export function mountOptionsAt(mountinfo: string, point: string): string[] | undefined {
+  let found: string[] | undefined;
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    const mp = (f[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp === point) found = (f[5] ?? '').split(','); // the last one listed is the one on top
+  }
+  return found;
+}
+
+/** The probe's bundle: an empty executable to "run" (never started), a read-only root, one rro bind. */
+export function probeSpec(source: string): Record<string, unknown> {
+  return {
+    ociVersion: '1.0.2',
+    process: { args: ['/probe'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/'], noNewPrivileges: true },
+    root: { path: 'rootfs', readonly: true },
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/vol', type: 'bind', source, options: ['rbind', 'rprivate', 'rro'] },
+    ],
+    linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }], maskedPaths: [], readonlyPaths: [] },
+  };
+}
+
+async function probeRro(rt: RuncRuntime, dir: string): Promise<string> {
+  const id = `rktlet-probe-${randomBytes(6).toString('hex')}`;
+  const bundle = join(dir, 'bundle');
+  for (const d of ['vol', 'proc', 'dev']) await mkdir(join(bundle, 'rootfs', d), { recursive: true, mode: 0o700 });
+  await mkdir(join(dir, 'src', 'sub'), { recursive: true, mode: 0o700 });
+  await writeFile(join(bundle, 'rootfs', 'probe'), '', { mode: 0o755 });
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(probeSpec(join(dir, 'src'))), { mode: 0o600 });
+  const bin = await rt.binary();
+  const args = [...rt.globalArgs(), 'create', '--bundle', bundle, '--pid-file', join(dir, 'pid'), id];
+  // The runtime's stdio goes to a file: its init keeps it open until the container is deleted.
+  const script = 'mount -t tmpfs -o size=16k rktlet-rro-probe "$0/src/sub" && exec "$@" </dev/null >"$0/create.log" 2>&1';
+  try {
+    try {
+      await runCommand('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, dir, bin, ...args], { timeoutMs: PROBE_TIMEOUT_MS });
+    } catch (err) {
+      const log = (await readFile(join(dir, 'create.log'), 'utf8').catch(() => '')).trim();
+      return `${rt.name} could not create the probe container: ${(log || complaintOf(err)).slice(0, 300)}`;
+    }
+    const pid = (await readFile(join(dir, 'pid'), 'utf8')).trim();
+    const info = await readFile(`/proc/${pid}/mountinfo`, 'utf8');
+    const top = mountOptionsAt(info, '/vol');
+    const sub = mountOptionsAt(info, '/vol/sub');
+    if (!top || !sub) return `${rt.name}: the probe container lacks its /vol mounts`;
+    if (!top.includes('ro') || !sub.includes('ro')) return `${rt.name} does not mount "rro" read-only recursively (submount: ${sub.includes('ro') ? 'ro' : 'rw'})`;
+    return '';
+  } finally {
+    await runCommand(bin, [...rt.globalArgs(), 'delete', '--force', id], { timeoutMs: PROBE_TIMEOUT_MS }).catch(() => undefined);
+  }
+}
+
+async function probe(rt: RuncRuntime, probeRoot: string): Promise<FeatureProbe> {
+  const dir = join(probeRoot, `${rt.name}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(probeRoot, { recursive: true, mode: 0o700 });
+    const why = await probeRro(rt, dir);
+    return { features: { recursive_read_only_mounts: why === '', user_namespaces: false }, why: why || 'user namespaces are not implemented yet' };
+  } catch (err) {
+    return { features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${rt.name} feature probe failed: ${complaintOf(err)}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * The handler's features, probed once per runtime binary (a replaced binary is probed again; a
+ * failed probe after a minute). `probeRoot` is a private directory under run_root.
+ */
+export async function handlerFeatures(rt: RuncRuntime, probeRoot: string): Promise<FeatureProbe> {
+  let key: string;
+  try {
+    const st = await stat(rt.opts.path);
+    key = `${rt.opts.path}:${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return { features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${rt.name}: ${rt.opts.path} not found` };
+  }
+  const c = cache.get(rt.name);
+  if (c && c.key === key) {
+    const r = await c.result;
+    if (r.features.recursive_read_only_mounts || Date.now() - c.at < RETRY_FAILED_MS) return r;
+  }
+  const result = probe(rt, probeRoot);
+  cache.set(rt.name, { key, at: Date.now(), result });
+  return result;
+}
