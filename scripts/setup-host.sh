@@ -14,6 +14,7 @@ PACKAGES=(
   zstd                                  # decompresses zstd layers (a streaming child with a bounded window)
   ca-certificates
   python3                               # exec/attach TTYs: the pty relay (receives runc's console fd)
+  python3-yaml                          # reads CDI device specs written in YAML (yaml.safe_load)
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")
