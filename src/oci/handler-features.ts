@@ -10,8 +10,9 @@
 // feature true. The probe runs in a mount namespace of its own (`unshare --mount`), so the submount
 // ends with it; the container is deleted and its directory removed whatever happens.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { pidAlive } from '../util/pid-alive.js';
 import { complaintOf, runCommand } from '../util/command.js';
 import type { RuncRuntime } from './runc-runtime.js';
 
@@ -63,8 +64,27 @@ export function probeSpec(source: string): Record<string, unknown> {
   };
 }
 
+/** The probe container's id, from its directory's name (`<handler>-<pid>-<hex>`). */
+function probeId(dirName: string): string {
+  return `rktlet-probe-${dirName.slice(dirName.lastIndexOf('-') + 1)}`;
+}
+
+/**
+ * What the probes of a process killed mid-way left (a created container, its directory): removed
+ * when that process is gone. A live process's probe (the daemon's, or a CLI verb's) is left alone.
+ */
+async function sweepStaleProbes(rt: RuncRuntime, probeRoot: string): Promise<void> {
+  const stale = new RegExp(`^${rt.name.replace(/[^A-Za-z0-9]/g, '\\$&')}-(\\d+)-[0-9a-f]+$`);
+  for (const n of await readdir(probeRoot).catch(() => [] as string[])) {
+    const m = stale.exec(n);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    await runCommand(await rt.binary(), [...rt.globalArgs(), 'delete', '--force', probeId(n)], { timeoutMs: PROBE_TIMEOUT_MS }).catch(() => undefined);
+    await rm(join(probeRoot, n), { recursive: true, force: true });
+  }
+}
+
 async function probeRro(rt: RuncRuntime, dir: string): Promise<string> {
-  const id = `rktlet-probe-${randomBytes(6).toString('hex')}`;
+  const id = probeId(basename(dir));
   const bundle = join(dir, 'bundle');
   for (const d of ['vol', 'proc', 'dev']) await mkdir(join(bundle, 'rootfs', d), { recursive: true, mode: 0o700 });
   await mkdir(join(dir, 'src', 'sub'), { recursive: true, mode: 0o700 });
@@ -94,9 +114,10 @@ async function probeRro(rt: RuncRuntime, dir: string): Promise<string> {
 }
 
 async function probe(rt: RuncRuntime, probeRoot: string): Promise<FeatureProbe> {
-  const dir = join(probeRoot, `${rt.name}-${randomBytes(4).toString('hex')}`);
+  const dir = join(probeRoot, `${rt.name}-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(probeRoot, { recursive: true, mode: 0o700 });
+    await sweepStaleProbes(rt, probeRoot);
     const why = await probeRro(rt, dir);
     return { features: { recursive_read_only_mounts: why === '', user_namespaces: false }, why: why || 'user namespaces are not implemented yet' };
   } catch (err) {
