@@ -199,13 +199,13 @@ export class Engine {
   }
 
   /** The RuntimeClass handlers this node offers with what each can do here, for Status. */
-  async runtimeHandlerInfo(): Promise<{ name: string; features: HandlerFeatures }[]> {
+  async runtimeHandlerInfo(): Promise<{ name: string; features: HandlerFeatures; why: string }[]> {
     const names = Object.keys(this.config.runtime.handlers);
     const probes = await Promise.all(names.map((n) => this.handlerFeatures(n)));
-    const out = names.map((name, i) => ({ name, features: probes[i]!.features }));
+    const out = names.map((name, i) => ({ name, features: probes[i]!.features, why: probes[i]!.why }));
     // The empty name stands for the default handler, as the kubelet expects.
     const def = out.find((h) => h.name === this.config.runtime.default_handler);
-    return [{ name: '', features: def?.features ?? { recursive_read_only_mounts: false, user_namespaces: false } }, ...out];
+    return [{ name: '', features: def?.features ?? { recursive_read_only_mounts: false, user_namespaces: false }, why: def?.why ?? 'no default handler' }, ...out];
   }
 
   /** One handler's features (probed on this host: src/oci/handler-features.ts). */

@@ -133,6 +133,10 @@ test('Status: every handler with its features (rro probed on this host), and the
   // crun without the wrapper cannot create a container here: nothing is claimed for it.
   assert.deepEqual(byName['crun-nowrapper'], { recursive_read_only_mounts: false, user_namespaces: false });
   assert.deepEqual(s.features, { supplemental_groups_policy: true, user_namespaces_host_network: false });
+  // Verbose Status says why a handler lacks a feature: what its probe found.
+  const why = JSON.parse((await env.d.client.runtime('Status', { verbose: true })).info.handlerFeatures!) as Record<string, string>;
+  assert.match(why['crun-nowrapper']!, /could not create the probe container: .*cgroups in hybrid mode/);
+  assert.match(why.runc!, /user namespaces are not implemented yet/);
 });
 
 test('recursive_read_only: the volume and its submount are read-only inside the container (runc and crun); plain readonly leaves the submount writable', async () => {
