@@ -55,7 +55,7 @@ export function volumeLayers(f: FeatureRequest): { image: string; chainIds: stri
 }
 
 /** Host look-ups: the handler can do what the mounts ask; the CDI devices' edits. */
-export async function featureHostFacts(deps: ContainerDeps, handler: string, f: FeatureRequest): Promise<{ cdi?: CdiEdits }> {
+export async function featureHostFacts(deps: Pick<ContainerDeps, 'config' | 'handlerFeatures'>, handler: string, f: FeatureRequest): Promise<{ cdi?: CdiEdits }> {
   if (wantsRecursiveReadOnly(f.requests)) {
     const features = await deps.handlerFeatures?.(handler);
     if (!features?.recursive_read_only_mounts) {

@@ -64,7 +64,7 @@ function checkRecursiveReadOnly(m: Mount__Output, what: string): void {
 export function mountRequests(mounts: readonly Mount__Output[], host: MountHostFacts): MountRequest[] {
   return mounts.map((m) => {
     const what = show(m.container_path);
-    if (m.uidMappings.length || m.gidMappings.length) {
+    if (m.uidMappings?.length || m.gidMappings?.length) {
       throw new FailedPreconditionError(`mount ${what}: ID-mapped mounts (uidMappings/gidMappings) need user namespaces, which this runtime does not support yet`);
     }
     if (m.selinux_relabel && host.selinuxEnabled) {
@@ -75,8 +75,8 @@ export function mountRequests(mounts: readonly Mount__Output[], host: MountHostF
     if (m.image?.image) {
       if (m.host_path) throw new InvalidArgumentError(`mount ${what}: an image mount has no host_path (got ${show(m.host_path)})`);
       if (!m.readonly) throw new InvalidArgumentError(`mount ${what}: an image mount is read-only: set readonly`);
-      checkSubPath(m.image_sub_path);
-      return { kind: 'image', volume: { containerPath: m.container_path, ref: m.image.image, subPath: m.image_sub_path, propagation, recursiveReadOnly: m.recursive_read_only } };
+      checkSubPath(m.image_sub_path ?? '');
+      return { kind: 'image', volume: { containerPath: m.container_path, ref: m.image.image, subPath: m.image_sub_path ?? '', propagation, recursiveReadOnly: !!m.recursive_read_only } };
     }
     if (m.image_sub_path) throw new InvalidArgumentError(`mount ${what}: image_sub_path is for image mounts only`);
     if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path (or an image)');

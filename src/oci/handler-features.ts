@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path';
 import { pidAlive } from '../util/pid-alive.js';
 import { complaintOf, runCommand } from '../util/command.js';
-import type { RuncRuntime } from './runc-runtime.js';
+import { runtimeArgv, type RuntimeCommandLine } from './conmon-runtime/command-line.js';
 
 export interface HandlerFeatures {
   recursive_read_only_mounts: boolean;
@@ -73,55 +73,60 @@ function probeId(dirName: string): string {
  * What the probes of a process killed mid-way left (a created container, its directory): removed
  * when that process is gone. A live process's probe (the daemon's, or a CLI verb's) is left alone.
  */
-async function sweepStaleProbes(rt: RuncRuntime, probeRoot: string): Promise<void> {
-  const stale = new RegExp(`^${rt.name.replace(/[^A-Za-z0-9]/g, '\\$&')}-(\\d+)-[0-9a-f]+$`);
+async function sweepStaleProbes(name: string, c: RuntimeCommandLine, probeRoot: string): Promise<void> {
+  const stale = new RegExp(`^${name.replace(/[^A-Za-z0-9]/g, '\\$&')}-(\\d+)-[0-9a-f]+$`);
   for (const n of await readdir(probeRoot).catch(() => [] as string[])) {
     const m = stale.exec(n);
     if (!m || pidAlive(Number(m[1]))) continue;
-    await runCommand(await rt.binary(), [...rt.globalArgs(), 'delete', '--force', probeId(n)], { timeoutMs: PROBE_TIMEOUT_MS }).catch(() => undefined);
+    await runtime(c, ['delete', '--force', probeId(n)]).catch(() => undefined);
     await rm(join(probeRoot, n), { recursive: true, force: true });
   }
 }
 
-async function probeRro(rt: RuncRuntime, dir: string): Promise<string> {
+/** One runtime command (through the hide-unified prefix when the handler has it). */
+function runtime(c: RuntimeCommandLine, sub: string[]): Promise<unknown> {
+  const argv = runtimeArgv(c, sub);
+  return runCommand(argv[0]!, argv.slice(1), { timeoutMs: PROBE_TIMEOUT_MS });
+}
+
+async function probeRro(name: string, c: RuntimeCommandLine, dir: string): Promise<string> {
   const id = probeId(basename(dir));
   const bundle = join(dir, 'bundle');
   for (const d of ['vol', 'proc', 'dev']) await mkdir(join(bundle, 'rootfs', d), { recursive: true, mode: 0o700 });
   await mkdir(join(dir, 'src', 'sub'), { recursive: true, mode: 0o700 });
   await writeFile(join(bundle, 'rootfs', 'probe'), '', { mode: 0o755 });
   await writeFile(join(bundle, 'config.json'), JSON.stringify(probeSpec(join(dir, 'src'))), { mode: 0o600 });
-  const bin = await rt.binary();
-  const args = [...rt.globalArgs(), 'create', '--bundle', bundle, '--pid-file', join(dir, 'pid'), id];
+  const argv = runtimeArgv(c, ['create', '--bundle', bundle, '--pid-file', join(dir, 'pid'), id]);
   // The runtime's stdio goes to a file: its init keeps it open until the container is deleted.
   const script = 'mount -t tmpfs -o size=16k rktlet-rro-probe "$0/src/sub" && exec "$@" </dev/null >"$0/create.log" 2>&1';
   try {
     try {
-      await runCommand('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, dir, bin, ...args], { timeoutMs: PROBE_TIMEOUT_MS });
+      await runCommand('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, dir, ...argv], { timeoutMs: PROBE_TIMEOUT_MS });
     } catch (err) {
       const log = (await readFile(join(dir, 'create.log'), 'utf8').catch(() => '')).trim();
-      return `${rt.name} could not create the probe container: ${(log || complaintOf(err)).slice(0, 300)}`;
+      return `${name} could not create the probe container: ${(log || complaintOf(err)).slice(0, 300)}`;
     }
     const pid = (await readFile(join(dir, 'pid'), 'utf8')).trim();
     const info = await readFile(`/proc/${pid}/mountinfo`, 'utf8');
     const top = mountOptionsAt(info, '/vol');
     const sub = mountOptionsAt(info, '/vol/sub');
-    if (!top || !sub) return `${rt.name}: the probe container lacks its /vol mounts`;
-    if (!top.includes('ro') || !sub.includes('ro')) return `${rt.name} does not mount "rro" read-only recursively (submount: ${sub.includes('ro') ? 'ro' : 'rw'})`;
+    if (!top || !sub) return `${name}: the probe container lacks its /vol mounts`;
+    if (!top.includes('ro') || !sub.includes('ro')) return `${name} does not mount "rro" read-only recursively (submount: ${sub.includes('ro') ? 'ro' : 'rw'})`;
     return '';
   } finally {
-    await runCommand(bin, [...rt.globalArgs(), 'delete', '--force', id], { timeoutMs: PROBE_TIMEOUT_MS }).catch(() => undefined);
+    await runtime(c, ['delete', '--force', id]).catch(() => undefined);
   }
 }
 
-async function probe(rt: RuncRuntime, probeRoot: string): Promise<FeatureProbe> {
-  const dir = join(probeRoot, `${rt.name}-${process.pid}-${randomBytes(6).toString('hex')}`);
+async function probe(name: string, c: RuntimeCommandLine, probeRoot: string): Promise<FeatureProbe> {
+  const dir = join(probeRoot, `${name}-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(probeRoot, { recursive: true, mode: 0o700 });
-    await sweepStaleProbes(rt, probeRoot);
-    const why = await probeRro(rt, dir);
+    await sweepStaleProbes(name, c, probeRoot);
+    const why = await probeRro(name, c, dir);
     return { features: { recursive_read_only_mounts: why === '', user_namespaces: false }, why: why || 'user namespaces are not implemented yet' };
   } catch (err) {
-    return { features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${rt.name} feature probe failed: ${complaintOf(err)}` };
+    return { features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${name} feature probe failed: ${complaintOf(err)}` };
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
@@ -131,20 +136,20 @@ async function probe(rt: RuncRuntime, probeRoot: string): Promise<FeatureProbe> 
  * The handler's features, probed once per runtime binary (a replaced binary is probed again; a
  * failed probe after a minute). `probeRoot` is a private directory under run_root.
  */
-export async function handlerFeatures(rt: RuncRuntime, probeRoot: string): Promise<FeatureProbe> {
+export async function handlerFeatures(name: string, c: RuntimeCommandLine, probeRoot: string): Promise<FeatureProbe> {
   let key: string;
   try {
-    const st = await stat(rt.opts.path);
-    key = `${rt.opts.path}:${st.size}:${st.mtimeMs}:${st.ino}`;
+    const st = await stat(c.path);
+    key = `${JSON.stringify(c)}:${st.size}:${st.mtimeMs}:${st.ino}`;
   } catch {
-    return { features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${rt.name}: ${rt.opts.path} not found` };
+    return { features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${name}: ${c.path} not found` };
   }
-  const c = cache.get(rt.name);
-  if (c && c.key === key) {
-    const r = await c.result;
-    if (r.features.recursive_read_only_mounts || Date.now() - c.at < RETRY_FAILED_MS) return r;
+  const hit = cache.get(name);
+  if (hit && hit.key === key) {
+    const r = await hit.result;
+    if (r.features.recursive_read_only_mounts || Date.now() - hit.at < RETRY_FAILED_MS) return r;
   }
-  const result = probe(rt, probeRoot);
-  cache.set(rt.name, { key, at: Date.now(), result });
+  const result = probe(name, c, probeRoot);
+  cache.set(name, { key, at: Date.now(), result });
   return result;
 }

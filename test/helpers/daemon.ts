@@ -124,7 +124,7 @@ export class TestDaemon {
           `conf_dir = "${dirs.cniConfDir}"`,
           `default_bridge = "${net.bridge}"`,
           `default_subnet = "${net.subnet}"`,
-          opts.configToml ?? '',
+          withOwnPolicy(opts.configToml ?? '', join(dirs.config, '..', 'policy.json')),
         ].join('\n'),
       );
     }
@@ -261,4 +261,16 @@ export function runCli(args: string[], wrapper: string[] = []): Promise<{ code: 
     p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     p.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The daemon's trust policy in its own directory, not the host's /etc/rktlet/policy.json (which a
+ * daemon writes at first start): a test must neither change the host nor depend on the policy an
+ * operator keeps there. A test that names its own policy keeps it.
+ */
+function withOwnPolicy(toml: string, file: string): string {
+  if (/^\s*signature_policy\s*=/m.test(toml)) return toml;
+  const line = `signature_policy = ${JSON.stringify(file)}`;
+  if (/^\[image\]\s*$/m.test(toml)) return toml.replace(/^\[image\]\s*$/m, `[image]\n${line}`);
+  return `${toml}\n[image]\n${line}\n`;
 }
