@@ -15,6 +15,7 @@ PACKAGES=(
   ca-certificates
   python3                               # the helpers in src/helpers: the daemon's command launcher, the pty, attach and port relays
   python3-pyflakes                      # npm run lint checks those helpers
+  python3-yaml                          # reads CDI device specs written in YAML (yaml.safe_load)
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")

@@ -17,6 +17,8 @@ import { PodNetwork } from './network/pod-network.js';
 import { PodController } from './pod/controller.js';
 import { closeStateDirs } from './store/private-state.js';
 import { mountProbe } from './util/mount-probe.js';
+import { handlerFeatures, type FeatureProbe, type HandlerFeatures } from './oci/handler-features.js';
+import { ConmonRuntime } from './oci/conmon-runtime/runtime.js';
 
 export interface HealthCondition {
   ok: boolean;
@@ -101,6 +103,21 @@ export function warmHealthProbes(config: Config, log?: Logger): void {
   });
 }
 
+/**
+ * What a handler can do on this host: probed through its runtime's command line (conmon-run OCI
+ * runtimes); a handler of another kind offers nothing optional.
+ */
+function probeHandler(config: Config, runtimes: RuntimeSet, handler: string): Promise<FeatureProbe> {
+  let rt;
+  try {
+    rt = runtimes.get(handler);
+  } catch (err) {
+    return Promise.resolve({ features: { recursive_read_only_mounts: false, user_namespaces: false }, why: err instanceof Error ? err.message : String(err) });
+  }
+  if (!(rt instanceof ConmonRuntime)) return Promise.resolve({ features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${rt.name} is not an OCI runtime run by conmon` });
+  return handlerFeatures(rt.name, rt.command, join(config.run_root, 'feature-probes'));
+}
+
 /** The parts of the engine, each opened (recovered from disk) before the engine is made. */
 interface EngineParts {
   events: EventBus;
@@ -144,7 +161,16 @@ async function openParts(config: Config, log: Logger, o: { sweepImages: boolean 
     },
   });
   const podLookup = { get: (id: string) => pods.view(id), withLock: <T>(id: string, fn: () => Promise<T>) => pods.withLock(id, fn) };
-  const containers = new ContainerService({ config, log, events, images, snapshots, pods: podLookup, runtime: (handler) => runtimes.get(handler) });
+  const containers = new ContainerService({
+    config,
+    log,
+    events,
+    images,
+    snapshots,
+    pods: podLookup,
+    runtime: (handler) => runtimes.get(handler),
+    handlerFeatures: async (handler) => (await probeHandler(config, runtimes, handler)).features,
+  });
   await containers.recover();
   const streamingBackend = new ContainerStreaming({ containers, pods: { get: (id) => podLookup.get(id) }, runtime: (handler) => runtimes.get(handler) });
   const streaming = new StreamingService({ config, log, backend: streamingBackend, validator: streamingBackend });
@@ -222,11 +248,19 @@ export class Engine {
     return { runtime, network };
   }
 
-  /** The RuntimeClass handlers this node offers, for Status. */
-  runtimeHandlerInfo(): { name: string; features: { recursive_read_only_mounts: boolean; user_namespaces: boolean } }[] {
-    const features = { recursive_read_only_mounts: false, user_namespaces: false };
+  /** The RuntimeClass handlers this node offers with what each can do here, for Status. */
+  async runtimeHandlerInfo(): Promise<{ name: string; features: HandlerFeatures; why: string }[]> {
+    const names = Object.keys(this.config.runtime.handlers);
+    const probes = await Promise.all(names.map((n) => this.handlerFeatures(n)));
+    const out = names.map((name, i) => ({ name, features: probes[i]!.features, why: probes[i]!.why }));
     // The empty name stands for the default handler, as the kubelet expects.
-    return ['', ...Object.keys(this.config.runtime.handlers)].map((name) => ({ name, features }));
+    const def = out.find((h) => h.name === this.config.runtime.default_handler);
+    return [{ name: '', features: def?.features ?? { recursive_read_only_mounts: false, user_namespaces: false }, why: def?.why ?? 'no default handler' }, ...out];
+  }
+
+  /** One handler's features (probed on this host: src/oci/handler-features.ts). */
+  handlerFeatures(handler: string): Promise<FeatureProbe> {
+    return probeHandler(this.config, this.runtimes, handler);
   }
 
   /** Releases in-memory resources; pods and containers keep running. */

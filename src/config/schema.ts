@@ -108,6 +108,11 @@ export const configSchema = z.strictObject({
       /** Largest ExecSync output kept per stream, in bytes. */
       exec_sync_max_output_bytes: z.number().int().positive().default(16 * 1024 * 1024),
       /**
+       * Where CDI device specs are read (containerd's and CRI-O's cdi_spec_dirs); a later directory
+       * overrides an earlier one for a device both define.
+       */
+      cdi_spec_dirs: z.array(absPath).default(['/etc/cdi', '/var/run/cdi']),
+      /**
        * Longest wait for one OCI runtime command (create through conmon, start, kill, delete,
        * state, update): a runtime that hangs fails the CRI call naming it instead of holding it
        * (and the container's lock) for ever. Below the kubelet's 2-minute request timeout.

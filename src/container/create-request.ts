@@ -8,7 +8,8 @@ import type { LinuxContainerSecurityContext__Output } from '../gen/runtime/v1/Li
 import type { NamespaceOption__Output } from '../gen/runtime/v1/NamespaceOption.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import type { ImageRecord } from '../image/types.js';
-import { propagationFromCri, type BindMount } from '../oci/spec/mounts.js';
+import type { BindMount } from '../oci/spec/mounts.js';
+import { bindMounts, mountRequests } from './mount-requests.js';
 import { namespaceModeFromCri, type NamespaceMode } from '../oci/spec/namespaces.js';
 import { resourcesFromCri, type ResourceRequest } from '../oci/spec/resources.js';
 import { seccompFromCri, type SeccompChoice } from '../oci/spec/seccomp.js';
@@ -67,7 +68,7 @@ function int64(name: string, v: { value: string } | null): number | undefined {
 }
 
 /** The container's settings in the pod; everything that can reject the request, in that order. */
-export function containerSettings(cfg: ContainerConfig__Output, pod: Pick<PodView, 'hostPid'>, o: { seccompUseDefaultWhenEmpty: boolean }): ContainerSettings {
+export function containerSettings(cfg: ContainerConfig__Output, pod: Pick<PodView, 'hostPid'>, o: { seccompUseDefaultWhenEmpty: boolean; selinuxEnabled?: boolean }): ContainerSettings {
   // The log file stays inside the pod's log directory.
   if (cfg.log_path && (isAbsolute(cfg.log_path) || normalize(cfg.log_path).split('/').includes('..'))) {
     throw new InvalidArgumentError(`log_path "${cfg.log_path}" must be relative to the pod's log directory`);
@@ -79,10 +80,8 @@ export function containerSettings(cfg: ContainerConfig__Output, pod: Pick<PodVie
   }
   const sc = cfg.linux?.security_context ?? null;
   const resources = resourcesFromCri(cfg.linux?.resources ?? null);
-  const mounts: BindMount[] = cfg.mounts.map((m) => {
-    if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path');
-    return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, propagation: propagationFromCri(m.propagation) };
-  });
+  // Host-path mounts, every field honoured or refused; image volumes come later (create-features.ts).
+  const mounts: BindMount[] = bindMounts(mountRequests(cfg.mounts, { selinuxEnabled: o.selinuxEnabled ?? false }));
   const seccomp = sc?.privileged ? ({ type: 'Unconfined' } as const) : seccompFromCri(sc?.seccomp ?? null, sc?.seccomp_profile_path ?? '', o.seccompUseDefaultWhenEmpty);
   const nsOpts = sc?.namespace_options ?? null;
   const pidMode = pod.hostPid ? 'NODE' : namespaceModeFromCri(nsOpts?.pid ?? 'CONTAINER');

@@ -18,6 +18,7 @@ import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js'
 import { resolveUser } from './user-resolve.js';
 import { userFilesFromLayers } from './layer-user-files.js';
 import { checkContainerConfig } from './request-checks.js';
+import { featureHostFacts, featureRequest, selinuxEnabled, volumeLayers, volumeMounts, withCdiGroups } from './create-features.js';
 import { admitToPod, checkCreateRequest, containerSettings, requireImage, targetPid, type NamedContainerConfig } from './create-request.js';
 import { hostStep } from './create-host.js';
 import { newRecord, specInput, type CreateInput } from './create-spec.js';
@@ -43,7 +44,7 @@ function checkInPod(svc: CreateDeps, podId: string, cfg: NamedContainerConfig, e
   admitToPod(cfg, pod);
   const image = requireImage(cfg.image.image, svc.deps.images.resolve(cfg.image.image));
   // Everything that can reject the request is checked before any work starts.
-  const settings = containerSettings(cfg, pod, { seccompUseDefaultWhenEmpty: svc.deps.config.runtime.seccomp_use_default_when_empty });
+  const settings = containerSettings(cfg, pod, { seccompUseDefaultWhenEmpty: svc.deps.config.runtime.seccomp_use_default_when_empty, selinuxEnabled: selinuxEnabled() });
   const targetId = settings.targetId;
   const target = targetId !== undefined ? targetPid(targetId, svc.store.find(targetId), pod.id) : undefined;
   return { cfg, envs, settings, pod, image, targetPid: target };
@@ -51,6 +52,7 @@ function checkInPod(svc: CreateDeps, podId: string, cfg: NamedContainerConfig, e
 
 async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerConfig, envs: EnvVar[]): Promise<string> {
   const checked = checkInPod(svc, podId, cfg, envs);
+  const features = featureRequest(svc.deps, cfg); // image volumes, groups policy, CDI, rro
   const { pod, image, settings } = checked;
   const id = randomBytes(32).toString('hex');
   const input: CreateInput = { id, ...checked };
@@ -72,9 +74,9 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
     // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
     // mount and the image's user files), the host's facts and the directories. All of them settle
     // before a rollback starts, so it never races a step still running.
-    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id);
+    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id, volumeLayers(features));
     const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
-    const userStep = resolveUserStep(input, prepareStep, mountStep);
+    const userStep = resolveUserStep(input, prepareStep, mountStep, features.strictGroups);
     const hostStepDone = hostStep({
       cfg,
       mounts: settings.mounts,
@@ -84,13 +86,18 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
       bundle,
       logPath,
     });
-    const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStepDone]);
+    const featureStep = featureHostFacts(svc.deps, pod.runtimeHandler, features);
+    const volumeStep = volumeMounts(features, mountStep); // image volumes: once mounted
+    const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStepDone, featureStep, volumeStep]);
     try {
       const rt = svc.deps.runtime(pod.runtimeHandler);
-      const [{ target: rootfs }, user, host] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStepDone]));
+      const [{ target: rootfs }, resolvedUser, host, { cdi }, volumes] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStepDone, featureStep, volumeStep]));
+      const user = withCdiGroups(resolvedUser, cdi);
+      const mounts = [...features.binds, ...volumes];
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
-      const spec = generateContainerSpec(specInput(input, { rootfs, user, host, cgroupsPath }, config.runtime));
+      const spec = generateContainerSpec({ ...specInput(input, { rootfs, user, host, cgroupsPath }, config.runtime), mounts, ...(cdi ? { cdi } : {}) });
       const record = newRecord(input, { rootfs, user, cgroupsPath, bundle, logPath });
+      record.meta.mounts = mounts;
       // The record exists before the runtime's container, so a crash in between leaves something
       // recover() can see (and RemoveContainer can clean up). config.json is written beside it, and
       // the overlay mount finishes meanwhile: the runtime needs all three.
@@ -122,7 +129,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
  * The user comes from the layers when they tell plainly, so config.json and the record need not
  * wait for the mount; otherwise from the mounted root filesystem.
  */
-async function resolveUserStep({ settings, image }: CreateInput, prepareStep: Promise<RootfsMount>, mountStep: Promise<RootfsMount>): Promise<ResolvedUser> {
+async function resolveUserStep({ settings, image }: CreateInput, prepareStep: Promise<RootfsMount>, mountStep: Promise<RootfsMount>, strictGroups: boolean): Promise<ResolvedUser> {
   const { sc, runAsUser, runAsGroup } = settings;
   const files = (await userFilesFromLayers(await prepareStep)) ?? (await readUserFiles((await mountStep).target));
   return resolveUser(
@@ -131,6 +138,7 @@ async function resolveUserStep({ settings, image }: CreateInput, prepareStep: Pr
       ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
       ...(runAsGroup !== undefined ? { runAsGroup } : {}),
       supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
+      strictGroups,
       imageUser: image.config.User ?? '',
     },
     files.passwd,

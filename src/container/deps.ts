@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { ImageLookup } from '../image/types.js';
 import type { Snapshotter } from '../snapshot/types.js';
 import type { OciRuntime } from '../oci/runtime.js';
+import type { HandlerFeatures } from '../oci/handler-features.js';
 
 /** The facts about a pod that its containers need. */
 export interface PodView {
@@ -54,4 +55,6 @@ export interface ContainerDeps {
   pods: PodLookup;
   /** The OCI runtime for a RuntimeClass handler name. */
   runtime(handler: string): OciRuntime;
+  /** What a handler can do on this host (src/oci/handler-features.ts); absent: nothing optional. */
+  handlerFeatures?(handler: string): Promise<HandlerFeatures>;
 }

@@ -56,12 +56,13 @@ export function checkContainerConfig(cfg: ContainerConfig__Output, stateRoots: r
   if (cfg.working_dir) plainAbsolute(cfg.working_dir, 'working_dir');
   checkArgv([...cfg.command, ...cfg.args], 'command and args');
   for (const m of cfg.mounts) {
-    if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path');
+    const image = !!m.image?.image; // an image volume: no host path (src/container/mount-requests.ts)
+    if (!m.container_path || (!m.host_path && !image)) throw new InvalidArgumentError('mounts need container_path and host_path (or an image)');
     plainAbsolute(m.container_path, 'mount container_path');
-    plainAbsolute(m.host_path, 'mount host_path');
+    if (m.host_path) plainAbsolute(m.host_path, 'mount host_path');
     // runc refuses anything but procfs on /proc: said here, with the field.
     if (inside(m.container_path, '/proc')) throw new InvalidArgumentError(`mount container_path ${show(m.container_path)}: nothing can be mounted on or under /proc`);
-    outsideState(m.host_path, 'mount host_path', stateRoots);
+    if (m.host_path) outsideState(m.host_path, 'mount host_path', stateRoots);
   }
   for (const d of cfg.devices) {
     plainAbsolute(d.host_path, 'device host_path');

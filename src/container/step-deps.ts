@@ -45,7 +45,7 @@ export interface OpsDeps {
 
 /** CreateContainer. */
 export interface CreateDeps {
-  deps: Pick<ContainerDeps, 'config' | 'log' | 'images' | 'snapshots' | 'pods' | 'runtime'>;
+  deps: Pick<ContainerDeps, 'config' | 'log' | 'images' | 'snapshots' | 'pods' | 'runtime' | 'handlerFeatures'>;
   store: Pick<ContainerStore, 'find' | 'sync' | 'reserveName' | 'releaseName' | 'add' | 'updateStatus' | 'delete'>;
   lock: Lock;
 }

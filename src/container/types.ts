@@ -11,6 +11,11 @@ export interface ContainerMount {
   hostPath: string;
   readonly: boolean;
   propagation: Propagation;
+  recursiveReadOnly?: boolean;
+  /** Asked for (and a no-op: only accepted on hosts without SELinux). */
+  selinuxRelabel?: boolean;
+  /** An image volume: hostPath is its read-only mount (or the sub path in it). */
+  image?: { ref: string; id: string; subPath: string };
 }
 
 export interface ContainerMeta {

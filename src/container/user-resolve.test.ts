@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveUser } from './user-resolve.js';
+import { resolveUser, strictGroupsPolicy } from './user-resolve.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\napp:x:1000:1001::/home/app:/bin/sh\n';
 const GROUP = 'root:x:0:\nwheel:x:10:root,app\nappgrp:x:1001:\nextra:x:3000:app\nnogroup:x:65534:\n';
@@ -29,4 +29,14 @@ test('run_as_* override the image; supplemental groups are added', () => {
 test('images without /etc/passwd work with numeric users', () => {
   assert.deepEqual(resolveUser({ ...base, imageUser: '42' }, '', ''), { uid: 42, gid: 0, additionalGids: [0] });
   assert.deepEqual(resolveUser(base, '', ''), { uid: 0, gid: 0, additionalGids: [0] });
+});
+
+test('Strict supplemental groups policy: the primary and requested groups only, none from /etc/group', () => {
+  const req = { ...base, imageUser: 'app', supplementalGroups: [5000] };
+  assert.deepEqual(resolveUser(req, PASSWD, GROUP).additionalGids, [1001, 10, 3000, 5000]);
+  assert.deepEqual(resolveUser({ ...req, strictGroups: true }, PASSWD, GROUP).additionalGids, [1001, 5000]);
+  assert.equal(strictGroupsPolicy('Strict'), true);
+  assert.equal(strictGroupsPolicy('Merge'), false);
+  assert.equal(strictGroupsPolicy(undefined), false);
+  assert.throws(() => strictGroupsPolicy(7), /not Merge or Strict/);
 });

@@ -53,6 +53,11 @@ export interface UserRequest {
   runAsUsername?: string;
   runAsGroup?: number;
   supplementalGroups: number[];
+  /**
+   * The CRI's SupplementalGroupsPolicy Strict: no groups from the image's /etc/group, only the
+   * primary group and the requested ones (Merge, the default, adds the user's /etc/group groups).
+   */
+  strictGroups?: boolean;
   /** The image config's User: "", "uid", "name", "uid:gid", "name:group". */
   imageUser: string;
 }
@@ -80,7 +85,8 @@ function lookupGroup(spec: string, groups: GroupEntry[]): number {
 /**
  * Resolves the user. Order (as containerd): run_as_username, else run_as_user, else the image
  * User; run_as_group (or the image's ":group") overrides the primary group. Supplementary groups
- * are the primary gid, the groups /etc/group lists the user in, then the requested ones.
+ * are the primary gid, the groups /etc/group lists the user in (not with strictGroups), then the
+ * requested ones.
  */
 export function resolveUser(req: UserRequest, passwdText: string, groupText: string): ResolvedUser {
   const passwd = parsePasswd(passwdText);
@@ -101,10 +107,17 @@ export function resolveUser(req: UserRequest, passwdText: string, groupText: str
   else if (groupSpec !== undefined) gid = lookupGroup(groupSpec, groups);
 
   const gids: number[] = [gid];
-  if (user.name) for (const g of groups) if (g.members.includes(user.name)) gids.push(g.gid);
+  if (user.name && !req.strictGroups) for (const g of groups) if (g.members.includes(user.name)) gids.push(g.gid);
   gids.push(...req.supplementalGroups);
   const additionalGids = [...new Set(gids)];
   const out: ResolvedUser = { uid: user.uid, gid, additionalGids };
   if (user.name) out.username = user.name;
   return out;
+}
+
+/** SupplementalGroupsPolicy → strictGroups; an enum value this runtime does not know is refused. */
+export function strictGroupsPolicy(policy: string | number | undefined): boolean {
+  if (policy === undefined || policy === 'Merge' || policy === 0) return false;
+  if (policy === 'Strict' || policy === 1) return true;
+  throw new InvalidArgumentError(`supplemental_groups_policy ${JSON.stringify(policy)} is not Merge or Strict`);
 }

@@ -1,11 +1,12 @@
-// Status: the RuntimeReady and NetworkReady conditions the kubelet gates the node on.
+// Status: the RuntimeReady and NetworkReady conditions the kubelet gates the node on, and what the
+// runtime and each handler can do on this host (the kubelet asks for a feature only when reported).
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
 export const RUNTIME_READY = 'RuntimeReady';
 export const NETWORK_READY = 'NetworkReady';
 
 export async function status(ctx: CallContext, req: RuntimeReq<'Status'>): Promise<RuntimeRes<'Status'>> {
-  const health = await ctx.engine.health();
+  const [health, handlers] = await Promise.all([ctx.engine.health(), ctx.engine.runtimeHandlerInfo()]);
   const res: RuntimeRes<'Status'> = {
     status: {
       conditions: [
@@ -13,8 +14,12 @@ export async function status(ctx: CallContext, req: RuntimeReq<'Status'>): Promi
         { type: NETWORK_READY, status: health.network.ok, reason: health.network.reason, message: health.network.message },
       ],
     },
-    runtime_handlers: ctx.engine.runtimeHandlerInfo(),
+    runtime_handlers: handlers.map(({ name, features }) => ({ name, features })),
+    // Handler-independent: the Strict policy is rktlet's own doing (src/container/user-resolve.ts).
+    // Host-network pods with a user namespace need user namespaces first.
+    features: { supplemental_groups_policy: true, user_namespaces_host_network: false },
   };
-  if (req.verbose) res.info = { config: JSON.stringify(ctx.engine.config) };
+  // Verbose: the configuration, and why a handler lacks a feature (what its probe found).
+  if (req.verbose) res.info = { config: JSON.stringify(ctx.engine.config), handlerFeatures: JSON.stringify(Object.fromEntries(handlers.filter((h) => h.name).map((h) => [h.name, h.why]))) };
   return res;
 }

@@ -5,7 +5,7 @@
 // last of those snapshots is removed, and then goes with its unshared blobs and layers. So nothing
 // is kept that no listing shows, and nothing waits for a sweep at the next daemon start.
 import { FailedPreconditionError } from '../errors/catalog.js';
-import type { ActiveMeta } from '../snapshot/overlay-snapshotter.js';
+import { snapshotChains, type ActiveMeta } from '../snapshot/overlay-snapshotter.js';
 import type { RemovalDeps } from './image-deps.js';
 import type { StoredImage } from './image-store.js';
 
@@ -18,8 +18,9 @@ function sameChain(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((c, i) => c === b[i]);
 }
 
-/** Whether a snapshot stands on this image (older snapshots name no image: their layers tell). */
+/** Whether a snapshot stands on this image, as its root or an image volume (older snapshots name no image: their layers tell). */
 function uses(s: ActiveMeta, img: StoredImage): boolean {
+  if (s.volumes?.some((v) => v.image === img.id)) return true;
   return s.image ? s.image === img.id : sameChain(s.chainIds, img.chainIds);
 }
 
@@ -56,7 +57,7 @@ export async function removeImage(svc: RemovalDeps, ref: string, policy: InUsePo
  * image costs a stat of the store's stamp file.
  */
 export async function collectAfterSnapshot(svc: RemovalDeps, removed: ActiveMeta): Promise<void> {
-  const unlisted = (refd: Set<string>) => removed.chainIds.filter((c) => !refd.has(c));
+  const unlisted = (refd: Set<string>) => snapshotChains(removed).filter((c) => !refd.has(c));
   const images = svc.store.list();
   if (!images.some((i) => i.held) && !unlisted(svc.store.referenced().chainIds).length) return;
   await svc.withLock(async () => {

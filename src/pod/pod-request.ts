@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 import type { LinuxSandboxSecurityContext__Output } from '../gen/runtime/v1/LinuxSandboxSecurityContext.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
+import { checkUserNamespace } from '../oci/spec/namespaces.js';
 import { hasControlChar } from '../util/control-chars.js';
 import type { OciSeccomp } from '../oci/spec/types.js';
 import type { CniPortMapping } from '../network/cni.js';
@@ -107,7 +108,10 @@ export function podSettings(config: PodSandboxConfig__Output | null, stateRoots:
   if (namespaces.network === 'CONTAINER' || namespaces.network === 'TARGET') namespaces.network = 'POD';
   if (namespaces.ipc === 'CONTAINER' || namespaces.ipc === 'TARGET') namespaces.ipc = 'POD';
   if (nso?.pid === 'TARGET') throw new InvalidArgumentError('pid namespace mode TARGET is for containers, not pods');
-  if (nso?.userns_options && nso.userns_options.mode === 'POD') throw new InvalidArgumentError('user namespaces are not supported by this runtime');
+  checkUserNamespace(nso?.userns_options ?? null);
+  // The infra process gets no groups from any /etc/group: Merge and Strict are alike for it.
+  const policy = sc?.supplemental_groups_policy;
+  if (policy !== undefined && policy !== 'Merge' && policy !== 'Strict') throw new InvalidArgumentError(`supplemental_groups_policy ${JSON.stringify(policy)} is not Merge or Strict`);
 
   const portMappings: CniPortMapping[] = [];
   for (const p of config.port_mappings) {

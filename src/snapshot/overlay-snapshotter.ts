@@ -18,6 +18,22 @@ export interface ActiveMeta {
   created: string;
   /** The image it was made from (absent in snapshots made before this was recorded). */
   image?: string;
+  /**
+   * Image volumes (CRI Mount.image): other images' layers, each mounted read-only at
+   * volumes/<n> beside the root filesystem, kept (with their images) while the snapshot is.
+   */
+  volumes?: VolumeLayers[];
+}
+
+/** An image volume: the image and its layers, bottom first. */
+export interface VolumeLayers {
+  image: string;
+  chainIds: string[];
+}
+
+/** Every layer a snapshot stands on: its own and its image volumes'. */
+export function snapshotChains(m: ActiveMeta): string[] {
+  return [...m.chainIds, ...(m.volumes ?? []).flatMap((v) => v.chainIds)];
 }
 
 interface LayerMeta {
@@ -134,7 +150,7 @@ export class OverlaySnapshotter implements Snapshotter {
 
   /** Layers referenced by prepared container snapshots (they must outlive their images). */
   async layersInUse(): Promise<Set<string>> {
-    return new Set((await this.activeSnapshots()).flatMap((m) => m.chainIds));
+    return new Set((await this.activeSnapshots()).flatMap(snapshotChains));
   }
 
   async removeLayer(chainId: string): Promise<void> {
@@ -174,7 +190,9 @@ export class OverlaySnapshotter implements Snapshotter {
     const dir = this.activePath(key);
     // Overlay wants the topmost layer first.
     const lowerDirs = meta.chainIds.length ? [...meta.chainIds].reverse().map((c) => this.layerPath(c)) : [join(dir, 'empty')];
-    return { target: join(dir, 'rootfs'), lowerDirs, upperDir: join(dir, 'upper'), workDir: join(dir, 'work') };
+    const out: RootfsMount = { target: join(dir, 'rootfs'), lowerDirs, upperDir: join(dir, 'upper'), workDir: join(dir, 'work') };
+    if (meta.volumes?.length) out.volumes = meta.volumes.map((_v, i) => join(dir, 'volumes', String(i)));
+    return out;
   }
 
   private async meta(key: string): Promise<ActiveMeta> {
@@ -183,9 +201,9 @@ export class OverlaySnapshotter implements Snapshotter {
     return m;
   }
 
-  async prepare(key: string, chainIds: string[], image?: string): Promise<RootfsMount> {
+  async prepare(key: string, chainIds: string[], image?: string, volumes: VolumeLayers[] = []): Promise<RootfsMount> {
     const dir = this.activePath(key);
-    for (const c of chainIds) {
+    for (const c of [...chainIds, ...volumes.flatMap((v) => v.chainIds)]) {
       if (!(await this.hasLayer(c))) throw new FailedPreconditionError(`layer ${c} is not unpacked; pull the image again`);
     }
     const existing = await readJsonIfExists<ActiveMeta>(join(dir, 'meta.json'));
@@ -193,8 +211,9 @@ export class OverlaySnapshotter implements Snapshotter {
     // The snapshot's own dir is closed; upper/ (the root directory the container sees) keeps 0755.
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const subdirs = chainIds.length ? ['upper', 'work', 'rootfs'] : ['upper', 'work', 'rootfs', 'empty'];
-    await Promise.all(subdirs.map((d) => mkdir(join(dir, d), d === 'empty' ? { recursive: true } : { recursive: true, mode: 0o755 })));
-    const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString(), ...(image ? { image } : {}) };
+    if (volumes.length) subdirs.push('volumes/empty', ...volumes.map((_v, i) => `volumes/${i}`));
+    await Promise.all(subdirs.map((d) => mkdir(join(dir, d), d.endsWith('empty') ? { recursive: true } : { recursive: true, mode: 0o755 })));
+    const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString(), ...(image ? { image } : {}), ...(volumes.length ? { volumes } : {}) };
     await writeJsonAtomic(join(dir, 'meta.json'), meta);
     this.fresh.set(key, meta);
     return this.mountFor(key, meta);
@@ -203,9 +222,12 @@ export class OverlaySnapshotter implements Snapshotter {
   async mount(key: string): Promise<RootfsMount> {
     const fresh = this.fresh.get(key);
     this.fresh.delete(key);
-    const m = this.mountFor(key, fresh ?? (await this.meta(key)));
+    const meta = fresh ?? (await this.meta(key));
+    const m = this.mountFor(key, meta);
     // Reading mountinfo costs a few ms with hundreds of containers: skipped for a fresh snapshot.
-    if (!fresh && (await mountPoints()).has(m.target)) return m;
+    const mounted = fresh ? new Set<string>() : await mountPoints();
+    await this.mountVolumes(key, meta, mounted);
+    if (mounted.has(m.target)) return m;
     // Relative lower dirs with the layers dir as cwd keep the option string short (the kernel
     // takes one page), so deep images still mount.
     const lowers = m.lowerDirs.map((d) => (d.startsWith(this.layersDir + '/') ? d.slice(this.layersDir.length + 1) : d));
@@ -219,10 +241,38 @@ export class OverlaySnapshotter implements Snapshotter {
     return m;
   }
 
+  /**
+   * Image volumes: each image's layers as a read-only overlay (lower dirs only, over an empty one
+   * so that a one-layer image mounts too), nosuid, nodev and noexec as Kubernetes documents image
+   * volumes (KEP-4639) and CRI-O mounts them.
+   */
+  private async mountVolumes(key: string, meta: ActiveMeta, mounted: Set<string>): Promise<void> {
+    const dir = this.activePath(key);
+    for (const [i, v] of (meta.volumes ?? []).entries()) {
+      const target = join(dir, 'volumes', String(i));
+      if (mounted.has(target)) continue;
+      const lowers = [...[...v.chainIds].reverse().map((c) => chainHex(c)), join(dir, 'volumes', 'empty')];
+      const opts = `ro,nosuid,nodev,noexec,lowerdir=${lowers.join(':')}`;
+      if (opts.length > 4000) throw new FailedPreconditionError(`image volume ${v.image} has too many layers to mount (${v.chainIds.length})`);
+      try {
+        await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts, target], { cwd: this.layersDir });
+      } catch (err) {
+        throw new InternalError(`mounting image volume ${i} (${v.image}) of ${key} failed: ${complaintOf(err)}`, { cause: err });
+      }
+    }
+  }
+
   async unmount(key: string): Promise<void> {
     this.fresh.delete(key);
-    const target = join(this.activePath(key), 'rootfs');
-    if (!(await mountPoints()).has(target)) return;
+    const dir = this.activePath(key);
+    const points = await mountPoints();
+    // Image volumes (volumes/<n>) and the root filesystem: whatever of them is mounted.
+    for (const target of [...points].filter((p) => p.startsWith(join(dir, 'volumes') + '/'))) await this.umount(target);
+    const target = join(dir, 'rootfs');
+    if (points.has(target)) await this.umount(target);
+  }
+
+  private async umount(target: string): Promise<void> {
     try {
       await runCommand('umount', [target]);
     } catch (err) {

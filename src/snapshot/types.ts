@@ -7,6 +7,8 @@ export interface RootfsMount {
   lowerDirs: string[];
   upperDir: string;
   workDir: string;
+  /** Mount points of the image volumes (volumes/<n>), in the order prepare() was given them. */
+  volumes?: string[];
 }
 
 export interface Snapshotter {
@@ -14,8 +16,8 @@ export interface Snapshotter {
    * Creates upper/work dirs for `key` (a container ID) over the image's layers, recording the image
    * ID (what keeps a removed image's layers until the snapshot goes); does not mount.
    */
-  prepare(key: string, chainIds: string[], image?: string): Promise<RootfsMount>;
-  /** Mounts the overlay at target (idempotent: an existing mount is kept). */
+  prepare(key: string, chainIds: string[], image?: string, volumes?: { image: string; chainIds: string[] }[]): Promise<RootfsMount>;
+  /** Mounts the overlay at target and the image volumes (idempotent: an existing mount is kept). */
   mount(key: string): Promise<RootfsMount>;
   /** Unmounts (idempotent). */
   unmount(key: string): Promise<void>;

@@ -170,3 +170,27 @@ test('non-namespaced sysctls and sysctls for host namespaces are refused', () =>
     InvalidArgumentError,
   );
 });
+
+test('runtime features: recursive read-only and image volume binds, CDI edits (env, device, mount, hook)', () => {
+  const s = generateContainerSpec(
+    input((i) => {
+      i.mounts = [
+        { containerPath: '/vol', hostPath: '/host/vol', readonly: true, propagation: 'private', recursiveReadOnly: true },
+        { containerPath: '/data', hostPath: '/var/lib/rktlet/snapshots/active/c1/volumes/0', readonly: true, propagation: 'private' },
+      ];
+      i.cdi = {
+        env: ['FOO=cdi', 'CDI_DEV=1'],
+        devices: [{ containerPath: '/dev/vendor0', type: 'c', major: 240, minor: 1, fileMode: 0o660, uid: 0, gid: 44, permissions: 'rw' }],
+        mounts: [{ hostPath: '/usr/lib/vendor', containerPath: '/usr/lib/vendor', options: ['ro', 'rbind'] }],
+        hooks: [{ hookName: 'createContainer', path: '/usr/bin/vendor-hook', args: ['vendor-hook', 'setup'] }],
+        additionalGids: [44],
+      };
+    }),
+  );
+  const vol = s.mounts.find((m) => m.destination === '/vol')!;
+  assert.deepEqual(vol.options, ['rbind', 'rprivate', 'rro']);
+  assert.ok(s.process.env.includes('FOO=cdi'), 'CDI env applies after the request (the CDI library appends)');
+  assert.deepEqual(s.hooks, { createContainer: [{ path: '/usr/bin/vendor-hook', args: ['vendor-hook', 'setup'] }] });
+  assert.ok(s.linux.resources!.devices!.some((d) => d.major === 240 && d.minor === 1 && d.access === 'rw'));
+  assertGolden('oci-spec/features', s);
+});

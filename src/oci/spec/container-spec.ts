@@ -24,6 +24,7 @@ import {
   withSysctls,
 } from './security.js';
 import { withUser, type ResolvedUser } from './user.js';
+import { withCdiEdits, type CdiEdits } from './cdi-edits.js';
 import { applyOpts, type OciSeccomp, type OciSpec, type SpecOpt } from './types.js';
 
 export interface ContainerSpecInput {
@@ -80,6 +81,8 @@ export interface ContainerSpecInput {
   };
   annotations: Record<string, string>;
   metadata: CriMetadata;
+  /** CDI devices' edits (src/container/cdi.ts), applied last as the CDI library does. */
+  cdi?: CdiEdits;
 }
 
 export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
@@ -114,6 +117,7 @@ export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
       withSeccomp(sec.seccomp, caps, sec.seccompProfile, i.host.arch, i.host.x32Abi),
     );
   }
+  if (i.cdi) opts.push(withCdiEdits(i.cdi));
   return opts;
 }
 

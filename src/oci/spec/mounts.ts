@@ -11,6 +11,8 @@ export interface BindMount {
   hostPath: string;
   readonly: boolean;
   propagation: Propagation;
+  /** Read-only with every submount (runtime option `rro`: mount_setattr AT_RECURSIVE); with readonly. */
+  recursiveReadOnly?: boolean;
 }
 
 /** Files the pod prepared for all its containers (empty: not provided). */
@@ -81,7 +83,7 @@ export function withMounts(podFiles: PodFiles, mounts: BindMount[], readonlyRoot
         destination: m.containerPath,
         type: 'bind',
         source: m.hostPath,
-        options: ['rbind', m.propagation === 'private' ? 'rprivate' : m.propagation, m.readonly ? 'ro' : 'rw'],
+        options: ['rbind', m.propagation === 'private' ? 'rprivate' : m.propagation, m.readonly ? (m.recursiveReadOnly ? 'rro' : 'ro') : 'rw'],
       });
     }
     s.mounts = out;

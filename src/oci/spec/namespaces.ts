@@ -1,6 +1,6 @@
 // Namespaces: a container joins its pod's network, IPC and UTS namespaces; its PID namespace is
 // its own (CONTAINER), the pod's (POD), the host's (NODE) or another container's (TARGET).
-import { InvalidArgumentError } from '../../errors/catalog.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors/catalog.js';
 import type { OciNamespace, SpecOpt } from './types.js';
 
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
@@ -72,4 +72,16 @@ export function withCgroupNamespace(on: boolean): SpecOpt {
   return (s) => {
     if (on && !s.linux.namespaces.some((ns) => ns.type === 'cgroup')) s.linux.namespaces.push({ type: 'cgroup' });
   };
+}
+
+/**
+ * NamespaceOption.userns_options: NODE (or none) is the host's user namespace; POD (a pod of its
+ * own, the kubelet's hostUsers: false) is not implemented yet and Status says so
+ * (user_namespaces: false), so it is refused rather than run in the host's namespace; CONTAINER and
+ * TARGET are no user namespace modes (containerd: "unsupported user namespace mode").
+ */
+export function checkUserNamespace(u: { mode: string | number } | null): void {
+  if (!u || u.mode === 'NODE') return;
+  if (u.mode === 'POD') throw new FailedPreconditionError('user namespaces (userns_options mode POD, hostUsers: false) are not supported by this runtime yet: Status reports user_namespaces false for every handler');
+  throw new InvalidArgumentError(`userns_options mode ${JSON.stringify(u.mode)} is not supported: only NODE or POD`);
 }

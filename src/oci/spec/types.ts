@@ -117,6 +117,15 @@ export interface OciSpec {
   mounts: OciMount[];
   annotations?: Record<string, string>;
   linux: OciLinux;
+  /** Lifecycle hooks (CDI devices may bring some): createRuntime, createContainer, startContainer, poststart, poststop, prestart. */
+  hooks?: Record<string, OciHook[]>;
+}
+
+export interface OciHook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
 }
 
 /** One step of spec generation: changes the spec in place (containerd's SpecOpts, minus the context). */
