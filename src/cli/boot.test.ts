@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIN_NODE_MAJOR, nodeTooOld, privateCacheDir } from './boot.js';
+import { packageRoot, packageVersion } from '../util/package-info.js';
+
+const BIN = join(packageRoot, 'bin', 'rktlet');
 
 test('a Node.js older than the pinned line is refused with a message naming the set-up script', () => {
   assert.match(nodeTooOld('20.20.2') ?? '', /needs Node\.js 24 or later, and this is 20\.20\.2: scripts\/setup-host\.sh installs/);
@@ -40,4 +44,22 @@ test('the compile cache directory is used only when it and its parent are privat
   symlinkSync(real, join(base, 'cache', 'link'));
   assert.equal(privateCacheDir(join(base, 'cache', 'link'), uid), false);
   assert.equal(privateCacheDir(dir, uid), true);
+});
+
+test('bin/rktlet runs as a program (sh execs the pinned Node.js) and as `node bin/rktlet`', (t) => {
+  const asProgram = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
+  assert.equal(asProgram.status, 0, asProgram.stderr);
+  assert.equal(asProgram.stdout.trim(), packageVersion);
+  const asScript = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' });
+  assert.equal(asScript.status, 0, asScript.stderr);
+  assert.equal(asScript.stdout.trim(), packageVersion);
+  // Debian's or NodeSource's node, when it is older than the pinned line, is refused plainly.
+  const host = spawnSync('/usr/bin/node', ['-p', 'process.versions.node'], { encoding: 'utf8' });
+  if (host.status !== 0 || !nodeTooOld(host.stdout.trim())) {
+    t.diagnostic('no Node.js older than 24 at /usr/bin/node: the refusal is not exercised');
+    return;
+  }
+  const old = spawnSync('/usr/bin/node', [BIN, '--version'], { encoding: 'utf8' });
+  assert.equal(old.status, 1);
+  assert.match(old.stderr, /rktlet needs Node\.js 24 or later, and this is \d+\./);
 });
