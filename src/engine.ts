@@ -1,7 +1,7 @@
 // The runtime engine shared by the daemon and the CLI: configuration, state directories and the
 // parts of the runtime (images, pods, containers, …), each recovered from disk when opened.
 import { access, constants, stat } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
+import { complaintOf, runCommand } from './util/command.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import { loadNetworkConfig } from './network/cni-config.js';
@@ -10,9 +10,8 @@ import { ImageService } from './image/image-service.js';
 import { OverlaySnapshotter } from './snapshot/overlay-snapshotter.js';
 import { join } from 'node:path';
 import { ContainerService } from './container/service.js';
-import { stopPodContainers, removePodContainers } from './container/lifecycle.js';
 import { StreamingService } from './streaming/service.js';
-import { RuntimeBackend } from './streaming/runtime-backend.js';
+import { ContainerStreaming } from './container/streaming-backend.js';
 import { RuntimeSet } from './oci/runtimes.js';
 import { PodNetwork } from './network/pod-network.js';
 import { PodController } from './pod/controller.js';
@@ -68,12 +67,11 @@ async function probeBinary(path: string): Promise<{ missing: boolean; error: str
   }
   const cached = versionProbes.get(path);
   if (cached?.key === key) return { missing: false, error: await cached.error };
-  const error = new Promise<string>((resolve) => {
-    execFile(path, ['--version'], { timeout: 5000, maxBuffer: 64 * 1024 }, (err, _stdout, stderr) => {
-      if (!err) resolve('');
-      else resolve(`"${path} --version" failed: ${(String(stderr).trim() || err.message).slice(0, 300)}`);
-    });
-  });
+  // Through the command launcher, as every other program the daemon runs.
+  const error = runCommand(path, ['--version'], { timeoutMs: 5000, maxOutputBytes: 64 * 1024 }).then(
+    () => '',
+    (err: unknown) => `"${path} --version" failed: ${complaintOf(err).slice(0, 300)}`,
+  );
   versionProbes.set(path, { key, error });
   return { missing: false, error: await error };
 }
@@ -103,64 +101,92 @@ export function warmHealthProbes(config: Config, log?: Logger): void {
   });
 }
 
+/** The parts of the engine, each opened (recovered from disk) before the engine is made. */
+interface EngineParts {
+  events: EventBus;
+  snapshots: OverlaySnapshotter;
+  images: ImageService;
+  runtimes: RuntimeSet;
+  network: PodNetwork;
+  pods: PodController;
+  containers: ContainerService;
+  streaming: StreamingService;
+}
+
+/**
+ * Opens the parts in their order. Pods and containers know each other through narrow hooks: the
+ * containers look pods up (PodLookup), a pod's stop and removal reach its containers
+ * (PodContainers); neither hook is called before both parts are open.
+ */
+async function openParts(config: Config, log: Logger, o: { sweepImages: boolean }): Promise<EngineParts> {
+  // Closed to other users, also what an older version left open (src/store/private-state.ts).
+  await closeStateDirs(config);
+  const events = new EventBus();
+  const snapshots = new OverlaySnapshotter(join(config.root, 'snapshots'));
+  await snapshots.open();
+  const images = await ImageService.open(config, log, snapshots);
+  // What a crash left between a container's removal and the collection after it (image/removal.ts).
+  if (o.sweepImages) await images.sweep().catch((err: unknown) => log.warn({ err }, 'image store sweep failed'));
+  const runtimes = new RuntimeSet(config, log);
+  const network = new PodNetwork(config);
+  const written = await network.init();
+  if (written) log.info({ file: written }, 'wrote the default CNI network config');
+  const pods = await PodController.open({
+    config,
+    log,
+    network,
+    runtimes,
+    images,
+    snapshots,
+    containers: {
+      stopAll: (podId) => containers.stopPod(podId),
+      removeAll: (podId) => containers.removePod(podId),
+    },
+  });
+  const podLookup = { get: (id: string) => pods.view(id), withLock: <T>(id: string, fn: () => Promise<T>) => pods.withLock(id, fn) };
+  const containers = new ContainerService({ config, log, events, images, snapshots, pods: podLookup, runtime: (handler) => runtimes.get(handler) });
+  await containers.recover();
+  const streamingBackend = new ContainerStreaming({ containers, pods: { get: (id) => podLookup.get(id) }, runtime: (handler) => runtimes.get(handler) });
+  const streaming = new StreamingService({ config, log, backend: streamingBackend, validator: streamingBackend });
+  return { events, snapshots, images, runtimes, network, pods, containers, streaming };
+}
+
 export class Engine {
   readonly config: Config;
   readonly log: Logger;
   /** Container lifecycle events (GetContainerEvents, metrics). */
-  readonly events = new EventBus();
+  readonly events: EventBus;
   /** Unpacked layers (by chain ID) and per-container overlay root filesystems. */
-  snapshots!: OverlaySnapshotter;
+  readonly snapshots: OverlaySnapshotter;
   /** Image store, registry pulls (implements ImageLookup: `images.resolve(ref)`). */
-  images!: ImageService;
-  /** OCI runtime drivers by RuntimeClass handler (runc/crun through conmon). */
-  runtimes!: RuntimeSet;
+  readonly images: ImageService;
+  /** The runtimes registry: the OciRuntime of each RuntimeClass handler (runc/crun through conmon). */
+  readonly runtimes: RuntimeSet;
   /** CNI networking, pinned network namespaces, the pod CIDR. */
-  network!: PodNetwork;
+  readonly network: PodNetwork;
   /** Pod sandboxes (PodRecord, view(id) for containers, per-pod locks). */
-  pods!: PodController;
+  readonly pods: PodController;
   /** Containers: store, lifecycle, exit monitor (pods and the OCI runtime come from the pod part). */
-  containers!: ContainerService;
+  readonly containers: ContainerService;
   /** Exec/Attach/PortForward URLs; the daemon starts its server (streaming.start()), the CLI does not. */
-  streaming!: StreamingService;
+  readonly streaming: StreamingService;
 
-  private constructor(opts: EngineOptions) {
+  private constructor(opts: EngineOptions, parts: EngineParts) {
     this.config = opts.config;
     this.log = opts.log;
+    this.events = parts.events;
+    this.snapshots = parts.snapshots;
+    this.images = parts.images;
+    this.runtimes = parts.runtimes;
+    this.network = parts.network;
+    this.pods = parts.pods;
+    this.containers = parts.containers;
+    this.streaming = parts.streaming;
   }
 
   /** Creates the state directories and rebuilds every in-memory index from disk. */
   static async open(opts: EngineOptions): Promise<Engine> {
-    const e = new Engine(opts);
-    // Closed to other users, also what an older version left open (src/store/private-state.ts).
-    await closeStateDirs(e.config);
-    e.snapshots = new OverlaySnapshotter(join(e.config.root, 'snapshots'));
-    await e.snapshots.open();
-    e.images = await ImageService.open(e.config, e.log, e.snapshots);
-    // What a crash left between a container's removal and the collection after it (image/removal.ts).
-    if (opts.sweepImages !== false) await e.images.sweep().catch((err: unknown) => e.log.warn({ err }, 'image store sweep failed'));
-    e.runtimes = new RuntimeSet(e.config);
-    e.network = new PodNetwork(e.config);
-    const written = await e.network.init();
-    if (written) e.log.info({ file: written }, 'wrote the default CNI network config');
-    e.pods = await PodController.open({ config: e.config, log: e.log, network: e.network, runtimes: e.runtimes, images: e.images, snapshots: e.snapshots });
-    e.containers = new ContainerService({
-      config: e.config,
-      log: e.log,
-      events: e.events,
-      images: e.images,
-      snapshots: e.snapshots,
-      pods: { get: (id) => e.pods.view(id), withLock: (id, fn) => e.pods.withLock(id, fn) },
-      runtime: (handler) => e.runtimes.get(handler),
-    });
-    const containers = e.containers;
-    e.pods.setContainers({
-      stopAll: (podId) => stopPodContainers(containers, podId),
-      removeAll: (podId) => removePodContainers(containers, podId),
-    });
-    await e.containers.recover();
-    const streamingBackend = new RuntimeBackend({ config: e.config, log: e.log, containers: e.containers, pods: { get: (id) => e.containers.deps.pods.get(id) } });
-    e.streaming = new StreamingService({ config: e.config, log: e.log, backend: streamingBackend, validator: streamingBackend });
-    return e;
+    return new Engine(opts, await openParts(opts.config, opts.log, { sweepImages: opts.sweepImages !== false }));
   }
 
   /**
@@ -168,8 +194,8 @@ export class Engine {
    * wrote: cheap when nothing changed. The server runs it before every call.
    */
   async sync(): Promise<void> {
-    await this.pods?.sync();
-    await this.containers?.store.sync();
+    await this.pods.sync();
+    await this.containers.store.sync();
   }
 
   async health(): Promise<EngineHealth> {
@@ -205,9 +231,9 @@ export class Engine {
 
   /** Releases in-memory resources; pods and containers keep running. */
   async close(): Promise<void> {
-    await this.streaming?.close();
-    await this.containers?.close();
-    await this.images?.close();
-    await this.snapshots?.close();
+    await this.streaming.close();
+    await this.containers.close();
+    await this.images.close();
+    await this.snapshots.close();
   }
 }

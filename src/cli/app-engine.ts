@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { Engine } from '../engine.js';
+import { ensurePolicyFile } from '../image/trust/policy-file.js';
 import { criProto } from '../server/proto.js';
 import type { CallContext, RuntimeReq, RuntimeRpc } from '../cri/handler.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
@@ -17,6 +18,7 @@ export async function withEngine<T>(cmd: Command, fn: (ctx: CallContext) => Prom
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
+  await ensurePolicyFile(config.image.signature_policy); // first start: the default trust policy (app add pulls)
   const engine = await Engine.open({ config, log, sweepImages: false });
   const ac = new AbortController();
   const onSig = (): void => ac.abort(new Error('interrupted'));

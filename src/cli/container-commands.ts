@@ -8,7 +8,7 @@ import { describeContainer, pickOne } from './refs.js';
 import { readLogRecords } from '../container/log-reader.js';
 import { toCriStatus } from '../container/to-cri.js';
 import { exitDir } from '../container/paths.js';
-import { readExitFile } from '../container/exit-files.js';
+import { readExitFile } from '../oci/conmon-runtime/exit-files.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';

@@ -2,8 +2,8 @@
 // runtime's exec, the same backend the daemon's streaming server uses for kubectl exec. With -t
 // the local terminal is attached (raw mode, resizes forwarded); the command's exit code is ours.
 import type { Command } from 'commander';
-import { RuntimeBackend } from '../streaming/runtime-backend.js';
-import { ResizeEvents } from '../streaming/backend.js';
+import { ContainerStreaming } from '../container/streaming-backend.js';
+import { ResizeEvents } from '../oci/session-streams.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
 import { describeContainer, pickOne } from './refs.js';
 import { withEngine } from './app-engine.js';
@@ -21,7 +21,7 @@ export function registerExecCommand(program: Command): void {
       const code = await withEngine(cmd, async (ctx) => {
         const e = ctx.engine;
         const r = pickOne('container', ref, e.containers.store.list(), describeContainer);
-        const backend = new RuntimeBackend({ config: e.config, log: ctx.log, containers: e.containers, pods: { get: (id) => e.pods.view(id) } });
+        const backend = new ContainerStreaming({ containers: e.containers, pods: { get: (id) => e.pods.view(id) }, runtime: (handler) => e.runtimes.get(handler) });
         const tty = !!o.tty;
         const resize = tty ? new ResizeEvents() : undefined;
         const ac = new AbortController();

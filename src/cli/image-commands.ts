@@ -6,7 +6,6 @@ import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
 import { ImageService } from '../image/image-service.js';
-import { importArchive } from '../image/import.js';
 import { NotFoundError, InvalidArgumentError } from '../errors/catalog.js';
 import type { Credentials } from '../image/auth.js';
 import type { StoredImage } from '../image/image-store.js';
@@ -15,12 +14,14 @@ import { closeStateDirs } from '../store/private-state.js';
 import { humanBytes } from './human-bytes.js';
 import { isTerminal, PullProgress, pullVerdict } from './pull-progress.js';
 import { formatReference, parseReference } from '../image/reference.js';
+import { ensurePolicyFile } from '../image/trust/policy-file.js';
 
 async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
   const log = createLogger(config.log.level);
   await closeStateDirs(config);
+  await ensurePolicyFile(config.image.signature_policy); // first start: the default trust policy
   const snapshots = new OverlaySnapshotter(join(config.root, 'snapshots'));
   await snapshots.open();
   const svc = await ImageService.open(config, log, snapshots);
@@ -137,7 +138,7 @@ export function registerImageCommands(program: Command): void {
     .argument('<file>', 'the archive (tar or tar.gz)')
     .action(async (file: string, _o: unknown, cmd: Command) => {
       await withImages(cmd, async (svc) => {
-        for (const img of await importArchive(svc, file)) {
+        for (const img of await svc.importArchive(file)) {
           process.stdout.write(`Imported ${img.id}${img.repoTags.length ? ' ' + img.repoTags.join(' ') : ''}\n`);
         }
       });

@@ -28,6 +28,7 @@ const MODULES: { words: string[]; load: () => Promise<Register> }[] = [
   { words: ['ps', 'inspect', 'logs'], load: async () => (await import('./container-commands.js')).registerContainerCommands },
   { words: ['app'], load: async () => (await import('./app-commands.js')).registerAppCommands },
   { words: ['pods', 'pod'], load: async () => (await import('./pod-commands.js')).registerPodCommands },
+  { words: ['trust'], load: async () => (await import('./trust-commands.js')).registerTrustCommands },
   { words: ['exec'], load: async () => (await import('./exec-command.js')).registerExecCommand },
 ];
 

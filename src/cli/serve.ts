@@ -13,12 +13,14 @@ import { countByState } from '../metrics/state-counts.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/http-endpoint.js';
 import { closeEventStreams } from '../cri/container-events-get.js';
 import { useCommandHelper } from '../util/command.js';
-import { PYTHON } from '../streaming/pty-relay.js';
+import { PYTHON } from '../oci/conmon-runtime/pty-relay.js';
+import { preparePolicy } from '../image/trust/policy-file.js';
 
 export async function serve(opts: GlobalOptions): Promise<void> {
   const { config, sources } = stateConfig(opts);
   const log = createLogger(config.log.level);
   await closeStateDirs(config);
+  await preparePolicy(config.image.signature_policy, log);
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
   // The first Status would otherwise wait for `runc --version` and `conmon --version`.
   warmHealthProbes(config, log);

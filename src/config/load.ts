@@ -5,6 +5,7 @@ import { parse as parseToml, stringify as stringifyToml, TomlError } from 'smol-
 import { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { ConfigError } from '../errors/catalog.js';
+import { handlerRoot } from '../oci/handler-root.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/rktlet/rktlet.toml';
 
@@ -95,7 +96,7 @@ export function resolveDerived(c: Config): Config {
   if (!out.grpc.socket) out.grpc.socket = join(out.run_root, 'rktlet.sock');
   if (!out.network.netns_dir) out.network.netns_dir = join(out.run_root, 'netns');
   for (const [name, h] of Object.entries(out.runtime.handlers)) {
-    if (!h.root) h.root = join(out.run_root, 'oci', name);
+    h.root = handlerRoot(out.run_root, name, h);
   }
   if (!out.runtime.handlers[out.runtime.default_handler]) {
     throw new ConfigError('runtime.default_handler', `names handler "${out.runtime.default_handler}", which is not in runtime.handlers`);

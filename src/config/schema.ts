@@ -12,11 +12,11 @@ const GiB = 1024 * MiB;
 
 /** One isolation level a RuntimeClass can select. */
 export const runtimeHandlerSchema = z.strictObject({
-  /** oci: runc/crun containers; vm: an OCI runtime that boots a VM (kata-style). */
+  /** oci: runc/crun containers (src/oci/conmon-runtime/); vm: a VM-isolated runtime, not implemented yet: refused by src/oci/runtimes.ts. */
   type: z.enum(['oci', 'vm']).default('oci'),
   /** Path of the OCI runtime binary. */
   path: absPath,
-  /** The runtime's own state dir (`--root`); empty: <run_root>/<handler>. */
+  /** The runtime's own state dir (`--root`); empty: <run_root>/oci/<handler> (src/oci/handler-root.ts). */
   root: optionalAbsPath.default(''),
   /** Extra arguments placed before the runtime's subcommand. */
   args: z.array(z.string()).default([]),
@@ -142,6 +142,11 @@ export const configSchema = z.strictObject({
       mirrors: z.record(z.string().min(1), z.array(z.url())).default({}),
       /** Registries reached over plain HTTP (and without TLS verification). Never by default. */
       insecure_registries: z.array(z.string().min(1)).default([]),
+      /**
+       * The image trust policy (containers-policy.json(5), CRI-O's signature_policy), read at every
+       * pull; written at first start, accepting unsigned images by one visible line, when absent.
+       */
+      signature_policy: absPath.default('/etc/rktlet/policy.json'),
       max_concurrent_downloads: z.number().int().min(1).max(64).default(3),
       /** Platform to pick from manifest lists; empty: the host's. */
       platform: z.string().default(''),

@@ -12,10 +12,9 @@ import { silentLogger } from '../log/logger.js';
 import { EventBus } from '../events/bus.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
 import { ContainerService } from './service.js';
-import { createContainer } from './create.js';
 import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import { fakePodView } from './test-fakes.js';
+import { fakePodView, NoSessions } from './test-fakes.js';
 
 function setup(o: { layers?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ctr-create-'));
@@ -36,6 +35,7 @@ function setup(o: { layers?: boolean } = {}) {
   const mountFor = { target: rootfs, lowerDirs: o.layers ? [layer] : [], upperDir: '', workDir: '' };
   const bundles = join(dir, 'root', 'containers');
   const rt: OciRuntime = {
+    ...new NoSessions(),
     name: 'fake',
     async create(o: CreateOptions): Promise<OciState> {
       steps.push('runtime create');
@@ -112,7 +112,7 @@ test('create: record, complete config.json (no temp files left), user from the i
   const t = setup();
   try {
     await t.svc.store.recover();
-    const id = await createContainer(t.svc, req('c1'));
+    const id = await t.svc.create(req('c1'));
     const r = t.svc.store.get(id);
     assert.equal(r.status.state, 'created');
     assert.equal(r.status.pid, 4321);
@@ -133,11 +133,11 @@ test('create: a failing host step rolls back only after the root filesystem step
   try {
     await t.svc.store.recover();
     const bad = { security_context: { seccomp: { profile_type: 'Localhost', localhost_ref: join(t.dir, 'no-such-profile.json') } } };
-    await assert.rejects(createContainer(t.svc, req('c1', bad)), InvalidArgumentError);
+    await assert.rejects(t.svc.create(req('c1', bad)), InvalidArgumentError);
     // The mount (slower) finished before the snapshot was removed; the runtime was never asked.
     assert.deepEqual(t.steps, ['mounted', 'snapshot removed']);
     assert.equal(t.svc.store.list().length, 0);
-    const id = await createContainer(t.svc, req('c1'));
+    const id = await t.svc.create(req('c1'));
     assert.equal(t.svc.store.get(id).meta.name, 'c1');
   } finally {
     await t.close();
@@ -148,7 +148,7 @@ test('create: the user comes from the layers, so config.json is written while th
   const t = setup({ layers: true });
   try {
     await t.svc.store.recover();
-    const id = await createContainer(t.svc, req('c1'));
+    const id = await t.svc.create(req('c1'));
     assert.deepEqual(t.svc.store.get(id).meta.user, { uid: 1000, gid: 1000, additionalGids: [1000], username: 'app' });
     assert.deepEqual(t.steps, ['mounted after config.json', 'runtime create']);
   } finally {

@@ -1,105 +1,59 @@
-// CreateContainer: resolve the image and the pod, prepare the root filesystem, generate config.json,
-// and have the OCI runtime create the container under conmon. Every step registers its undo.
+// CreateContainer: the request checked (create-request.ts, pure), then the steps: the root
+// filesystem, the host's facts (create-host.ts), config.json and the record (create-spec.ts), and
+// the OCI runtime's create under conmon. Every step registers its undo (util/rollback.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeAsideFile } from '../store/atomic-file.js';
-import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, OciRuntimeError, isErrno } from '../errors/catalog.js';
+import { InvalidArgumentError, NotFoundError, OciRuntimeError } from '../errors/catalog.js';
 import { commandNotStarted } from '../oci/exec-failure.js';
-import { kernelX32Abi } from '../oci/kernel-config.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
-import { envFromCri } from '../oci/spec/env-values.js';
-import { propagationFromCri, propagationRequirements, type BindMount } from '../oci/spec/mounts.js';
-import { namespaceModeFromCri } from '../oci/spec/namespaces.js';
-import { resourcesFromCri } from '../oci/spec/resources.js';
-import { parseSeccompProfile, seccompFromCri } from '../oci/spec/seccomp.js';
-import { apparmorFromCri } from '../oci/spec/security.js';
-import { nowNs } from '../util/time.js';
-import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
-import { apparmorEnabled, ensurePropagation, hostDevices, isCgroupV2, readUserFiles, resolveDevice, swapAccounting } from './host-facts.js';
+import { envFromCri, type EnvVar } from '../oci/spec/env-values.js';
+import type { ResolvedUser } from '../oci/spec/user.js';
+import type { RootfsMount } from '../snapshot/types.js';
+import { Rollback } from '../util/rollback.js';
+import { readUserFiles } from './host-facts.js';
 import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js';
 import { resolveUser } from './user-resolve.js';
 import { userFilesFromLayers } from './layer-user-files.js';
-import type { ContainerService } from './service.js';
-import type { ContainerRecord } from './types.js';
-import type { OciSeccomp } from '../oci/spec/types.js';
 import { checkContainerConfig } from './request-checks.js';
+import { admitToPod, checkCreateRequest, containerSettings, requireImage, targetPid, type NamedContainerConfig } from './create-request.js';
+import { hostStep } from './create-host.js';
+import { newRecord, specInput, type CreateInput } from './create-spec.js';
+import type { CreateDeps } from './step-deps.js';
 
-type Undo = () => Promise<unknown>;
-
-function int64(name: string, v: { value: string } | null): number | undefined {
-  if (!v) return undefined;
-  const n = Number(v.value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} "${v.value}" is not a valid id`);
-  return n;
-}
-
-export async function createContainer(svc: ContainerService, req: CreateContainerRequest__Output): Promise<string> {
-  if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
+export async function createContainer(svc: CreateDeps, req: CreateContainerRequest__Output): Promise<string> {
   // What the request alone can tell is refused first, whatever pod it names.
-  const cfg = req.config;
-  if (!cfg?.metadata?.name) throw new InvalidArgumentError('config.metadata.name is required');
-  if (!cfg.image?.image) throw new InvalidArgumentError('config.image.image is required');
+  const { podId, cfg } = checkCreateRequest(req);
   checkContainerConfig(cfg, [svc.deps.config.root, svc.deps.config.run_root]);
   const envs = envFromCri(cfg.envs);
   const pods = svc.deps.pods;
   // The pod is looked up first, and its lock taken by its own id: the request's id is no file name.
-  const pod = pods.get(req.pod_sandbox_id);
-  if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
+  const pod = pods.get(podId);
+  if (!pod) throw new NotFoundError(`pod sandbox "${podId}" not found`);
   // Under the pod's lock: a pod being stopped or removed gets no new containers behind its back.
-  return pods.withLock ? pods.withLock(pod.id, () => createInPod(svc, req, envs)) : createInPod(svc, req, envs);
+  return pods.withLock ? pods.withLock(pod.id, () => createInPod(svc, podId, cfg, envs)) : createInPod(svc, podId, cfg, envs);
 }
 
-async function createInPod(svc: ContainerService, req: CreateContainerRequest__Output, envs: ReturnType<typeof envFromCri>): Promise<string> {
-  const cfg = req.config;
-  if (!cfg?.metadata?.name || !cfg.image?.image) throw new InvalidArgumentError('config.metadata.name and config.image.image are required'); // checked by the caller: narrows the types
-  const metadata = cfg.metadata;
-  const imageSpec = cfg.image;
-  const pod = svc.deps.pods.get(req.pod_sandbox_id);
-  if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
-  if (!pod.ready) throw new FailedPreconditionError(`pod sandbox ${pod.id} is not ready`);
-  // As containerd: the sandbox was set up for unprivileged containers (read-only sysfs in its netns, …).
-  if (cfg.linux?.security_context?.privileged && !pod.privileged) {
-    throw new InvalidArgumentError(`no privileged container allowed in sandbox ${pod.id}: the pod sandbox is not privileged`);
-  }
-  const image = svc.deps.images.resolve(cfg.image.image);
-  if (!image) throw new NotFoundError(`image "${cfg.image.image}" not found: pull it first`);
-  // The log file stays inside the pod's log directory.
-  if (cfg.log_path && (isAbsolute(cfg.log_path) || normalize(cfg.log_path).split('/').includes('..'))) {
-    throw new InvalidArgumentError(`log_path "${cfg.log_path}" must be relative to the pod's log directory`);
-  }
-  for (const d of cfg.devices) {
-    if (!isAbsolute(d.host_path) || (d.container_path && !isAbsolute(d.container_path))) {
-      throw new InvalidArgumentError(`device paths must be absolute (${d.host_path} → ${d.container_path})`);
-    }
-  }
-  const sc = cfg.linux?.security_context ?? null;
-  const resources = resourcesFromCri(cfg.linux?.resources ?? null);
-  const mounts: BindMount[] = cfg.mounts.map((m) => {
-    if (!m.container_path || !m.host_path) throw new InvalidArgumentError('mounts need container_path and host_path');
-    return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, propagation: propagationFromCri(m.propagation) };
-  });
-  const seccomp = sc?.privileged ? ({ type: 'Unconfined' } as const) : seccompFromCri(sc?.seccomp ?? null, sc?.seccomp_profile_path ?? '', svc.deps.config.runtime.seccomp_use_default_when_empty);
-  const nsOpts = sc?.namespace_options ?? null;
-  const pidMode = pod.hostPid ? 'NODE' : namespaceModeFromCri(nsOpts?.pid ?? 'CONTAINER');
-  if (pidMode === 'TARGET' && !nsOpts?.target_id) throw new InvalidArgumentError('PID mode TARGET needs target_id');
-
+/** The checks that need the pod (read again under its lock), the image and a PID target. */
+function checkInPod(svc: CreateDeps, podId: string, cfg: NamedContainerConfig, envs: EnvVar[]): Omit<CreateInput, 'id'> {
+  const pod = svc.deps.pods.get(podId);
+  if (!pod) throw new NotFoundError(`pod sandbox "${podId}" not found`);
+  admitToPod(cfg, pod);
+  const image = requireImage(cfg.image.image, svc.deps.images.resolve(cfg.image.image));
   // Everything that can reject the request is checked before any work starts.
-  const runAsUser = int64('run_as_user', sc?.run_as_user ?? null);
-  const runAsGroup = int64('run_as_group', sc?.run_as_group ?? null);
-  // A group alone names no user to run as (containerd: "user group is specified without user").
-  if (runAsGroup !== undefined && runAsUser === undefined && !sc?.run_as_username) {
-    throw new InvalidArgumentError(`run_as_group ${runAsGroup} is set without run_as_user or run_as_username`);
-  }
-  let targetPid: number | undefined;
-  if (pidMode === 'TARGET') {
-    const t = svc.store.find(nsOpts!.target_id);
-    if (!t || t.status.state !== 'running' || t.meta.podId !== pod.id) throw new NotFoundError(`target container "${nsOpts!.target_id}" is not running in this pod`);
-    targetPid = t.status.pid;
-  }
+  const settings = containerSettings(cfg, pod, { seccompUseDefaultWhenEmpty: svc.deps.config.runtime.seccomp_use_default_when_empty });
+  const targetId = settings.targetId;
+  const target = targetId !== undefined ? targetPid(targetId, svc.store.find(targetId), pod.id) : undefined;
+  return { cfg, envs, settings, pod, image, targetPid: target };
+}
 
+async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerConfig, envs: EnvVar[]): Promise<string> {
+  const checked = checkInPod(svc, podId, cfg, envs);
+  const { pod, image, settings } = checked;
   const id = randomBytes(32).toString('hex');
+  const input: CreateInput = { id, ...checked };
   const metaKey = { podId: pod.id, name: cfg.metadata.name, attempt: cfg.metadata.attempt };
   await svc.store.sync(); // a container of this name another process (the CLI) created
   svc.store.reserveName(metaKey, id);
@@ -107,150 +61,41 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
   // process's recovery sweeps a snapshot or record without a complete container only when nobody
   // holds its lock, so it never takes this create's half-made parts for a crashed one's.
   return svc.lock.run(id, async () => {
-    const undo: Undo[] = [async () => svc.store.releaseName(metaKey, id)];
+    const rb = new Rollback();
+    rb.add('name', async () => svc.store.releaseName(metaKey, id));
     const config = svc.deps.config;
     const bundle = bundleDir(config, id);
     const logPath = pod.logDirectory && cfg.log_path ? join(pod.logDirectory, cfg.log_path) : '';
-    undo.push(() => svc.store.delete(id));
-    undo.push(() => svc.deps.snapshots.remove(id));
+    rb.add('record', () => svc.store.delete(id));
+    rb.add('root filesystem', () => svc.deps.snapshots.remove(id));
 
     // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
     // mount and the image's user files), the host's facts and the directories. All of them settle
     // before a rollback starts, so it never races a step still running.
     const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id);
     const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
-    // The user comes from the layers when they tell plainly, so config.json and the record need not
-    // wait for the mount; otherwise from the mounted root filesystem.
-    const userStep = (async () => {
-      const files = (await userFilesFromLayers(await prepareStep)) ?? (await readUserFiles((await mountStep).target));
-      return resolveUser(
-        {
-          ...(runAsUser !== undefined ? { runAsUser } : {}),
-          ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
-          ...(runAsGroup !== undefined ? { runAsGroup } : {}),
-          supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
-          imageUser: image.config.User ?? '',
-        },
-        files.passwd,
-        files.group,
-      );
-    })();
-    const hostStep = (async () => {
-      for (const m of mounts) await ensureHostPath(m.hostPath);
-      for (const r of propagationRequirements(mounts)) await ensurePropagation(r.hostPath, r.need);
-      const seccompFile = seccomp.type === 'Localhost' ? seccomp.path : seccomp.type === 'RuntimeDefault' ? config.runtime.seccomp_profile : '';
-      const v2 = await isCgroupV2();
-      const [devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi] = await Promise.all([
-        Promise.all(cfg.devices.map((d) => resolveDevice(d.host_path, d.container_path, d.permissions))),
-        seccompFile ? loadProfile(seccompFile) : undefined,
-        ownCapabilities(),
-        ownOomScoreAdj(),
-        swapAccounting(v2),
-        apparmorEnabled(),
-        sc?.privileged ? hostDevices() : [],
-        kernelX32Abi(),
-        mkdir(bundle, { recursive: true, mode: 0o700 }),
-        logPath ? mkdir(dirname(logPath), { recursive: true, mode: 0o755 }) : undefined,
-      ]);
-      return { v2, devices, seccompProfile, available, daemonOomScoreAdj, swap, apparmor, privilegedDevices, x32Abi };
-    })();
-    const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStep]);
+    const userStep = resolveUserStep(input, prepareStep, mountStep);
+    const hostStepDone = hostStep({
+      cfg,
+      mounts: settings.mounts,
+      seccomp: settings.seccomp,
+      privileged: settings.sc?.privileged ?? false,
+      defaultSeccompProfile: config.runtime.seccomp_profile,
+      bundle,
+      logPath,
+    });
+    const prepared = Promise.allSettled([prepareStep, mountStep, userStep, hostStepDone]);
     try {
       const rt = svc.deps.runtime(pod.runtimeHandler);
-      const [{ target: rootfs }, user, host] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStep]));
+      const [{ target: rootfs }, user, host] = await allOrFirstError(Promise.allSettled([prepareStep, userStep, hostStepDone]));
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
-      const spec = generateContainerSpec({
-        rootfs,
-        image: image.config,
-        command: cfg.command,
-        args: cfg.args,
-        workingDir: cfg.working_dir,
-        envs,
-        tty: cfg.tty,
-        hostname: pod.hostname,
-        user,
-        podFiles: { hostsPath: pod.hostsPath, resolvConfPath: pod.resolvConfPath, hostnamePath: pod.hostnamePath, shmPath: pod.shmPath },
-        mounts,
-        devices: host.devices,
-        resources,
-        cgroupsPath,
-        namespaces: {
-          netnsPath: pod.netnsPath,
-          networkMode: pod.hostNetwork ? 'NODE' : 'POD',
-          ipcMode: pod.hostIpc ? 'NODE' : 'POD',
-          pidMode,
-          infraPid: pod.infraPid,
-          ...(pod.ipcNsPath !== undefined ? { ipcNsPath: pod.ipcNsPath } : {}),
-          ...(pod.utsNsPath !== undefined ? { utsNsPath: pod.utsNsPath } : {}),
-          ...(targetPid !== undefined ? { targetPid } : {}),
-        },
-        sysctls: pod.sysctls,
-        security: {
-          privileged: sc?.privileged ?? false,
-          capAdd: sc?.capabilities?.add_capabilities ?? [],
-          capDrop: sc?.capabilities?.drop_capabilities ?? [],
-          noNewPrivs: sc?.no_new_privs ?? false,
-          readonlyRootfs: sc?.readonly_rootfs ?? false,
-          maskedPaths: sc?.masked_paths ?? [],
-          readonlyPaths: sc?.readonly_paths ?? [],
-          seccomp,
-          ...(host.seccompProfile ? { seccompProfile: host.seccompProfile } : {}),
-          apparmor: apparmorFromCri(sc?.apparmor ?? null, sc?.apparmor_profile ?? ''),
-        },
-        hostDevices: host.privilegedDevices,
-        host: {
-          defaultCapabilities: config.runtime.default_capabilities,
-          daemonOomScoreAdj: host.daemonOomScoreAdj,
-          restrictOomScoreAdj: config.runtime.restrict_oom_score_adj,
-          swapAccounting: host.swap,
-          cgroupV2: host.v2,
-          apparmorEnabled: host.apparmor,
-          ...(host.x32Abi !== undefined ? { x32Abi: host.x32Abi } : {}),
-          ...(host.available ? { availableCapabilities: host.available } : {}),
-        },
-        annotations: cfg.annotations,
-        metadata: {
-          containerType: 'container',
-          sandboxId: pod.id,
-          sandboxName: pod.name,
-          sandboxNamespace: pod.namespace,
-          sandboxUid: pod.uid,
-          containerName: metadata.name,
-          imageName: imageSpec.image,
-        },
-      });
-      const record: ContainerRecord = {
-        meta: {
-          id,
-          podId: pod.id,
-          name: metadata.name,
-          attempt: metadata.attempt,
-          image: imageSpec.image,
-          imageAnnotations: { ...imageSpec.annotations },
-          imageId: image.id,
-          imageRef: image.repoDigests[0] ?? image.id,
-          labels: { ...cfg.labels },
-          annotations: { ...cfg.annotations },
-          logPath,
-          tty: cfg.tty,
-          stdin: cfg.stdin,
-          stdinOnce: cfg.stdin_once,
-          mounts,
-          user,
-          stopSignal: stopSignal(cfg.stop_signal, image.config.StopSignal),
-          runtimeHandler: pod.runtimeHandler,
-          bundle,
-          rootfs,
-          cgroupsPath,
-          createdAtNs: nowNs().toString(),
-        },
-        status: { state: 'created', pid: 0, startedAtNs: '0', finishedAtNs: '0', exitCode: 0, reason: '', message: '', resources },
-      };
+      const spec = generateContainerSpec(specInput(input, { rootfs, user, host, cgroupsPath }, config.runtime));
+      const record = newRecord(input, { rootfs, user, cgroupsPath, bundle, logPath });
       // The record exists before the runtime's container, so a crash in between leaves something
       // recover() can see (and RemoveContainer can clean up). config.json is written beside it, and
       // the overlay mount finishes meanwhile: the runtime needs all three.
       await allOrFirstError(Promise.allSettled([svc.store.add(record), writeBundleFile(join(bundle, 'config.json'), JSON.stringify(spec)), mountStep]));
-      undo.push(() => rt.delete(id, true));
+      rb.add('runtime container', () => rt.delete(id, true));
       const st = await createOrExplain(() => rt.create({
         id,
         bundle,
@@ -262,13 +107,35 @@ async function createInPod(svc: ContainerService, req: CreateContainerRequest__O
         stdinOnce: cfg.stdin_once,
       }));
       await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
+      rb.commit();
       return id;
     } catch (err) {
       await prepared; // nothing still running when the undo steps start
-      for (const u of undo.reverse()) await u().catch((e: unknown) => svc.deps.log.warn({ err: e, id }, 'create rollback step failed'));
+      await rb.run();
+      for (const f of rb.failures) svc.deps.log.warn({ err: f.err, id, step: f.what }, 'create rollback step failed');
       throw err;
     }
   });
+}
+
+/**
+ * The user comes from the layers when they tell plainly, so config.json and the record need not
+ * wait for the mount; otherwise from the mounted root filesystem.
+ */
+async function resolveUserStep({ settings, image }: CreateInput, prepareStep: Promise<RootfsMount>, mountStep: Promise<RootfsMount>): Promise<ResolvedUser> {
+  const { sc, runAsUser, runAsGroup } = settings;
+  const files = (await userFilesFromLayers(await prepareStep)) ?? (await readUserFiles((await mountStep).target));
+  return resolveUser(
+    {
+      ...(runAsUser !== undefined ? { runAsUser } : {}),
+      ...(sc?.run_as_username ? { runAsUsername: sc.run_as_username } : {}),
+      ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+      supplementalGroups: (sc?.supplemental_groups ?? []).map((g) => Number(g)),
+      imageUser: image.config.User ?? '',
+    },
+    files.passwd,
+    files.group,
+  );
 }
 
 /** The runtime's create; a command it cannot start (not in the image) is the request's fault. */
@@ -299,33 +166,3 @@ async function writeBundleFile(file: string, data: string): Promise<void> {
   await writeAsideFile(tmp, data, 0o600, file);
   await rename(tmp, file);
 }
-
-/** The request's signal, else the image's StopSignal ("SIGQUIT", "QUIT", "3"), else SIGTERM. */
-export function stopSignal(requested: string, imageSignal: string | undefined): string {
-  if (requested && requested !== 'RUNTIME_DEFAULT') return requested;
-  const s = (imageSignal ?? '').trim().toUpperCase();
-  if (!s) return 'SIGTERM';
-  if (/^\d+$/.test(s)) return s;
-  return s.startsWith('SIG') ? s : `SIG${s}`;
-}
-
-/** A missing bind-mount source is created as a directory (as containerd does for the kubelet). */
-async function ensureHostPath(p: string): Promise<void> {
-  try {
-    await stat(p);
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-    await mkdir(p, { recursive: true, mode: 0o755 });
-  }
-}
-
-async function loadProfile(path: string): Promise<OciSeccomp> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new InvalidArgumentError(`cannot read seccomp profile ${path}`, { cause: err });
-  }
-  return parseSeccompProfile(text, path);
-}
-

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { containerCgroupsPath } from './paths.js';
 import { applyPodCgroup, podCgroupWrites } from './pod-cgroup.js';
 import { deviceNumbers, mountOf, parseMountInfo } from './host-facts.js';
-import { stopSignal } from './create.js';
+import { stopSignal } from './create-spec.js';
 import { emptyResources } from '../oci/spec/resources.js';
 
 test('container cgroup paths: cgroupfs beneath the pod, systemd a scope in the pod slice', () => {

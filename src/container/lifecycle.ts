@@ -3,10 +3,10 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError } from '../errors/catalog.js';
 import { nowNs } from '../util/time.js';
-import type { ContainerService } from './service.js';
+import type { LifecycleDeps } from './step-deps.js';
 import type { ContainerRecord } from './types.js';
 
-export async function startContainer(svc: ContainerService, idOrPrefix: string): Promise<void> {
+export async function startContainer(svc: LifecycleDeps, idOrPrefix: string): Promise<void> {
   const id = svc.get(idOrPrefix).meta.id;
   await svc.lock.run(id, async () => {
     const r = svc.store.get(id);
@@ -53,7 +53,7 @@ export async function startContainer(svc: ContainerService, idOrPrefix: string):
  * container that is not running is left as it is, one already removed (or never made) is fine
  * (the kubelet retries stops; containerd answers OK too).
  */
-export async function stopContainer(svc: ContainerService, idOrPrefix: string, timeoutSec: number): Promise<void> {
+export async function stopContainer(svc: LifecycleDeps, idOrPrefix: string, timeoutSec: number): Promise<void> {
   const r = svc.store.find(idOrPrefix);
   if (!r) return;
   const id = r.meta.id;
@@ -75,7 +75,7 @@ export async function stopContainer(svc: ContainerService, idOrPrefix: string, t
   }
 }
 
-async function killAndWait(svc: ContainerService, r: ContainerRecord, timeoutSec: number): Promise<void> {
+async function killAndWait(svc: LifecycleDeps, r: ContainerRecord, timeoutSec: number): Promise<void> {
   const id = r.meta.id;
   const rt = svc.deps.runtime(r.meta.runtimeHandler);
   const kill = async (sig: string): Promise<void> => {
@@ -98,7 +98,7 @@ async function killAndWait(svc: ContainerService, r: ContainerRecord, timeoutSec
 }
 
 /** Remove: stops a running container first; idempotent (an unknown ID is fine). */
-export async function removeContainer(svc: ContainerService, idOrPrefix: string): Promise<void> {
+export async function removeContainer(svc: LifecycleDeps, idOrPrefix: string): Promise<void> {
   const r = svc.store.find(idOrPrefix);
   if (!r) return;
   const id = r.meta.id;
@@ -116,13 +116,13 @@ export async function removeContainer(svc: ContainerService, idOrPrefix: string)
 }
 
 /** StopPodSandbox: every container of the pod, in parallel, with the given grace period. */
-export async function stopPodContainers(svc: ContainerService, podId: string, timeoutSec = 0): Promise<void> {
+export async function stopPodContainers(svc: LifecycleDeps, podId: string, timeoutSec = 0): Promise<void> {
   const ids = svc.ofPod(podId).map((r) => r.meta.id);
   await Promise.all(ids.map((id) => stopContainer(svc, id, timeoutSec)));
 }
 
 /** RemovePodSandbox: every container of the pod. */
-export async function removePodContainers(svc: ContainerService, podId: string): Promise<void> {
+export async function removePodContainers(svc: LifecycleDeps, podId: string): Promise<void> {
   const ids = svc.ofPod(podId).map((r) => r.meta.id);
   for (const id of ids) await removeContainer(svc, id);
 }

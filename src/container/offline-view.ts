@@ -3,7 +3,7 @@
 import type { Config } from '../config/schema.js';
 import { ContainerStore } from './store.js';
 import { containersDir, exitDir } from './paths.js';
-import { oomCounterFiles, readExitFile } from './exit-files.js';
+import { oomCounterFiles, readExitFile } from '../oci/conmon-runtime/exit-files.js';
 import { exitReason } from './to-cri.js';
 import type { ContainerRecord } from './types.js';
 

@@ -1,16 +1,13 @@
 // Operations on a running container: ExecSync, UpdateContainerResources, ReopenContainerLog.
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { FailedPreconditionError, InvalidArgumentError, OciRuntimeError, isErrno } from '../errors/catalog.js';
-import { execSync, runtimeRoot, type ExecSyncResult } from '../oci/exec-sync.js';
+import { FailedPreconditionError, InvalidArgumentError, OciRuntimeError } from '../errors/catalog.js';
+import type { ExecSyncResult, OciRuntime } from '../oci/runtime.js';
 import { linuxResources, type ResourceRequest } from '../oci/spec/resources.js';
 import { swapAccounting, isCgroupV2 } from './host-facts.js';
-import type { ContainerService } from './service.js';
+import type { OpsDeps } from './step-deps.js';
+import { runtimeOf } from './runtime-of.js';
 
 export async function execSyncInContainer(
-  svc: ContainerService,
+  svc: OpsDeps,
   idOrPrefix: string,
   cmd: string[],
   timeoutSec: number,
@@ -19,22 +16,17 @@ export async function execSyncInContainer(
   if (cmd.length === 0) throw new InvalidArgumentError('cmd is required');
   if (!(timeoutSec >= 0)) throw new InvalidArgumentError(`timeout ${timeoutSec} is not valid`);
   const r = svc.getRunning(idOrPrefix);
-  const cfg = svc.deps.config;
-  const handler = cfg.runtime.handlers[r.meta.runtimeHandler];
-  if (!handler) throw new FailedPreconditionError(`runtime handler "${r.meta.runtimeHandler}" is not configured`);
+  const rt = runtimeOf(svc.deps, r.meta.runtimeHandler, `container ${r.meta.id}`);
   try {
-    return await execSync({
-      handler,
-    root: runtimeRoot(handler, r.meta.runtimeHandler, cfg.run_root),
-    id: r.meta.id,
-    cmd,
-    timeoutMs: timeoutSec * 1000,
-    maxOutputBytes: cfg.runtime.exec_sync_max_output_bytes,
-      pidDir: join(cfg.run_root, 'exec-pids'),
+    return await rt.execSync({
+      id: r.meta.id,
+      cmd,
+      timeoutMs: timeoutSec * 1000,
+      maxOutputBytes: svc.deps.config.runtime.exec_sync_max_output_bytes,
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
-    throw await stoppedMeanwhile(svc, r.meta.runtimeHandler, r.meta.id, err);
+    throw await stoppedMeanwhile(rt, r.meta.id, err);
   }
 }
 
@@ -44,15 +36,15 @@ export async function execSyncInContainer(
  * exits says "error writing config to pipe: write init-p: broken pipe", among others (CI's
  * 50-client test met that one). The runtime's own state decides, not its message.
  */
-async function stoppedMeanwhile(svc: ContainerService, handler: string, id: string, err: unknown): Promise<unknown> {
+async function stoppedMeanwhile(rt: OciRuntime, id: string, err: unknown): Promise<unknown> {
   if (!(err instanceof OciRuntimeError)) return err;
-  const st = await svc.deps.runtime(handler).state(id).catch(() => undefined);
+  const st = await rt.state(id).catch(() => undefined);
   if (st?.status === 'running') return err;
   return new FailedPreconditionError(`container ${id} is not running (it stopped meanwhile)`, { cause: err });
 }
 
 /** New limits for a created or running container; remembered for status and restarts. */
-export async function updateContainerResources(svc: ContainerService, idOrPrefix: string, res: ResourceRequest): Promise<void> {
+export async function updateContainerResources(svc: OpsDeps, idOrPrefix: string, res: ResourceRequest): Promise<void> {
   const id = svc.get(idOrPrefix).meta.id;
   await svc.lock.run(id, async () => {
     const r = svc.store.get(id);
@@ -67,32 +59,9 @@ export async function updateContainerResources(svc: ContainerService, idOrPrefix
   });
 }
 
-/**
- * After the kubelet rotated the log (renamed it), conmon reopens the path: message type 2
- * ("reopen logs") on its control fifo <bundle>/ctl. Waits until the new file exists.
- */
-export async function reopenContainerLog(svc: ContainerService, idOrPrefix: string): Promise<void> {
+/** After the kubelet rotated the log (renamed it), the container's monitor reopens the path. */
+export async function reopenContainerLog(svc: OpsDeps, idOrPrefix: string): Promise<void> {
   const r = svc.getRunning(idOrPrefix);
-  if (!r.meta.logPath) return;
-  let fh;
-  try {
-    fh = await open(join(r.meta.bundle, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if (isErrno(err, 'ENXIO') || isErrno(err, 'ENOENT')) throw new FailedPreconditionError(`container ${r.meta.id} has no running monitor`, { cause: err });
-    throw err;
-  }
-  try {
-    await fh.write('2 0 0\n');
-  } finally {
-    await fh.close();
-  }
-  for (let i = 0; i < 50; i++) {
-    try {
-      await stat(r.meta.logPath);
-      return;
-    } catch {
-      await sleep(20);
-    }
-  }
-  throw new FailedPreconditionError(`conmon did not reopen ${r.meta.logPath}`);
+  const rt = runtimeOf(svc.deps, r.meta.runtimeHandler, `container ${r.meta.id}`);
+  await rt.reopenLog({ id: r.meta.id, bundle: r.meta.bundle, logPath: r.meta.logPath });
 }

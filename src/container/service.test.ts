@@ -10,24 +10,25 @@ import { EventBus, type ContainerEvent } from '../events/bus.js';
 import { emptyResources } from '../oci/spec/resources.js';
 import { InvalidArgumentError, OciRuntimeError } from '../errors/catalog.js';
 import { ContainerService } from './service.js';
-import { removeContainer, stopContainer } from './lifecycle.js';
-import { createContainer } from './create.js';
+import { exitDir } from './paths.js';
 import type { OciRuntime, OciState, CreateOptions } from '../oci/runtime.js';
 import type { ContainerRecord } from './types.js';
 import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
-import { fakePodView } from './test-fakes.js';
+import { fakePodView, NoSessions } from './test-fakes.js';
 import { tempDir } from '../util/test-temp-dir.js';
 import { deadPid } from '../util/test-dead-pid.js';
 
 // PIDs no process has: a recorded PID that is alive counts as the container still running.
 const GONE_PID = deadPid();
 
-class FakeRuntime implements OciRuntime {
+class FakeRuntime extends NoSessions implements OciRuntime {
   readonly name = 'fake';
   states = new Map<string, OciState>();
   calls: string[] = [];
   failCreate = false;
-  constructor(private readonly exitDir: () => string) {}
+  constructor(private readonly exitDir: () => string) {
+    super();
+  }
   async create(o: CreateOptions): Promise<OciState> {
     this.calls.push(`create ${o.id}`);
     if (this.failCreate) throw new OciRuntimeError('create failed', 1, 'exec: no such file');
@@ -65,8 +66,7 @@ function setup() {
   const bus = new EventBus();
   bus.subscribe((e) => events.push(e));
   const removed: string[] = [];
-  const exitDirOf = { svc: undefined as ContainerService | undefined };
-  const rt = new FakeRuntime(() => exitDirOf.svc!.exitDir);
+  const rt = new FakeRuntime(() => exitDir(config));
   const rootfs = join(dir, 'rootfs');
   mkdirSync(join(rootfs, 'etc'), { recursive: true });
   writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\n');
@@ -90,8 +90,7 @@ function setup() {
     runtime: () => rt,
   };
   const svc = new ContainerService(deps);
-  exitDirOf.svc = svc;
-  return { dir, svc, rt, events, removed, deps, close: async () => { await svc.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return { dir, config, svc, rt, events, removed, deps, close: async () => { await svc.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 function record(id: string, state: ContainerRecord['status']['state'], bundle: string): ContainerRecord {
@@ -124,8 +123,8 @@ test('recover: exits recorded while away, lost processes, survivors, unfinished 
     await t.svc.store.add(record('alive', 'running', b));
     await t.svc.store.add({ ...record('half-removed', 'exited', b), status: { ...record('x', 'exited', b).status, removing: true } });
     t.rt.states.set('alive', { id: 'alive', status: 'running', pid: GONE_PID, bundle: b });
-    mkdirSync(t.svc.exitDir, { recursive: true });
-    writeFileSync(join(t.svc.exitDir, 'exited-away'), '5');
+    mkdirSync(exitDir(t.config), { recursive: true });
+    writeFileSync(join(exitDir(t.config), 'exited-away'), '5');
 
     await t.svc.recover();
     assert.equal(t.svc.store.get('exited-away').status.state, 'exited');
@@ -151,7 +150,7 @@ test('create writes the bundle and record; a runtime failure rolls everything ba
   const t = setup();
   try {
     await t.svc.recover();
-    const id = await createContainer(t.svc, req('ok', ['true']));
+    const id = await t.svc.create(req('ok', ['true']));
     const r = t.svc.store.get(id);
     assert.equal(r.status.state, 'created');
     assert.equal(r.status.pid, GONE_PID);
@@ -159,11 +158,11 @@ test('create writes the bundle and record; a runtime failure rolls everything ba
     assert.ok(existsSync(join(r.meta.bundle, 'config.json')));
 
     t.rt.failCreate = true;
-    await assert.rejects(createContainer(t.svc, req('bad', ['nope'])), OciRuntimeError);
+    await assert.rejects(t.svc.create(req('bad', ['nope'])), OciRuntimeError);
     assert.equal(t.svc.store.list().length, 1);
     assert.equal(t.removed.length, 1, 'the writable layer is removed');
     t.rt.failCreate = false;
-    await createContainer(t.svc, req('bad', ['true']));
+    await t.svc.create(req('bad', ['true']));
   } finally {
     await t.close();
   }
@@ -173,18 +172,18 @@ test('stop is idempotent and escalates; remove of a created container kills it f
   const t = setup();
   try {
     await t.svc.recover();
-    const id = await createContainer(t.svc, req('c', ['true']));
-    await removeContainer(t.svc, id);
+    const id = await t.svc.create(req('c', ['true']));
+    await t.svc.remove(id);
     assert.deepEqual(t.rt.calls.filter((c) => !c.startsWith('create')), [`kill ${id} SIGKILL`, `delete ${id}`]);
     assert.equal(t.svc.store.find(id), undefined);
-    await removeContainer(t.svc, id);
+    await t.svc.remove(id);
 
-    const id2 = await createContainer(t.svc, req('d', ['true']));
+    const id2 = await t.svc.create(req('d', ['true']));
     await t.svc.store.updateStatus(id2, (s) => ({ ...s, state: 'running' }));
-    await stopContainer(t.svc, id2, 5);
+    await t.svc.stop(id2, 5);
     assert.equal(t.svc.store.get(id2).status.exitCode, 143);
     const n = t.rt.calls.length;
-    await stopContainer(t.svc, id2, 5);
+    await t.svc.stop(id2, 5);
     assert.equal(t.rt.calls.length, n, 'a second stop does nothing');
   } finally {
     await t.close();
@@ -204,7 +203,7 @@ test('a runtime that cannot answer makes a container UNKNOWN, not exited; it com
     assert.equal(t.svc.store.get('c').status.state, 'unknown');
     assert.match(t.svc.store.get('c').status.message, /exec format error/);
     t.rt.broken = false;
-    await t.svc.reconcile('c');
+    await t.svc['reconcile']('c'); // what the poller does every 2 s
     assert.equal(t.svc.store.get('c').status.state, 'running');
     assert.equal(t.svc.store.get('c').status.startedAtNs, '2000', 'the start time is kept');
     assert.equal(t.svc.store.get('c').status.message, '');
@@ -218,9 +217,9 @@ test('a privileged container only in a privileged pod: refused before any work s
   try {
     await t.svc.recover();
     const privileged = (pod: string) => ({ ...req('p', ['true']), pod_sandbox_id: pod, config: { ...req('p', ['true']).config!, linux: { security_context: { privileged: true } } } }) as unknown as CreateContainerRequest__Output;
-    await assert.rejects(createContainer(t.svc, privileged('pod1')), (e: unknown) => e instanceof InvalidArgumentError && /no privileged container allowed in sandbox pod1/.test(e.message));
+    await assert.rejects(t.svc.create(privileged('pod1')), (e: unknown) => e instanceof InvalidArgumentError && /no privileged container allowed in sandbox pod1/.test(e.message));
     assert.deepEqual([t.svc.store.list().length, t.rt.calls, t.removed], [0, [], []], 'no record, runtime call or snapshot');
-    const id = await createContainer(t.svc, privileged('privpod'));
+    const id = await t.svc.create(privileged('privpod'));
     assert.equal(t.svc.store.get(id).meta.podId, 'privpod');
   } finally {
     await t.close();

@@ -13,38 +13,107 @@ import { ContainerStore } from './store.js';
 import { KeyedLock } from './keyed-lock.js';
 import { isContainerProcess, isContainerProcessSync } from './process-identity.js';
 import { containersDir, exitDir } from './paths.js';
-import { oomCounterFiles, readExitFile } from './exit-files.js';
+import { oomCounterFiles, readExitFile } from '../oci/conmon-runtime/exit-files.js';
 import { exitReason } from './to-cri.js';
-import type { ContainerDeps } from './deps.js';
-import { removeContainer } from './lifecycle.js';
+import type { ContainerDeps, PodLookup } from './deps.js';
+import { removeContainer, removePodContainers, startContainer, stopContainer, stopPodContainers } from './lifecycle.js';
+import { execSyncInContainer, reopenContainerLog, updateContainerResources } from './ops.js';
+import { createContainer } from './create.js';
+import type { CreateDeps, LifecycleDeps, OpsDeps } from './step-deps.js';
+import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateContainerRequest.js';
+import type { ExecSyncResult } from '../oci/runtime.js';
+import type { ResourceRequest } from '../oci/spec/resources.js';
 import { eachLimit } from '../util/each-limit.js';
 import { sweepCrashedCreates } from './crashed-creates.js';
-import { forgetMonitorsExcept, monitorGone } from './monitor-gone.js';
+import { forgetMonitorsExcept, monitorGone } from '../oci/conmon-runtime/monitor-gone.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
   readonly store: ContainerStore;
   /** Per container, across processes (the CLI and the daemon share the state root). */
-  readonly lock: KeyedLock;
+  private readonly lock: KeyedLock;
   /** Containers a stop is killing in this process (how many stops), which StartContainer refuses. */
-  readonly stopping = new Map<string, number>();
+  private readonly stopping = new Map<string, number>();
   /** 'exited' with the container ID, whenever an exit is recorded. */
-  readonly exits = new EventEmitter();
+  private readonly exits = new EventEmitter();
+  /** What the steps get of this service (step-deps.ts). */
+  private readonly lifecycle: LifecycleDeps;
+  private readonly ops: OpsDeps;
+  private readonly creating: CreateDeps;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
 
-  constructor(readonly deps: ContainerDeps) {
+  constructor(private readonly deps: ContainerDeps) {
     this.store = new ContainerStore(containersDir(deps.config));
     this.lock = new KeyedLock(join(deps.config.run_root, 'locks', 'containers'), (id) => this.store.reload(id));
     this.store.busy = (id) => this.lock.held(id);
     this.store.onExternal = (kind, r, prev) => this.externalEvents(kind, r, prev);
     this.exits.setMaxListeners(0);
+    const base = { deps, store: this.store, lock: this.lock, get: (id: string) => this.get(id) };
+    this.lifecycle = {
+      ...base,
+      stopping: this.stopping,
+      exitDir: this.exitDir,
+      ofPod: (podId) => this.ofPod(podId),
+      publish: (type, r) => this.publish(type, r),
+      recordExit: (id) => this.recordExit(id),
+      waitExited: (id, ms) => this.waitExited(id, ms),
+      reconcile: (id) => this.reconcile(id),
+    };
+    this.ops = { ...base, getRunning: (id) => this.getRunning(id) };
+    this.creating = base;
   }
 
-  get exitDir(): string {
+  /** The pods the containers belong to, as the pod part shows them. */
+  get pods(): PodLookup {
+    return this.deps.pods;
+  }
+
+  private get exitDir(): string {
     return exitDir(this.deps.config);
   }
 
+  create(req: CreateContainerRequest__Output): Promise<string> {
+    return createContainer(this.creating, req);
+  }
+
+  start(idOrPrefix: string): Promise<void> {
+    return startContainer(this.lifecycle, idOrPrefix);
+  }
+
+  /** The stop signal, then SIGKILL after `timeoutSec`; idempotent (lifecycle.ts). */
+  stop(idOrPrefix: string, timeoutSec: number): Promise<void> {
+    return stopContainer(this.lifecycle, idOrPrefix, timeoutSec);
+  }
+
+  /** Stops a running container first; idempotent. */
+  remove(idOrPrefix: string): Promise<void> {
+    return removeContainer(this.lifecycle, idOrPrefix);
+  }
+
+  /** StopPodSandbox: every container of the pod. */
+  stopPod(podId: string, timeoutSec = 0): Promise<void> {
+    return stopPodContainers(this.lifecycle, podId, timeoutSec);
+  }
+
+  /** RemovePodSandbox: every container of the pod. */
+  removePod(podId: string): Promise<void> {
+    return removePodContainers(this.lifecycle, podId);
+  }
+
+  execSync(idOrPrefix: string, cmd: string[], timeoutSec: number, signal?: AbortSignal): Promise<ExecSyncResult> {
+    return execSyncInContainer(this.ops, idOrPrefix, cmd, timeoutSec, signal);
+  }
+
+  updateResources(idOrPrefix: string, res: ResourceRequest): Promise<void> {
+    return updateContainerResources(this.ops, idOrPrefix, res);
+  }
+
+  reopenLog(idOrPrefix: string): Promise<void> {
+    return reopenContainerLog(this.ops, idOrPrefix);
+  }
+
+  /** A lifecycle event of the container (CreateContainer's handler announces a create when it answers). */
   publish(type: ContainerEventType, r: ContainerRecord): void {
     this.deps.events.publish({ type, containerId: r.meta.id, podSandboxId: r.meta.podId, createdAtNs: nowNs().toString() });
   }
@@ -85,7 +154,7 @@ export class ContainerService {
     await eachLimit(this.store.list(), 8, async (r) => {
       if (r.status.removing) {
         // A RemoveContainer that did not finish: finish it (every step is idempotent).
-        await removeContainer(this, r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'finishing a removal failed'));
+        await removeContainer(this.lifecycle, r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'finishing a removal failed'));
         return;
       }
       if (r.status.state === 'exited' || this.runningAsRecorded(r)) return;
@@ -191,7 +260,7 @@ export class ContainerService {
   }
 
   /** Records the exit from conmon's file (under the container's lock). True when it exited. */
-  async recordExit(id: string): Promise<boolean> {
+  private async recordExit(id: string): Promise<boolean> {
     const r = this.store.find(id);
     if (!r) return false;
     if (r.status.state === 'exited') return true;
@@ -215,7 +284,7 @@ export class ContainerService {
   }
 
   /** After a restart: exited meanwhile (exit file), still there (runtime state), or lost. */
-  async reconcile(id: string): Promise<void> {
+  private async reconcile(id: string): Promise<void> {
     await this.lock.run(id, async () => {
       if (await this.recordExit(id)) return;
       const r = this.store.get(id);
@@ -268,7 +337,7 @@ export class ContainerService {
   }
 
   /** Resolves when the container is recorded as exited, or false after `ms`. */
-  async waitExited(id: string, ms: number): Promise<boolean> {
+  private async waitExited(id: string, ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (true) {
       const r = this.store.find(id);

@@ -1,8 +1,6 @@
 // CreateContainer: an OCI bundle over the image's layers, created by the runtime under conmon. A
 // kubelet retry of a call whose client gave up gets the container that call made
 // (create-retries.ts), without waiting for the pod's lock.
-import { createContainer } from '../container/create.js';
-import { removeContainer } from '../container/lifecycle.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 import { retriesOf } from './create-retries.js';
 
@@ -15,11 +13,11 @@ export async function containerCreate(ctx: CallContext, req: RuntimeReq<'CreateC
           key: `container ${req.pod_sandbox_id}/${meta.name}/${meta.attempt}`,
           request: req,
           signal: ctx.signal,
-          create: () => createContainer(svc, req),
+          create: () => svc.create(req),
           exists: (cid) => svc.store.find(cid) !== undefined,
-          discard: (cid) => removeContainer(svc, cid),
+          discard: (cid) => svc.remove(cid),
         })
-      : await createContainer(svc, req); // refused there: nothing to retry
+      : await svc.create(req); // refused there: nothing to retry
   const r = svc.store.get(id);
   // Announced when handed to a client: a container kept for a retry is not known to anyone yet.
   svc.publish('CONTAINER_CREATED_EVENT', r);

@@ -10,6 +10,7 @@ import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 import type { Engine } from '../engine.js';
 import type { ContainerEvent } from '../events/bus.js';
 import { ResourceExhaustedError } from '../errors/catalog.js';
+import { podSandboxStatus } from './pod-status.js';
 
 export const QUEUE_CAPACITY = 1024;
 
@@ -82,10 +83,9 @@ type EventRes = RuntimeRes<'GetContainerEvents'>;
 
 /** The pod's status and its containers' statuses, as PodSandboxStatus answers them. */
 async function describe(ctx: CallContext, e: ContainerEvent): Promise<Pick<EventRes, 'pod_sandbox_status' | 'containers_statuses'>> {
-  const podStatus = (await import('./registry.js')).runtimeHandlers.PodSandboxStatus;
-  if (!podStatus || !e.podSandboxId) return { pod_sandbox_status: null, containers_statuses: [] };
+  if (!e.podSandboxId) return { pod_sandbox_status: null, containers_statuses: [] };
   try {
-    const res = await podStatus(ctx, { pod_sandbox_id: e.podSandboxId, verbose: false });
+    const res = await podSandboxStatus(ctx, { pod_sandbox_id: e.podSandboxId, verbose: false });
     return { pod_sandbox_status: res.status ?? null, containers_statuses: res.containers_statuses ?? [] };
   } catch (err) {
     // The pod may be gone already (deleted events): send the event without it.

@@ -1,6 +1,5 @@
 // ExecSync: a command in the container, its output and exit code; DEADLINE_EXCEEDED past the timeout.
 import { InvalidArgumentError } from '../errors/catalog.js';
-import { execSyncInContainer } from '../container/ops.js';
 import { checkArgv } from '../container/request-checks.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
@@ -10,6 +9,6 @@ export async function containerExecSync(ctx: CallContext, req: RuntimeReq<'ExecS
   if (!Number.isSafeInteger(timeout) || timeout < 0) throw new InvalidArgumentError(`timeout "${req.timeout}" is not valid`);
   if (!req.cmd.length || !req.cmd[0]) throw new InvalidArgumentError('cmd is required');
   checkArgv(req.cmd, 'cmd');
-  const r = await execSyncInContainer(ctx.engine.containers, req.container_id, req.cmd, timeout, ctx.signal);
+  const r = await ctx.engine.containers.execSync(req.container_id, req.cmd, timeout, ctx.signal);
   return { stdout: r.stdout, stderr: r.stderr, exit_code: r.exitCode };
 }

@@ -5,7 +5,7 @@ import { toCriContainer } from '../container/to-cri.js';
 import type { ContainerRecord } from '../container/types.js';
 import type { Container } from '../gen/runtime/v1/Container.js';
 import { criProto } from '../server/proto.js';
-import { FrameCache, withWire } from '../server/wire.js';
+import { FrameCache, withWire } from '../util/wire-form.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 import { retriesOf } from './create-retries.js';
 

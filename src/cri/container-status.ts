@@ -6,7 +6,7 @@ import { toCriStatus, verboseInfo } from '../container/to-cri.js';
 import type { ContainerRecord } from '../container/types.js';
 import type { ContainerStatus } from '../gen/runtime/v1/ContainerStatus.js';
 import { criProto } from '../server/proto.js';
-import { FrameCache, withWire } from '../server/wire.js';
+import { FrameCache, withWire } from '../util/wire-form.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
 // The response without info is its status field alone: the frame of the one-item "list".

@@ -1,6 +1,5 @@
 // UpdateContainerResources: new cgroup limits for a created or running container.
 import { InvalidArgumentError } from '../errors/catalog.js';
-import { updateContainerResources } from '../container/ops.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 
@@ -10,6 +9,6 @@ export async function containerUpdateResources(
 ): Promise<RuntimeRes<'UpdateContainerResources'>> {
   if (!req.container_id) throw new InvalidArgumentError('container_id is required');
   if (!req.linux) throw new InvalidArgumentError('linux resources are required');
-  await updateContainerResources(ctx.engine.containers, req.container_id, resourcesFromCri(req.linux));
+  await ctx.engine.containers.updateResources(req.container_id, resourcesFromCri(req.linux));
   return {};
 }

@@ -3,7 +3,7 @@
 import type { PodSandbox } from '../gen/runtime/v1/PodSandbox.js';
 import type { PodRecord } from '../pod/types.js';
 import { criProto } from '../server/proto.js';
-import { FrameCache, withWire } from '../server/wire.js';
+import { FrameCache, withWire } from '../util/wire-form.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
 import { retriesOf } from './create-retries.js';
 import { toPodSandbox } from './pod-convert.js';

@@ -1,7 +1,7 @@
 // UpdatePodSandboxResources: the pod's cgroup gets the new pod-level limits (best effort per the CRI).
 import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import { applyPodCgroup } from '../container/pod-cgroup.js';
-import { expandSlice } from '../container/exit-files.js';
+import { expandSlice } from '../oci/conmon-runtime/exit-files.js';
 import { isCgroupV2 } from '../container/host-facts.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
@@ -11,7 +11,7 @@ export async function podSandboxUpdateResources(
   req: RuntimeReq<'UpdatePodSandboxResources'>,
 ): Promise<RuntimeRes<'UpdatePodSandboxResources'>> {
   if (!req.pod_sandbox_id) throw new InvalidArgumentError('pod_sandbox_id is required');
-  const pod = ctx.engine.containers.deps.pods.get(req.pod_sandbox_id);
+  const pod = ctx.engine.containers.pods.get(req.pod_sandbox_id);
   if (!pod) throw new NotFoundError(`pod sandbox "${req.pod_sandbox_id}" not found`);
   const res = resourcesFromCri(req.resources);
   // With systemd the pod's cgroup is its slice's directory; the files are written directly (best

@@ -13,6 +13,8 @@ import { RegistryClient } from './registry-client.js';
 import { collectAfterSnapshot, collectHeld, removeImage, type InUsePolicy, type RemoveOutcome } from './removal.js';
 import { FileLocks } from '../store/file-locks.js';
 import type { ImageLookup } from './types.js';
+import type { PullDeps, RemovalDeps } from './image-deps.js';
+import { importArchive, type ImportedImage } from './import.js';
 
 export interface FsUsage {
   bytes: number;
@@ -20,33 +22,47 @@ export interface FsUsage {
 }
 
 export class ImageService implements ImageLookup {
+  /** Blobs by digest (ImageStatus reads an image's config from it). */
   readonly content: ContentStore;
-  readonly store: ImageStore;
+  private readonly store: ImageStore;
   /** Shared by every process using this image store (the daemon and CLI verbs). */
   private readonly locks: FileLocks;
-
-  /** Runs fn holding the image store's lock, in this process and across processes. */
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.locks.with('store', fn);
-  }
-  readonly client: RegistryClient;
-  readonly puller: Puller;
+  private readonly client: RegistryClient;
+  private readonly puller: Puller;
   /** Blobs and chain IDs that pulls in flight in this process are writing (GC keeps them). */
-  readonly leases = new Map<string, number>();
+  private readonly leases = new Map<string, number>();
+  /** What pulls, imports and removals get of this service (image-deps.ts). */
+  private readonly deps: PullDeps & RemovalDeps;
 
   private constructor(
-    readonly config: Config,
-    readonly log: Logger,
-    readonly snapshots: OverlaySnapshotter,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly snapshots: OverlaySnapshotter,
   ) {
     const root = config.root;
     this.content = new ContentStore(join(root, 'content'));
     this.store = new ImageStore(join(root, 'images'));
     this.locks = new FileLocks(join(root, 'images', 'locks'), 'image store', 60_000);
     this.client = new RegistryClient(config.image, log);
-    this.puller = new Puller(this);
+    this.deps = {
+      config,
+      log,
+      content: this.content,
+      store: this.store,
+      snapshots,
+      client: this.client,
+      lease: (keys) => this.lease(keys),
+      withLock: (fn) => this.withLock(fn),
+      collectGarbage: (blobs, chainIds) => this.collectGarbage(blobs, chainIds),
+    };
+    this.puller = new Puller(this.deps);
     // A removed container may have been the last user of a held image or of unlisted layers.
-    snapshots.onRemoved = (meta) => collectAfterSnapshot(this, meta).catch((err: unknown) => log.warn({ err, snapshot: meta.key }, 'collecting after a container removal failed'));
+    snapshots.onRemoved = (meta) => collectAfterSnapshot(this.deps, meta).catch((err: unknown) => log.warn({ err, snapshot: meta.key }, 'collecting after a container removal failed'));
+  }
+
+  /** Runs fn holding the image store's lock, in this process and across processes. */
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locks.with('store', fn);
   }
 
   static async open(config: Config, log: Logger, snapshots: OverlaySnapshotter): Promise<ImageService> {
@@ -76,7 +92,12 @@ export class ImageService implements ImageLookup {
     return this.puller.pull(ref, o);
   }
 
-  lease(keys: string[]): () => void {
+  /** Imports a `docker save` archive or an OCI layout tarball (import.ts). */
+  importArchive(file: string): Promise<ImportedImage[]> {
+    return importArchive(this.deps, file);
+  }
+
+  private lease(keys: string[]): () => void {
     for (const k of keys) this.leases.set(k, (this.leases.get(k) ?? 0) + 1);
     let released = false;
     return () => {
@@ -98,12 +119,12 @@ export class ImageService implements ImageLookup {
   async remove(ref: string, whenInUse: InUsePolicy = 'hold'): Promise<RemoveOutcome> {
     return this.locks.with('store', async () => {
       this.store.reload();
-      return removeImage(this, ref, whenInUse);
+      return removeImage(this.deps, ref, whenInUse);
     });
   }
 
   /** Deletes candidates nothing refers to any more (caller holds the lock). */
-  async collectGarbage(blobs: string[], chainIds: string[]): Promise<void> {
+  private async collectGarbage(blobs: string[], chainIds: string[]): Promise<void> {
     // What processes killed mid-download or mid-unpack left in their temp dirs goes too.
     await Promise.all([this.content.ingest.sweepDead(), this.snapshots.temp.sweepDead()]).catch(() => undefined);
     const ref = this.store.referenced();
@@ -135,7 +156,7 @@ export class ImageService implements ImageLookup {
     };
     await this.locks.with('store', async () => {
       this.store.reload();
-      await collectHeld(this);
+      await collectHeld(this.deps);
       // Another process pulling now (a CLI verb) has a temp dir of its own from before its first
       // blob or layer lands: with none before and after the listing, every unreferenced one listed
       // is what a killed pull left, whatever its age. Otherwise only old leftovers go.

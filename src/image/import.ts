@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../errors/catalog.js';
 import { nowNs } from '../util/time.js';
 import { extractArchive, memberPath, readMemberJson, type ExtractedArchive } from './archive-read.js';
 import { chainIds as computeChainIds } from './chain-id.js';
-import type { ImageService } from './image-service.js';
+import type { IngestDeps } from './image-deps.js';
 import type { LayerInfo, StoredImage } from './image-store.js';
 import { applyLayer } from './layer-apply.js';
 import { MEDIA, parseConfig, parseManifest, parsePlatform, selectPlatform, type ImageManifest } from './manifest.js';
@@ -37,7 +37,7 @@ interface Touched {
 }
 
 /** Copies a member into the content store; with `expect`, its digest must match. */
-async function storeMember(svc: ImageService, touched: Touched, path: string, expect?: string): Promise<{ digest: string; size: number }> {
+async function storeMember(svc: IngestDeps, touched: Touched, path: string, expect?: string): Promise<{ digest: string; size: number }> {
   const { digest, size } = await fileDigest(path);
   if (expect && digest !== expect) throw new InvalidArgumentError(`archive blob ${expect} does not match its digest (got ${digest})`);
   if (!(await svc.content.has(digest))) {
@@ -54,7 +54,7 @@ async function storeMember(svc: ImageService, touched: Touched, path: string, ex
   return { digest, size };
 }
 
-async function unpackStoredLayers(svc: ImageService, touched: Touched, layers: LayerInfo[], chain: string[], name: string): Promise<void> {
+async function unpackStoredLayers(svc: IngestDeps, touched: Touched, layers: LayerInfo[], chain: string[], name: string): Promise<void> {
   const limits = imageLimits(svc.config.image, name);
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
@@ -66,7 +66,7 @@ async function unpackStoredLayers(svc: ImageService, touched: Touched, layers: L
 }
 
 async function record(
-  svc: ImageService,
+  svc: IngestDeps,
   touched: Touched,
   manifestDigest: string,
   manifest: ImageManifest,
@@ -106,7 +106,7 @@ async function record(
   }
 }
 
-async function importOci(svc: ImageService, touched: Touched, a: ExtractedArchive): Promise<ImportedImage[]> {
+async function importOci(svc: IngestDeps, touched: Touched, a: ExtractedArchive): Promise<ImportedImage[]> {
   const blobPath = (d: string) => memberPath(a, `blobs/sha256/${d.slice(7)}`);
   const index = parseManifest(Buffer.from(JSON.stringify(await readMemberJson(a, 'index.json'))));
   if (index.kind !== 'index') throw new InvalidArgumentError('index.json is not an image index');
@@ -148,7 +148,7 @@ interface DockerSaveEntry {
   Layers: string[];
 }
 
-async function importDockerSave(svc: ImageService, touched: Touched, a: ExtractedArchive): Promise<ImportedImage[]> {
+async function importDockerSave(svc: IngestDeps, touched: Touched, a: ExtractedArchive): Promise<ImportedImage[]> {
   const entries = await readMemberJson<DockerSaveEntry[]>(a, 'manifest.json');
   if (!Array.isArray(entries)) throw new InvalidArgumentError('manifest.json is not a docker save manifest');
   const out: ImportedImage[] = [];
@@ -178,7 +178,7 @@ async function importDockerSave(svc: ImageService, touched: Touched, a: Extracte
 }
 
 /** Imports every image of the archive; returns their IDs and tags. */
-export async function importArchive(svc: ImageService, file: string): Promise<ImportedImage[]> {
+export async function importArchive(svc: IngestDeps, file: string): Promise<ImportedImage[]> {
   const dir = await mkdtemp(join(await svc.content.ingest.dir(), 'import-'));
   const touched: Touched = { blobs: [], layers: [] };
   try {

@@ -5,7 +5,7 @@ import { CancelledError, FailedPreconditionError, InvalidArgumentError, Resource
 import { nowNs } from '../util/time.js';
 import type { Credentials } from './auth.js';
 import { chainIds as computeChainIds } from './chain-id.js';
-import type { ImageService } from './image-service.js';
+import type { PullDeps } from './image-deps.js';
 import type { LayerInfo, StoredImage } from './image-store.js';
 import { applyLayer } from './layer-apply.js';
 import type { UnpackStats } from '../snapshot/unpack.js';
@@ -19,6 +19,7 @@ import { classifyTransport, type RetryBudget } from './registry-retry.js';
 import { resumableBody } from './resumable-body.js';
 import { SingleFlight } from './single-flight.js';
 import { imageLimits, KEYS, type LayerLimits } from './unpack-limits.js';
+import { enforceTrust } from './trust/enforce.js';
 
 export interface PullOptions {
   credentials?: Credentials;
@@ -67,12 +68,14 @@ export class Puller {
   private readonly blobs = new SingleFlight<boolean>();
   private readonly layers = new SingleFlight<boolean>();
 
-  constructor(private readonly svc: ImageService) {}
+  constructor(private readonly svc: PullDeps) {}
 
   async pull(input: string, o: PullOptions = {}): Promise<StoredImage> {
     const ref = parseReference(input);
     const svc = this.svc;
     const top = await svc.client.fetchManifest(ref, ref.digest ?? ref.tag ?? 'latest', o.credentials, o.signal);
+    // The trust policy decides on the manifest served before any of the image is stored.
+    await enforceTrust(svc.client, svc.config.image.signature_policy, ref, top.digest, { creds: o.credentials, signal: o.signal, endpoint: top.endpoint });
     const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 }, observer: o.observer, limits: imageLimits(svc.config.image, input), signal: o.signal };
     st.progress.bytes += top.bytes.length;
     const keys: string[] = [top.digest];

@@ -6,7 +6,7 @@
 // is kept that no listing shows, and nothing waits for a sweep at the next daemon start.
 import { FailedPreconditionError } from '../errors/catalog.js';
 import type { ActiveMeta } from '../snapshot/overlay-snapshotter.js';
-import type { ImageService } from './image-service.js';
+import type { RemovalDeps } from './image-deps.js';
 import type { StoredImage } from './image-store.js';
 
 /** What RemoveImage does with an image containers use: refuse, or hold it (see above). */
@@ -24,12 +24,12 @@ function uses(s: ActiveMeta, img: StoredImage): boolean {
 }
 
 /** Keys (container or pod IDs) of the snapshots made from the image. */
-export async function usersOf(svc: ImageService, img: StoredImage): Promise<string[]> {
+export async function usersOf(svc: RemovalDeps, img: StoredImage): Promise<string[]> {
   return (await svc.snapshots.activeSnapshots()).filter((s) => uses(s, img)).map((s) => s.key);
 }
 
 /** Removes the image `ref` names; caller holds the store lock and has reloaded the store. */
-export async function removeImage(svc: ImageService, ref: string, policy: InUsePolicy): Promise<RemoveOutcome> {
+export async function removeImage(svc: RemovalDeps, ref: string, policy: InUsePolicy): Promise<RemoveOutcome> {
   const img = svc.store.resolve(ref);
   if (!img) return { kind: 'absent' };
   const users = await usersOf(svc, img);
@@ -55,7 +55,7 @@ export async function removeImage(svc: ImageService, ref: string, policy: InUseP
  * store lock only when there is something to look at, so removing a container of a present
  * image costs a stat of the store's stamp file.
  */
-export async function collectAfterSnapshot(svc: ImageService, removed: ActiveMeta): Promise<void> {
+export async function collectAfterSnapshot(svc: RemovalDeps, removed: ActiveMeta): Promise<void> {
   const unlisted = (refd: Set<string>) => removed.chainIds.filter((c) => !refd.has(c));
   const images = svc.store.list();
   if (!images.some((i) => i.held) && !unlisted(svc.store.referenced().chainIds).length) return;
@@ -67,7 +67,7 @@ export async function collectAfterSnapshot(svc: ImageService, removed: ActiveMet
 }
 
 /** Deletes held images no snapshot uses any more, with what only they kept (caller holds the lock). */
-export async function collectHeld(svc: ImageService): Promise<void> {
+export async function collectHeld(svc: RemovalDeps): Promise<void> {
   const held = svc.store.list().filter((i) => i.held);
   if (!held.length) return;
   const snaps = await svc.snapshots.activeSnapshots();

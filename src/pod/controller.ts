@@ -3,7 +3,8 @@
 // reported. Nothing here owns a process: infras run under conmon, outside our process tree.
 //
 // For other parts: get(id) / resolve(idOrPrefix) → PodRecord, handle(id) → { record, runtime },
-// view(id) → the PodView containers use, withLock(id, fn), setContainers(hooks).
+// view(id) → the PodView containers use, withLock(id, fn); the container part's hooks come with
+// the options.
 import { readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -13,7 +14,6 @@ import type { PodSandboxFilter__Output } from '../gen/runtime/v1/PodSandboxFilte
 import { InternalError, InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { RuntimeSet } from '../oci/runtimes.js';
-import type { ImageRecord } from '../image/types.js';
 import type { Snapshotter } from '../snapshot/types.js';
 import { cgroupMounts, podCgroupDir } from './cgroups.js';
 import { filterPods, findByIdOrPrefix } from './filter.js';
@@ -22,6 +22,7 @@ import { FileLocks } from '../store/file-locks.js';
 import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
+import type { PauseImageSource, RunPodDeps } from './run-pod-deps.js';
 import { pinnedNamespacesPresent, pinnedTargets, possiblePinnedPaths } from './pinned-namespaces.js';
 import { unmountShm } from './shm.js';
 import { sweepOrphanMounts } from './orphan-mounts.js';
@@ -34,12 +35,6 @@ import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
 import type { PodContainers, PodHandle, PodRecord } from './types.js';
 import { podView, type PodViewShape } from './view.js';
 
-/** What a pause image needs from the image part (only used when pod.pause_image is set). */
-export interface PauseImageSource {
-  resolve(ref: string): ImageRecord | undefined;
-  pull(ref: string): Promise<ImageRecord>;
-}
-
 export interface PodControllerOptions {
   config: Config;
   log: Logger;
@@ -47,6 +42,11 @@ export interface PodControllerOptions {
   runtimes: RuntimeSet;
   images?: PauseImageSource;
   snapshots?: Snapshotter;
+  /**
+   * The container part's hooks, called by stop and remove (never while the controller opens: the
+   * containers may be made after it).
+   */
+  containers?: PodContainers;
 }
 
 /** How long list() trusts that a READY pod's infra it saw alive is still alive. */
@@ -56,39 +56,36 @@ const LIVENESS_TTL_MS = 1000;
 const ORPHAN_CHECK_MS = 1000;
 
 export class PodController {
-  readonly config: Config;
-  readonly log: Logger;
-  readonly network: PodNetwork;
-  readonly runtimes: RuntimeSet;
-  readonly images: PauseImageSource | undefined;
-  readonly snapshots: Snapshotter | undefined;
-  readonly store: PodStore;
-  readonly locks: FileLocks;
-  readonly names: PodNames;
+  private readonly config: Config;
+  private readonly log: Logger;
+  private readonly network: PodNetwork;
+  private readonly runtimes: RuntimeSet;
+  private readonly snapshots: Snapshotter | undefined;
+  private readonly store: PodStore;
+  private readonly locks: FileLocks;
+  private readonly names: PodNames;
   /** Where pods without an infra pin their IPC and UTS namespaces. */
-  readonly pinnedDir: string;
-  /** The daemon's own oom_score_adj: the floor for the infra when restricted. */
-  oomFloor = 0;
-  /** Our own bounding set: the capabilities of a privileged infra. */
-  ownCapabilities: string[] | undefined;
+  private readonly pinnedDir: string;
   private readonly pods = new Map<string, PodRecord>();
   /** pod.json identity as last read, per pod (sync re-reads what changed). */
   private readonly sigs = new Map<string, string>();
   /** Pods whose RunPodSandbox is in flight: not listed until ready (in memory only). */
-  readonly creating = new Set<string>();
+  private readonly creating = new Set<string>();
   /** When list() last found a READY pod's infra alive (ms; by record, so a reloaded pod is checked again). */
   private readonly seenAlive = new WeakMap<PodRecord, number>();
-  private containers: PodContainers | undefined;
+  private readonly containers: PodContainers | undefined;
+  /** What RunPodSandbox gets of the controller (run-pod-deps.ts). */
+  private readonly runDeps: RunPodDeps;
   private cgroupHierarchies: Promise<{ path: string; v2: boolean }[]> | undefined;
   private lastOrphanCheck = 0;
 
-  private constructor(o: PodControllerOptions) {
+  private constructor(o: PodControllerOptions, host: { oomFloor: number; ownCapabilities: string[] | undefined }) {
     this.config = o.config;
     this.log = o.log.child({ part: 'pods' });
     this.network = o.network;
     this.runtimes = o.runtimes;
-    this.images = o.images;
     this.snapshots = o.snapshots;
+    this.containers = o.containers;
     this.store = new PodStore(o.config.root, o.config.run_root);
     this.locks = new FileLocks(join(o.config.run_root, 'locks', 'pods'));
     this.pinnedDir = join(o.config.run_root, 'pinned-ns');
@@ -99,31 +96,34 @@ export class PodController {
       join(o.config.root, 'pod-names'),
       async (id) => this.pods.has(id) || this.locks.held(id) || (await this.locks.heldElsewhere(id)) || (await this.store.load(id)) !== undefined,
     );
+    this.runDeps = {
+      config: this.config,
+      log: this.log,
+      network: this.network,
+      runtimes: this.runtimes,
+      images: o.images,
+      snapshots: this.snapshots,
+      store: this.store,
+      locks: this.locks,
+      names: this.names,
+      pinnedDir: this.pinnedDir,
+      oomFloor: host.oomFloor,
+      ownCapabilities: host.ownCapabilities,
+      index: (rec) => void this.pods.set(rec.id, rec),
+      unindex: (id) => void this.pods.delete(id),
+      creating: this.creating,
+    };
   }
 
   static async open(o: PodControllerOptions): Promise<PodController> {
-    const pc = new PodController(o);
-    pc.oomFloor = await ownOomScoreAdj();
-    pc.ownCapabilities = await ownCapabilities();
+    const [oomFloor, caps] = await Promise.all([ownOomScoreAdj(), ownCapabilities()]);
+    const pc = new PodController(o, { oomFloor, ownCapabilities: caps });
     await pc.recover();
     return pc;
   }
 
-  /** The container part's hooks, called by stop and remove. */
-  setContainers(c: PodContainers): void {
-    this.containers = c;
-  }
-
-  index(rec: PodRecord): void {
-    this.pods.set(rec.id, rec);
-  }
-
-  unindex(id: string): void {
-    this.pods.delete(id);
-  }
-
   /** Rebuilds the index from disk; a pod whose infra died while we were away is NOTREADY. */
-  async recover(): Promise<void> {
+  private async recover(): Promise<void> {
     this.pods.clear();
     this.sigs.clear();
     this.store.stamp.accept(await this.store.stamp.read());
@@ -182,7 +182,7 @@ export class PodController {
   }
 
   /** Marks a READY pod whose infra is gone NOTREADY (written to disk, under the pod's lock). */
-  async refresh(rec: PodRecord, o: { recovering?: boolean } = {}): Promise<PodRecord> {
+  private async refresh(rec: PodRecord, o: { recovering?: boolean } = {}): Promise<PodRecord> {
     if (rec.state !== 'SANDBOX_READY') return rec;
     if (rec.pinnedNamespaces) {
       // No infra to lose: READY until stopped. Only a reboot (or a hand) can take the pinned
@@ -248,7 +248,7 @@ export class PodController {
   }
 
   /** Re-reads one pod record when its file changed (or drops it when it is gone). */
-  async reload(id: string): Promise<void> {
+  private async reload(id: string): Promise<void> {
     const sig = await fileSig(this.store.paths(id).record);
     if (sig === undefined) {
       this.pods.delete(id);
@@ -334,7 +334,7 @@ export class PodController {
   }
 
   run(req: RunPodSandboxRequest__Output): Promise<string> {
-    return runPod(this, req);
+    return runPod(this.runDeps, req);
   }
 
   /**

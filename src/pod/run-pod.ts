@@ -15,19 +15,19 @@ import { infraSpec, INFRA_OOM_SCORE_ADJ } from './infra-spec.js';
 import { clampOomScoreAdj } from '../oci/spec/resources.js';
 import { processStartTime } from './infra-liveness.js';
 import { loadSeccomp, podNameKey, podSettings } from './pod-request.js';
-import { Rollback } from './rollback.js';
+import { Rollback } from '../util/rollback.js';
 import { mountShm, unmountShm } from './shm.js';
 import type { PodRecord } from './types.js';
-import type { PodController } from './controller.js';
 import type { PodPaths } from './store.js';
+import type { RunPodDeps } from './run-pod-deps.js';
 import { applySysctls, pinNamespaces, pinnedPaths, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
 
 /** The configured pause image, pulled when it is not stored yet. */
-async function pauseImage(pc: PodController, ref: string) {
-  if (!pc.images || !pc.snapshots) throw new FailedPreconditionError(`pod.pause_image is set but no image store is available`);
+async function pauseImage(deps: RunPodDeps, ref: string) {
+  if (!deps.images || !deps.snapshots) throw new FailedPreconditionError(`pod.pause_image is set but no image store is available`);
   try {
-    return pc.images.resolve(ref) ?? (await pc.images.pull(ref));
+    return deps.images.resolve(ref) ?? (await deps.images.pull(ref));
   } catch (err) {
     throw new FailedPreconditionError(`cannot get the pause image ${ref}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
@@ -45,13 +45,13 @@ export function newPodId(): string {
   return randomBytes(32).toString('hex');
 }
 
-export async function runPod(pc: PodController, req: RunPodSandboxRequest__Output): Promise<string> {
-  const cfg = pc.config;
+export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output): Promise<string> {
+  const cfg = deps.config;
   const settings = podSettings(req.config, [cfg.root, cfg.run_root]);
   const config = req.config!;
   const meta = config.metadata!;
   // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.
-  const handlerName = pc.runtimes.get(req.runtime_handler).name;
+  const handlerName = deps.runtimes.get(req.runtime_handler).name;
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
   const id = newPodId();
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);
@@ -59,11 +59,11 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
 
   const rb = new Rollback();
   try {
-    return await pc.locks.with(id, async () => {
-      await pc.names.reserve(key, id);
-      rb.add('name', () => pc.names.release(key, id));
-      const paths = await pc.store.createDirs(id);
-      rb.add('pod dirs', () => pc.store.removeDirs(id));
+    return await deps.locks.with(id, async () => {
+      await deps.names.reserve(key, id);
+      rb.add('name', () => deps.names.release(key, id));
+      const paths = await deps.store.createDirs(id);
+      rb.add('pod dirs', () => deps.store.removeDirs(id));
       const hostNet = settings.namespaces.network === 'NODE';
       const hostIpc = settings.namespaces.ipc === 'NODE';
       const rec: PodRecord = {
@@ -95,21 +95,21 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       };
       if (!hostNet) {
         // Recorded before anything exists: a crash from here on gets a DEL with the current network.
-        rec.netnsPath = pc.network.netnsPath(id);
+        rec.netnsPath = deps.network.netnsPath(id);
         rec.cniPending = true;
       }
-      await pc.store.save(rec);
-      pc.index(rec);
-      pc.creating.add(id);
-      rb.add('index', async () => pc.unindex(id));
+      await deps.store.save(rec);
+      deps.index(rec);
+      deps.creating.add(id);
+      rb.add('index', async () => deps.unindex(id));
 
       // Without an infra, the IPC/UTS namespaces are pinned while the network is set up.
       const infra = needsInfra(cfg, settings.namespaces);
       const want = { ipc: !hostIpc, ...(hostNet ? {} : { hostname: rec.hostname }) };
       let pinning: Promise<PinnedNamespaces> | undefined;
       if (!infra) {
-        rb.add('pinned namespaces', () => unpinNamespaces(pinnedPaths(pc.pinnedDir, id, want)));
-        pinning = pinNamespaces(pc.pinnedDir, id, want);
+        rb.add('pinned namespaces', () => unpinNamespaces(pinnedPaths(deps.pinnedDir, id, want)));
+        pinning = pinNamespaces(deps.pinnedDir, id, want);
         pinning.catch(() => undefined); // awaited below; a network failure first must not leave it unhandled
       }
 
@@ -124,18 +124,18 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       files.catch(() => undefined); // awaited below
 
       if (!hostNet) {
-        rb.add('netns', () => pc.network.removeNetns(rec.netnsPath));
+        rb.add('netns', () => deps.network.removeNetns(rec.netnsPath));
         const who = { podId: id, namespace: meta.namespace, name: meta.name, uid: meta.uid };
         try {
-          await pc.network.createNetns(id);
-          rec.cni = await pc.network.attach(who, rec.netnsPath, settings.portMappings);
+          await deps.network.createNetns(id);
+          rec.cni = await deps.network.attach(who, rec.netnsPath, settings.portMappings);
         } catch (err) {
           await Promise.allSettled([files, pinning]); // nothing still running when the rollback starts
           if (err instanceof CniPluginError) throw new FailedPreconditionError(`setting up the pod network failed: ${err.message}`, { cause: err });
           throw err;
         }
         const cniRec = rec.cni;
-        rb.add('cni', () => pc.network.detach(who, rec.netnsPath, settings.portMappings, cniRec));
+        rb.add('cni', () => deps.network.detach(who, rec.netnsPath, settings.portMappings, cniRec));
         rec.ips = podIPs(cniRec.result);
         // Written with READY below; until then the record's cniPending gets a crash its DEL.
         delete rec.cniPending;
@@ -144,22 +144,22 @@ export async function runPod(pc: PodController, req: RunPodSandboxRequest__Outpu
       const hosts = (async () => writeFileAtomic(paths.hosts, hostNet ? await hostHosts() : hostsFile(rec.hostname, rec.ips), 0o644))();
       const [pinned] = await allDone([pinning, files, hosts]);
 
-      if (infra) await startInfra(pc, rec, { settings, seccomp, paths, rb });
+      if (infra) await startInfra(deps, rec, { settings, seccomp, paths, rb });
       else {
         rec.pinnedNamespaces = pinned!;
         await applySysctls(rec.netnsPath, rec.pinnedNamespaces.ipc, settings.sysctls);
       }
       rec.state = 'SANDBOX_READY';
-      await pc.store.save(rec);
+      await deps.store.save(rec);
       rb.commit();
-      pc.creating.delete(id);
-      pc.log.info({ pod_sandbox_id: id, pod: `${meta.namespace}/${meta.name}`, ips: rec.ips, handler: handlerName }, 'pod sandbox ready');
+      deps.creating.delete(id);
+      deps.log.info({ pod_sandbox_id: id, pod: `${meta.namespace}/${meta.name}`, ips: rec.ips, handler: handlerName }, 'pod sandbox ready');
       return id;
     });
   } catch (err) {
-    pc.creating.delete(id);
+    deps.creating.delete(id);
     await rb.run();
-    if (rb.failures.length) pc.log.warn({ pod_sandbox_id: id, undo_failures: rb.failures.map((f) => `${f.what}: ${String(f.err)}`) }, 'pod rollback incomplete');
+    if (rb.failures.length) deps.log.warn({ pod_sandbox_id: id, undo_failures: rb.failures.map((f) => `${f.what}: ${String(f.err)}`) }, 'pod rollback incomplete');
     if (err instanceof RktletError) throw err;
     const e = toRktletError(err); // ENOSPC and kin stay RESOURCE_EXHAUSTED
     throw new (e instanceof InternalError ? InternalError : ResourceExhaustedError)(`RunPodSandbox failed: ${e.message}`, { cause: err });
@@ -179,24 +179,24 @@ interface InfraInput {
 }
 
 /** The infra container: catatonit (or a pause image) under conmon and the OCI runtime. */
-async function startInfra(pc: PodController, rec: PodRecord, { settings, seccomp, paths, rb }: InfraInput): Promise<void> {
-  const cfg = pc.config;
+async function startInfra(deps: RunPodDeps, rec: PodRecord, { settings, seccomp, paths, rb }: InfraInput): Promise<void> {
+  const cfg = deps.config;
   const id = rec.id;
   const config = rec.config;
-  const runtime = pc.runtimes.get(rec.runtimeHandler);
+  const runtime = deps.runtimes.get(rec.runtimeHandler);
   const hostIpc = settings.namespaces.ipc === 'NODE';
   let rootfs = paths.infraRootfs;
   let image: { args: string[]; env: string[]; cwd: string } | undefined;
   if (cfg.pod.pause_image) {
-    const img = await pauseImage(pc, cfg.pod.pause_image);
+    const img = await pauseImage(deps, cfg.pod.pause_image);
     const args = [...(img.config.Entrypoint ?? []), ...(img.config.Cmd ?? [])];
     if (!args.length) throw new FailedPreconditionError(`pause image ${cfg.pod.pause_image} has neither Entrypoint nor Cmd`);
     image = { args, env: img.config.Env ?? [], cwd: img.config.WorkingDir ?? '/' };
     rec.infraImage = img.id;
-    rb.add('pause rootfs', () => pc.snapshots!.remove(id));
-    await pc.snapshots!.prepare(id, img.chainIds, img.id);
-    rootfs = (await pc.snapshots!.mount(id)).target;
-    await pc.store.save(rec);
+    rb.add('pause rootfs', () => deps.snapshots!.remove(id));
+    await deps.snapshots!.prepare(id, img.chainIds, img.id);
+    rootfs = (await deps.snapshots!.mount(id)).target;
+    await deps.store.save(rec);
   }
 
   const spec = infraSpec({
@@ -210,12 +210,12 @@ async function startInfra(pc: PodController, rec: PodRecord, { settings, seccomp
     sysctls: settings.sysctls,
     cgroupsPath: rec.infraCgroupsPath,
     privileged: settings.privileged,
-    ...(pc.ownCapabilities ? { privilegedCapabilities: pc.ownCapabilities } : {}),
+    ...(deps.ownCapabilities ? { privilegedCapabilities: deps.ownCapabilities } : {}),
     uid: settings.uid,
     gid: settings.gid,
     additionalGids: settings.additionalGids,
     seccomp,
-    oomScoreAdj: clampOomScoreAdj(INFRA_OOM_SCORE_ADJ, pc.oomFloor, cfg.runtime.restrict_oom_score_adj),
+    oomScoreAdj: clampOomScoreAdj(INFRA_OOM_SCORE_ADJ, deps.oomFloor, cfg.runtime.restrict_oom_score_adj),
     shmPath: hostIpc ? '' : paths.shm,
     annotations: config.annotations,
   });

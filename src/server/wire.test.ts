@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { criProto } from './proto.js';
-import { FrameCache, preferWire, wireOf, withWire } from './wire.js';
+import { preferWire } from './wire.js';
+import { FrameCache, wireOf, withWire } from '../util/wire-form.js';
 import type { Container } from '../gen/runtime/v1/Container.js';
 
 const service = criProto().runtime.v1.RuntimeService.service;

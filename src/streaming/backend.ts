@@ -1,39 +1,12 @@
-// What the streaming server needs from the runtime: run a command in a container, attach to a
+// What the streaming server needs from the engine: run a command in a container, attach to a
 // container's stdio, open a TCP connection inside a pod. The protocol layers (SPDY, WebSocket)
-// only ever talk to this interface; runtime-backend.ts implements it with runc/conmon/nsenter,
-// host-backend.ts with local processes for the protocol tests.
-import type { Duplex, Readable, Writable } from 'node:stream';
-import { EventEmitter } from 'node:events';
+// only ever talk to this interface; container/streaming-backend.ts implements it by the
+// container's OCI runtime (src/oci/runtime.ts), test-host-backend.ts with local processes for the
+// protocol tests.
+import type { Duplex } from 'node:stream';
+import type { SessionStreams } from '../oci/session-streams.js';
 
-export interface TerminalSize {
-  width: number;
-  height: number;
-}
-
-/** Terminal sizes as the client sends them ('resize' events; 'end' when the stream closes). */
-export class ResizeEvents extends EventEmitter<{ resize: [TerminalSize]; end: [] }> {
-  last: TerminalSize | undefined;
-
-  push(size: TerminalSize): void {
-    if (!Number.isInteger(size.width) || !Number.isInteger(size.height) || size.width < 0 || size.height < 0) return;
-    if (size.width > 0xffff || size.height > 0xffff) return;
-    this.last = size;
-    this.emit('resize', size);
-  }
-}
-
-export interface SessionStreams {
-  /** The client's input; ends when the client closes stdin. Undefined: not requested. */
-  stdin?: Readable;
-  stdout?: Writable;
-  /** Undefined when not requested (always with a TTY: the terminal merges it into stdout). */
-  stderr?: Writable;
-  tty: boolean;
-  /** TTY sessions only. */
-  resize?: ResizeEvents;
-  /** Aborted when the client goes away: the backend stops copying (an exec'd process is killed). */
-  signal: AbortSignal;
-}
+export { ResizeEvents, type SessionStreams, type TerminalSize } from '../oci/session-streams.js';
 
 export interface ExecResult {
   exitCode: number;

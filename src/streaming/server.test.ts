@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../log/logger.js';
-import { HostBackend } from './host-backend.js';
+import { HostBackend } from './test-host-backend.js';
 import { StreamingServer } from './server.js';
 import type { RemoteCommandRequest } from './remotecommand.js';
 import { collect, spdyExec, SpdyPortForward, SpdyRemoteCommand, UpgradeError, spdyConnect } from '../../test/helpers/spdy-client.js';

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { packageRoot } from '../util/package-info.js';
 import { silentLogger } from '../log/logger.js';
-import { HostBackend } from './host-backend.js';
+import { HostBackend } from './test-host-backend.js';
 import { StreamingServer } from './server.js';
 
 const GOPATH = '/usr/share/gocode';

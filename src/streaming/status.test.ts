@@ -24,14 +24,3 @@ test('protocol negotiation follows the client order; header lists split on comma
   assert.equal(remoteCommandVersion('v5.channel.k8s.io'), 5);
   assert.equal(remoteCommandVersion('channel.k8s.io'), 1);
 });
-
-test('runtime exec argv: --tty when asked; hybrid-cgroup handlers run inside unshare', async () => {
-  const { runtimeExecArgv } = await import('./runtime-backend.js');
-  const handler = { type: 'oci' as const, path: '/usr/sbin/runc', root: '/run/r', args: ['--debug'], hide_unified_cgroup: false };
-  assert.deepEqual(runtimeExecArgv({ handler, root: '/run/r', id: 'c1', cmd: ['sh', '-c', 'x'], pidFile: '/p', tty: true }), [
-    '/usr/sbin/runc', '--root', '/run/r', '--debug', 'exec', '--pid-file', '/p', '--tty', 'c1', 'sh', '-c', 'x',
-  ]);
-  const crun = runtimeExecArgv({ handler: { ...handler, path: '/usr/bin/crun', hide_unified_cgroup: true }, root: '/run/c', id: 'c2', cmd: ['ls'], pidFile: '/p', tty: false });
-  assert.equal(crun[0], 'unshare');
-  assert.deepEqual(crun.slice(crun.indexOf('/usr/bin/crun')), ['/usr/bin/crun', '--root', '/run/c', '--debug', 'exec', '--pid-file', '/p', 'c2', 'ls']);
-});

@@ -1,6 +1,6 @@
-// The OCI runtime driver on its own, with the real runc/crun and conmon: create (conmon outside
-// our process tree), start, state, update, exec/execSync (output, exit codes, timeout), kill
-// (exit file), delete — the API the pod and container parts build on.
+// The conmon OciRuntime on its own, with the real runc/crun and conmon: create (conmon outside
+// our process tree), start, state, update, execSync (output, exit codes, cap, deadline), exec on a
+// session (stdin piped), kill (exit file), delete — the interface the pod and container parts build on.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
@@ -8,26 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
-import { RuncRuntime } from '../../src/oci/runc-runtime.js';
+import { PassThrough } from 'node:stream';
+import { ConmonRuntime } from '../../src/oci/conmon-runtime/runtime.js';
+import { DeadlineExceededError } from '../../src/errors/catalog.js';
 import { baseSpec } from '../../src/oci/spec/defaults.js';
 
 const base = mkdtempSync(join(tmpdir(), 'rktlet-oci-'));
-const made: { rt: RuncRuntime; id: string }[] = [];
+const made: { rt: ConmonRuntime; id: string }[] = [];
 after(async () => {
   for (const { rt, id } of made) await rt.delete(id, true).catch(() => undefined);
   rmSync(base, { recursive: true, force: true });
   spawnSync('sh', ['-c', 'for c in /sys/fs/cgroup/*/rktlet-oci-test; do rmdir "$c"; done 2>/dev/null; true']);
 });
 
-function runtime(name: 'runc' | 'crun'): RuncRuntime {
-  return new RuncRuntime({
+function runtime(name: 'runc' | 'crun'): ConmonRuntime {
+  return new ConmonRuntime({
     name,
-    path: name === 'runc' ? '/usr/sbin/runc' : '/usr/bin/crun',
-    root: join(base, 'state', name),
-    args: [],
-    hideUnifiedCgroup: name === 'crun',
+    command: { path: name === 'runc' ? '/usr/sbin/runc' : '/usr/bin/crun', root: join(base, 'state', name), args: [], hideUnifiedCgroup: name === 'crun', systemdCgroup: false },
     conmon: '/usr/bin/conmon',
-    systemdCgroup: false,
     helperDir: join(base, 'helpers', name),
   });
 }
@@ -69,14 +67,21 @@ for (const name of ['runc', 'crun'] as const) {
     for (let i = 0; i < 100 && !readFileSync(b.log, 'utf8').includes('started'); i++) await sleep(20);
     assert.match(readFileSync(b.log, 'utf8'), /^\S+ stdout F started$/m);
 
-    const ok = await rt.execSync(id, { args: ['/bin/busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'] }, { timeoutMs: 10_000 });
-    assert.deepEqual([ok.exitCode, ok.stdout.toString(), ok.stderr.toString(), ok.timedOut], [3, 'out\n', 'err\n', false]);
-    const input = await rt.execSync(id, { args: ['/bin/busybox', 'cat'] }, { stdin: Buffer.from('piped') });
-    assert.equal(input.stdout.toString(), 'piped');
-    const capped = await rt.execSync(id, { args: ['/bin/busybox', 'sh', '-c', 'echo 0123456789'] }, { maxOutputBytes: 4 });
+    const sync = (cmd: string[], o: { timeoutMs?: number; maxOutputBytes?: number } = {}) =>
+      rt.execSync({ id, cmd, timeoutMs: o.timeoutMs ?? 0, maxOutputBytes: o.maxOutputBytes ?? 1 << 20 });
+    const ok = await sync(['/bin/busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'], { timeoutMs: 10_000 });
+    assert.deepEqual([ok.exitCode, ok.stdout.toString(), ok.stderr.toString()], [3, 'out\n', 'err\n']);
+    const capped = await sync(['/bin/busybox', 'sh', '-c', 'echo 0123456789'], { maxOutputBytes: 4 });
     assert.equal(capped.stdout.toString(), '0123');
-    const slow = await rt.execSync(id, { args: ['/bin/busybox', 'sleep', '30'] }, { timeoutMs: 300 });
-    assert.equal(slow.timedOut, true);
+    await assert.rejects(sync(['/bin/busybox', 'sleep', '30'], { timeoutMs: 300 }), DeadlineExceededError);
+    // A session exec: stdin piped through, the exit code back.
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const got: Buffer[] = [];
+    stdout.on('data', (b: Buffer) => got.push(b));
+    stdin.end('piped');
+    const piped = await rt.exec(id, ['/bin/busybox', 'sh', '-c', 'cat; exit 4'], { stdin, stdout, tty: false, signal: new AbortController().signal });
+    assert.deepEqual([piped.exitCode, Buffer.concat(got).toString()], [4, 'piped']);
     assert.equal((await rt.state(id))?.status, 'running', 'a timed-out exec leaves the container running');
 
     await rt.update(id, { pids: { limit: 42 } });

@@ -1,4 +1,4 @@
-// The runtime backend against real parts: busybox containers run by runc (and by conmon for
+// Sessions through the OciRuntime against real parts: busybox containers run by runc (and by conmon for
 // attach), reached through the streaming server with the in-repo SPDY client. The containers are
 // made here directly (bundle + runc/conmon), so these tests do not depend on the pod and
 // container services; streaming-daemon.test.ts covers the CRI path through a daemon.
@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { RuntimeBackend } from '../../src/streaming/runtime-backend.js';
+import { ContainerStreaming } from '../../src/container/streaming-backend.js';
+import { RuntimeSet } from '../../src/oci/runtimes.js';
 import { StreamingServer } from '../../src/streaming/server.js';
 import type { ContainerRecord } from '../../src/container/types.js';
 import type { PodView } from '../../src/container/deps.js';
@@ -99,9 +100,9 @@ async function runWithConmon(id: string, args: string[], opts: { terminal?: bool
 }
 
 before(async () => {
-  const backend = new RuntimeBackend({
-    config,
-    log: silentLogger(),
+  const runtimes = new RuntimeSet(config, silentLogger());
+  const backend = new ContainerStreaming({
+    runtime: (handler) => runtimes.get(handler),
     containers: {
       getRunning: (id) => {
         const r = records.get(id);

@@ -6,7 +6,7 @@
 // only when the answer is yes.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isContainerProcess } from './process-identity.js';
+import { isContainerProcess } from '../../container/process-identity.js';
 
 /** conmon writes its pid file once, at create: read once per bundle, not every poll round. */
 const conmonPids = new Map<string, number>();

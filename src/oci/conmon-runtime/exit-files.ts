@@ -4,7 +4,7 @@
 // the runtime deletes the container (and does not depend on where conmon was started).
 import { readFile, stat, access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno } from '../errors/catalog.js';
+import { isErrno } from '../../errors/catalog.js';
 
 export interface ExitReport {
   exitCode: number;

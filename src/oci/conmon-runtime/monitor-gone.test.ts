@@ -4,8 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorGone } from './monitor-gone.js';
-import { tempDir } from '../util/test-temp-dir.js';
-import { deadPid } from '../util/test-dead-pid.js';
+import { tempDir } from '../../util/test-temp-dir.js';
+import { deadPid } from '../../util/test-dead-pid.js';
 
 test('a container whose conmon is gone (or was never one) has nobody to report its exit', async (t) => {
   const dir = tempDir('rktlet-monitor-');

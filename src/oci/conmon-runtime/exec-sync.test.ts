@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execArgv, execSync, runtimeRoot } from './exec-sync.js';
-import { DeadlineExceededError, OciRuntimeError } from '../errors/catalog.js';
+import { execSync } from './exec-sync.js';
+import { DeadlineExceededError, OciRuntimeError } from '../../errors/catalog.js';
 
 const FAKE = `#!/bin/sh
 # fake-runtime --root R exec --pid-file F ID CMD...
@@ -18,18 +18,9 @@ echo $$ > "$pidfile"
 exec "$@"
 `;
 
-function handler(path: string) {
-  return { type: 'oci' as const, path, root: '', args: [], hide_unified_cgroup: false };
+function command(path: string, root: string) {
+  return { path, root, args: [], systemdCgroup: false, hideUnifiedCgroup: false };
 }
-
-test('argv: plain, and through the hybrid-cgroup mount namespace', () => {
-  const h = handler('/usr/sbin/runc');
-  assert.deepEqual(execArgv({ handler: h, root: '/r', id: 'c', cmd: ['ls', '-l'], pidFile: '/p' }), ['/usr/sbin/runc', '--root', '/r', 'exec', '--pid-file', '/p', 'c', 'ls', '-l']);
-  const w = execArgv({ handler: { ...h, hide_unified_cgroup: true }, root: '/r', id: 'c', cmd: ['true'], pidFile: '/p' });
-  assert.equal(w[0], 'unshare');
-  assert.deepEqual(w.slice(-8), ['/usr/sbin/runc', '--root', '/r', 'exec', '--pid-file', '/p', 'c', 'true']);
-  assert.equal(runtimeRoot(h, 'runc', '/run/x'), '/run/x/oci/runc');
-});
 
 test('exit codes, output caps, deadline, runtime failure', async () => {
   const d = mkdtempSync(join(tmpdir(), 'exec-sync-'));
@@ -38,7 +29,7 @@ test('exit codes, output caps, deadline, runtime failure', async () => {
     writeFileSync(rt, FAKE);
     chmodSync(rt, 0o755);
     const pidDir = join(d, 'pids');
-    const base = { handler: handler(rt), root: d, id: 'c1', timeoutMs: 0, maxOutputBytes: 10, pidDir };
+    const base = { command: command(rt, d), id: 'c1', timeoutMs: 0, maxOutputBytes: 10, pidDir };
     const r = await execSync({ ...base, cmd: ['sh', '-c', 'echo 0123456789abcdef; echo err >&2; exit 3'] });
     assert.equal(r.exitCode, 3);
     assert.equal(r.stdout.toString(), '0123456789');
@@ -88,7 +79,7 @@ test('a timed-out command is dead before the answer, even when its pid came afte
     const rt = join(d, 'rt');
     writeFileSync(rt, SLOW_PID);
     chmodSync(rt, 0o755);
-    const base = { handler: handler(rt), root: d, id: 'c1', maxOutputBytes: 10, pidDir: join(d, 'pids') };
+    const base = { command: command(rt, d), id: 'c1', maxOutputBytes: 10, pidDir: join(d, 'pids') };
     await assert.rejects(execSync({ ...base, timeoutMs: 100, cmd: ['sleep', '4321'] }), DeadlineExceededError);
     const child = Number(readFileSync(side, 'utf8'));
     assert.ok(child > 0);

@@ -1,10 +1,10 @@
 // Wires a local child process to a streaming session: plain pipes, or a terminal through the pty
-// relay. Used by both backends (the host backend runs the command itself, the runtime backend runs
-// `runc exec`).
+// relay. Used for `<runtime> exec` (./exec-session.ts) and by the streaming protocol tests' host
+// backend (streaming/test-host-backend.ts), which runs the command itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
-import type { SessionStreams, TerminalSize } from './backend.js';
+import type { SessionStreams, TerminalSize } from '../session-streams.js';
 import { PTY_RELAY_PY, PYTHON } from './pty-relay.js';
 
 export interface ProcessSpec {

@@ -5,48 +5,25 @@
 // daemon's command helper, util/command.ts), and no trip through the libuv thread pool on the way
 // (the pid file is a few bytes: read and removed synchronously, so a busy pool does not delay it).
 import { randomBytes } from 'node:crypto';
-import { commandNotStarted } from './exec-failure.js';
+import { commandNotStarted, complaintOf } from '../exec-failure.js';
 import { mkdirSync, mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledError, DeadlineExceededError, FailedPreconditionError, OciRuntimeError, isErrno } from '../errors/catalog.js';
-import { saysNotRunning } from './runtime-complaints.js';
-import type { RuntimeHandlerConfig } from '../config/schema.js';
-import { execute, type Completion } from '../util/command.js';
+import { CancelledError, DeadlineExceededError, FailedPreconditionError, OciRuntimeError, isErrno } from '../../errors/catalog.js';
+import { saysNotRunning } from '../runtime-complaints.js';
+import { execute, type Completion } from '../../util/command.js';
+import type { ExecSyncRequest, ExecSyncResult } from '../runtime.js';
+import { execArgv, type RuntimeCommandLine } from './command-line.js';
 
-export interface ExecSyncOptions {
-  handler: RuntimeHandlerConfig;
-  /** The runtime's state dir (`--root`). */
-  root: string;
-  id: string;
-  cmd: string[];
-  /** 0: no deadline. */
-  timeoutMs: number;
-  maxOutputBytes: number;
-  signal?: AbortSignal;
+export interface ExecSyncOptions extends ExecSyncRequest {
+  /** The handler's runtime command line (./command-line.ts). */
+  command: RuntimeCommandLine;
   /** Private directory (0700) for the runtime's pid files; default: a per-process one in the temp dir. */
   pidDir?: string;
 }
 
-export interface ExecSyncResult {
-  stdout: Buffer;
-  stderr: Buffer;
-  exitCode: number;
-}
-
-/** Where a handler keeps its state: its `root`, else <run_root>/oci/<handler> (as config loading fills it). */
-export function runtimeRoot(handler: RuntimeHandlerConfig, name: string, runRoot: string): string {
-  return handler.root || join(runRoot, 'oci', name);
-}
-
-/** The command line: the runtime directly, or inside a mount namespace without cgroup2's hybrid mount. */
-export function execArgv(o: { handler: RuntimeHandlerConfig; root: string; id: string; cmd: string[]; pidFile: string }): string[] {
-  const rt = [o.handler.path, '--root', o.root, ...o.handler.args, 'exec', '--pid-file', o.pidFile, o.id, ...o.cmd];
-  if (!o.handler.hide_unified_cgroup) return rt;
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', ...rt];
-}
-
-const ERR_HEAD = 4096;
+/** Captured whatever the cap, so a runtime complaint quoting a long command keeps its end (ARG_MAX is 2 MiB). */
+const ERR_CAPTURE = 2 * 1024 * 1024;
 
 function readPid(file: string): number {
   try {
@@ -150,7 +127,7 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
   if (o.signal?.aborted) throw new CancelledError('exec cancelled');
   const pidFile = join(pidDirOf(o.pidDir), `${randomBytes(8).toString('hex')}.pid`);
   try {
-    const argv = execArgv({ ...o, pidFile });
+    const argv = execArgv(o.command, { id: o.id, cmd: o.cmd, pidFile });
     let why: 'timeout' | 'cancel' | undefined;
     const stop = new AbortController();
     let ending: Promise<void> | undefined;
@@ -165,7 +142,7 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     let c: Completion;
     try {
       // At least the start of stderr whatever the cap: the message when the runtime itself fails.
-      running = execute(argv[0]!, argv.slice(1), { signal: stop.signal, maxOutputBytes: Math.max(o.maxOutputBytes, ERR_HEAD) });
+      running = execute(argv[0]!, argv.slice(1), { signal: stop.signal, maxOutputBytes: Math.max(o.maxOutputBytes, ERR_CAPTURE) });
       c = await running;
     } catch (err) {
       throw new OciRuntimeError(`cannot run ${argv[0]}`, null, '', { cause: err });
@@ -179,13 +156,13 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
     if (why === 'cancel') throw new CancelledError('exec cancelled');
     // The runtime itself failed (no such container, no pid written): not the command's exit code.
     if (readPid(pidFile) === 0) {
-      const head = c.stderr.subarray(0, ERR_HEAD).toString();
+      const head = complaintOf(c.stderr);
       if (saysNotRunning(head)) throw new FailedPreconditionError(`container ${o.id} is not running (it stopped meanwhile)`);
       // The command itself could not be started (not in the image, not executable): its answer,
       // as a shell gives it, not a runtime failure.
       const notStarted = commandNotStarted(head);
       if (notStarted) return { stdout: Buffer.alloc(0), stderr: Buffer.from(`${notStarted.message}\n`), exitCode: notStarted.exitCode };
-      throw new OciRuntimeError(`${o.handler.path} exec ${o.id} failed`, c.code, head);
+      throw new OciRuntimeError(`${o.command.path} exec ${o.id} failed`, c.code, head);
     }
     const cap = (b: Buffer) => b.subarray(0, o.maxOutputBytes);
     return { stdout: cap(c.stdout), stderr: cap(c.stderr), exitCode: c.code ?? 128 + (c.signal ? signalNumber(c.signal) : 0) };

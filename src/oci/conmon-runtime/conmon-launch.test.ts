@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conmonArgs, conmonCommand, parseSyncMessage } from './conmon.js';
-import { hideUnifiedWrapper } from './runc-runtime.js';
+import { conmonArgs, conmonCommand, parseSyncMessage } from './conmon-launch.js';
 
 const base = {
   conmon: '/usr/bin/conmon',
@@ -38,13 +37,6 @@ test('sync pipe messages', () => {
   assert.deepEqual(parseSyncMessage('{"data": 4242}'), { data: 4242 });
   assert.deepEqual(parseSyncMessage('{"data": -1, "message": "runc create failed"}'), { data: -1, message: 'runc create failed' });
   assert.equal(parseSyncMessage('nope'), undefined);
-});
-
-test('the wrapper unmounts the v2 hierarchy in a private mount namespace', () => {
-  const w = hideUnifiedWrapper("/usr/bin/cr'un");
-  assert.match(w, /^#!\/bin\/sh\n/);
-  assert.match(w, /unshare -m sh -c 'umount \/sys\/fs\/cgroup\/unified/);
-  assert.match(w, /'\/usr\/bin\/cr'\\''un' "\$@"/);
 });
 
 test('under systemd, conmon runs in a transient scope of its own', () => {

@@ -4,8 +4,8 @@
 // With systemd as PID 1 it also gets a transient scope of its own (see conmonCommand).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { OciRuntimeError } from '../errors/catalog.js';
-import { launchWithSyncPipe, type SyncPipeResult } from '../util/command.js';
+import { OciRuntimeError } from '../../errors/catalog.js';
+import { launchWithSyncPipe, type SyncPipeResult } from '../../util/command.js';
 
 export interface ConmonLaunch {
   conmon: string;
