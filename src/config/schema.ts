@@ -185,7 +185,7 @@ export const configSchema = z.strictObject({
       max_manifest_bytes: z.number().int().positive().default(4 * MiB),
       /** Largest image config blob. */
       max_config_bytes: z.number().int().positive().default(8 * MiB),
-      /** zstd frames declaring a larger window are refused (zstd's own default: 128 MiB). */
+      /** zstd frames declaring a larger window are refused (zstd's own default: 128 MiB); rounded down to a power of two. */
       zstd_max_window_bytes: z.number().int().min(1 * MiB).max(2 * GiB).default(128 * MiB),
       /**
        * A registry request that gets no answer, or a download that receives no byte, for this long

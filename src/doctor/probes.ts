@@ -124,12 +124,11 @@ async function runtimeChecks(config: Config): Promise<Finding[]> {
 }
 
 async function helperChecks(config: Config): Promise<Finding[]> {
-  const [conmon, catatonit, nsenter, python, zstd, setfattr, unshare, mount, iptables, legacy] = await Promise.all([
+  const [conmon, catatonit, nsenter, python, setfattr, unshare, mount, iptables, legacy] = await Promise.all([
     tool(config.runtime.conmon, ['--version']),
     tool(config.pod.infra_init, ['--version']),
     onPath('nsenter').then((p) => tool(p, ['--version'])),
     tool(PYTHON, ['--version']),
-    onPath('zstd').then((p) => tool(p, ['--version'])),
     onPath('setfattr').then((p) => tool(p, ['--version'])),
     onPath('unshare').then((p) => tool(p, ['--version'])),
     onPath('mount').then((p) => tool(p, ['--version'])),
@@ -148,7 +147,6 @@ async function helperChecks(config: Config): Promise<Finding[]> {
     ),
     helperFinding('nsenter', nsenter, 'warn', 'port forwarding into pods fails', 'apt-get install util-linux'),
     helperFinding('python3', python, 'warn', 'exec with a TTY, attach and the command helper do not work', 'apt-get install python3'),
-    helperFinding('zstd', zstd, 'warn', 'zstd-compressed layers cannot be pulled', 'apt-get install zstd'),
     helperFinding('setfattr', setfattr, 'warn', 'extended attributes of image files (file capabilities) are lost at unpack', 'apt-get install attr'),
     helperFinding('unshare', unshare, 'fail', 'pods cannot pin their namespaces', 'apt-get install util-linux'),
     helperFinding('mount', mount, 'fail', 'no root filesystem or volume can be mounted', 'apt-get install mount'),

@@ -1,5 +1,5 @@
 // The programs rktlet drives: OCI runtimes, conmon, CNI plugins, the infra init, the helpers
-// (nsenter, python3, zstd, setfattr, unshare, mount) and iptables, with their versions.
+// (nsenter, python3, setfattr, unshare, mount; zstd layers are Node's own since Node 24) and iptables, with their versions.
 import type { Finding, Status } from './finding.js';
 import { parseVersion } from './finding.js';
 

@@ -33,8 +33,8 @@ const BATCH = 512 * 1024;
 
 function decompressor(mediaType: string, limits: LayerLimits, what: string): Duplex {
   const c = layerCompression(mediaType);
+  // Big output chunks (zstd's too): zlib pays a thread-pool round trip per chunk.
   if (c === 'zstd') return createZstdDecompress({ maxWindowBytes: limits.zstdMaxWindowBytes, windowKey: KEYS.zstdWindow, what });
-  // Big output chunks: zlib pays a thread-pool round trip per chunk.
   return c === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough();
 }
 
@@ -105,9 +105,7 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
   decomp.once('error', (e: Error) => (decompError = e));
   o.source.once('error', (e: Error) => (sourceError = e));
   await prepareUnpack();
-  // zstd's pipe hands out 64 KiB reads: gathered to 256 KiB, the unpacker writes half as often.
-  const gather = layerCompression(o.mediaType) === 'zstd' ? coalesce(256 * 1024) : new PassThrough();
-  const flowing = pipeline(o.source, coalesce(), tap, decomp, gather, diffTap);
+  const flowing = pipeline(o.source, coalesce(), tap, decomp, diffTap);
   const unpacking = unpackLayer(diffTap, o.dir, { maxEntries: o.limits.maxEntries, maxEntriesKey: KEYS.entries, name: what });
   const [flow, unpack] = await Promise.allSettled([flowing, unpacking]);
   if (flow.status === 'rejected') {
@@ -124,7 +122,7 @@ export async function applyLayer(o: ApplyLayerOptions): Promise<UnpackStats> {
       throw new UnavailableError(`download of layer ${writer?.digest ?? ''} was interrupted: ${sourceError.message}`, { cause: sourceError });
     }
     const bad = decompError && decompError !== sourceError && (decompError as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? decompError : undefined;
-    // The zstd child's own refusals (window too large, bad frame) already say what and why.
+    // The zstd decoder's own refusals (window too large, bad frame) already say what and why.
     if (bad instanceof RktletError) throw bad;
     if (bad) throw new InvalidArgumentError(`layer ${writer?.digest ?? ''} is not valid ${layerCompression(o.mediaType)} data: ${bad.message}`, { cause: bad });
     if (unpack.status === 'rejected') throw unpack.reason;

@@ -1,118 +1,119 @@
-// zstd layer decompression in a `zstd -d` child process (Debian's zstd package): Node 20's zlib
-// has no zstd, and the pure-JS decoder it replaces (fzstd) decoded on the event loop with
-// whatever window a frame asked for, so one hostile layer froze or bloated the daemon.
+// zstd layer decompression with Node's own zstd (zlib, Node 22.15 and later; libzstd 1.5.7 in
+// Node 24). It replaces a `prlimit … zstd -d --memory=…` child (Node 20 had no zstd) and keeps
+// what that child was for (issue 15): one hostile layer must neither freeze nor bloat the daemon.
 //
-// The child streams: compressed bytes go to its stdin as they arrive, its stdout is read only as
-// fast as the tar unpacker consumes it (pipe backpressure stops the child), and `--memory` makes
-// it refuse frames whose window is larger than the configured bound (as containerd refuses them
-// with "window size exceeded"). zstd(1) also decodes gzip, xz and lz4 frames it finds in the
-// stream, xz with no memory limit of its own, so `prlimit --as` (util-linux) caps the child's
-// address space at twice the window plus 64 MiB whatever the data. None of it is the daemon's.
-//
-// Spawned directly, not through util/command.ts: that helper runs a command to completion and
-// hands back its capped output, while a decompressor's stdin and stdout must stay open pipes for
-// the whole layer. One fork per zstd layer is small beside the layer's download.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { Duplex, type Readable, type Writable } from 'node:stream';
-import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError } from '../errors/catalog.js';
+// - Off the event loop: zlib decodes on libuv's thread pool, a 128 KiB output chunk per round trip.
+// - Streaming: compressed bytes are written as they arrive and output is produced only as fast as
+//   the tar unpacker reads it (zlib honours the readable side's backpressure), so a bomb costs
+//   time, never memory, until the unpack bound stops it.
+// - Bounded memory: ZSTD_d_windowLogMax makes the decoder refuse a frame whose declared window is
+//   larger than the bound before allocating anything for it (containerd: "window size exceeded").
+//   A layer's decoder then holds at most that window plus two 128 KiB blocks, in the daemon; the
+//   window is a power of two, so the configured bound is rounded down to one.
+// - zstd frames only: zstd(1) also decoded gzip, xz and lz4 frames it met (xz with no memory
+//   bound of its own, hence the child's prlimit); this decoder refuses them as bad data.
+import { constants, createZstdDecompress as zstdDecoder, type ZstdDecompress } from 'node:zlib';
+import { Duplex } from 'node:stream';
+import { InvalidArgumentError, ResourceExhaustedError } from '../errors/catalog.js';
 
 export interface ZstdOptions {
-  /** Frames declaring a larger window are refused (zstd's `--memory`). */
+  /** Frames declaring a larger window are refused (rounded down to a power of two, 1 KiB..2 GiB). */
   maxWindowBytes: number;
   /** The config key that sets maxWindowBytes, named when a frame exceeds it. */
   windowKey?: string;
   /** What is decompressed, for messages ("layer sha256:…"). */
   what?: string;
-  /** The zstd program (default: `zstd` on PATH). */
-  bin?: string;
 }
 
-const STDERR_CAP = 4096;
+const OUTPUT_CHUNK = 256 * 1024;
+/** zstd's own range of window logs for decoding (ZSTD_WINDOWLOG_ABSOLUTEMIN, ZSTD_WINDOWLOG_MAX_64). */
+const LOG_MIN = 10;
+const LOG_MAX = 31;
+/** The longest frame header: magic, descriptor, window byte, dictionary ID, content size. */
+const HEADER_MAX = 18;
+
+/** The largest window log whose window fits in `bytes`. */
+export function windowLogFor(bytes: number): number {
+  return Math.min(LOG_MAX, Math.max(LOG_MIN, Math.floor(Math.log2(bytes))));
+}
+
 /**
- * Address space for zstd beside twice its window: code, libraries, thread stacks and arenas.
- * Measured minimums with zstd 1.5.4: 28 MiB at a 1 MiB window, 88 MiB at 64 MiB, 216 MiB at 128 MiB.
+ * The window the first frame declares (RFC 8878 3.1.1.1), for the refusal's message; undefined
+ * while the header is incomplete or is no zstd frame. A window log over 31 is beyond what any
+ * zstd decodes, and reported as such.
  */
-const CHILD_OVERHEAD = 64 * 1024 * 1024;
-
-/** zstd's complaint as one of ours: a window over the bound is the limit's refusal, else bad data. */
-export function zstdFailure(stderr: string, o: ZstdOptions): Error {
-  const said = stderr
-    .split('\n')
-    .map((l) => l.replace(/^zstd: /, '').replace(/^\/\*stdin\*\\ ?: ?/, '').trim())
-    .filter(Boolean)
-    .join('; ');
-  const what = o.what ?? 'layer';
-  const win = /Window size larger than maximum : (\d+) > (\d+)/.exec(stderr);
-  if (/failed to execute/.test(stderr)) {
-    return new FailedPreconditionError(`${what} is zstd-compressed, which needs the zstd program (Debian package zstd): ${said}`);
+export function declaredWindow(head: Buffer): { bytes: number; log: number } | undefined {
+  if (head.length < 6 || head.readUInt32LE(0) !== 0xfd2fb528) return undefined;
+  const fhd = head[4]!;
+  if (fhd & 0x20) {
+    // Single segment: the window is the content size, which follows the dictionary ID.
+    const dictBytes = [0, 1, 2, 4][fhd & 3]!;
+    const fcsBytes = [1, 2, 4, 8][fhd >> 6]!;
+    const at = 5 + dictBytes;
+    if (head.length < at + fcsBytes) return undefined;
+    const size = fcsBytes === 1 ? head[at]! : fcsBytes === 2 ? head.readUInt16LE(at) + 256 : fcsBytes === 4 ? head.readUInt32LE(at) : Number(head.readBigUInt64LE(at));
+    return { bytes: size, log: Math.ceil(Math.log2(Math.max(size, 1))) };
   }
-  if (win || /too much memory/.test(stderr)) {
-    const size = win ? `a ${win[1]}-byte window` : /Window log larger than/.test(stderr) ? "a window beyond zstd's 2 GiB maximum" : 'a window';
-    return new ResourceExhaustedError(
-      `${what}: its zstd frame needs ${size}, larger than ${o.windowKey ?? 'the window limit'} (${o.maxWindowBytes} bytes) allows (window size exceeded); refused`,
-    );
-  }
-  if (/Allocation error|not enough memory|lzma_code decoding error 5/.test(stderr)) {
-    return new ResourceExhaustedError(`${what}: decompressing it needs more memory than ${o.windowKey ?? 'the window limit'} (${o.maxWindowBytes} bytes) allows for it; refused: ${said}`);
-  }
-  return new InvalidArgumentError(`${what} is not valid zstd data: ${said || 'zstd failed'}`);
+  const wd = head[5]!;
+  const log = LOG_MIN + (wd >> 3);
+  return { bytes: 2 ** log + (2 ** log / 8) * (wd & 7), log };
 }
 
-class ZstdChild extends Duplex {
-  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
-  private stderr = '';
-  private ended = false;
+/** zlib's zstd error as one of ours: a window over the bound is the limit's refusal, else bad data. */
+export function zstdFailure(err: NodeJS.ErrnoException, head: Buffer, o: ZstdOptions): Error {
+  const what = o.what ?? 'layer';
+  const limit = `${o.windowKey ?? 'the window limit'} (${o.maxWindowBytes} bytes)`;
+  if (err.code === 'ZSTD_error_frameParameter_windowTooLarge') {
+    const w = declaredWindow(head);
+    // The first frame's header names the window unless a later frame was the one refused.
+    const first = w && w.bytes > 2 ** windowLogFor(o.maxWindowBytes) ? w : undefined;
+    const size = !first ? 'a window' : first.log > LOG_MAX ? "a window beyond zstd's 2 GiB maximum" : `a ${first.bytes}-byte window`;
+    return new ResourceExhaustedError(`${what}: its zstd frame needs ${size}, larger than ${limit} allows (window size exceeded); refused`);
+  }
+  if (err.code === 'ZSTD_error_memory_allocation') {
+    return new ResourceExhaustedError(`${what}: decompressing it needs more memory than is free within ${limit}; refused: ${err.message}`);
+  }
+  return new InvalidArgumentError(`${what} is not valid zstd data: ${err.message}`);
+}
+
+/** The decoder behind a Duplex of our own, so that its errors leave as the catalog's. */
+class ZstdStream extends Duplex {
+  private readonly z: ZstdDecompress;
+  private head = Buffer.alloc(0);
 
   constructor(private readonly o: ZstdOptions) {
     super();
-    // --memory takes KiB with a KB suffix; round up so a window of exactly the bound passes.
-    const kib = Math.max(1, Math.ceil(o.maxWindowBytes / 1024));
-    const as = `--as=${2 * o.maxWindowBytes + CHILD_OVERHEAD}`;
-    this.child = spawn('prlimit', [as, '--', o.bin ?? 'zstd', '-d', '-c', '-q', `--memory=${kib}KB`], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const c = this.child;
-    c.on('error', (err: NodeJS.ErrnoException) => {
-      const e = err.code === 'ENOENT' ? new FailedPreconditionError('zstd layers need prlimit (Debian package util-linux), which is not installed') : err;
-      this.destroy(e);
+    this.z = zstdDecoder({ chunkSize: OUTPUT_CHUNK, params: { [constants.ZSTD_d_windowLogMax]: windowLogFor(o.maxWindowBytes) } });
+    const z = this.z;
+    z.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) z.pause();
     });
-    // Writes after zstd gave up fail with EPIPE: its exit status tells what went wrong.
-    c.stdin.on('error', () => undefined);
-    c.stderr.on('data', (b: Buffer) => {
-      if (this.stderr.length < STDERR_CAP) this.stderr += b.toString('utf8', 0, STDERR_CAP - this.stderr.length);
-    });
-    c.stdout.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) c.stdout.pause();
-    });
-    c.on('close', (code, signal) => {
-      this.ended = true;
-      if (this.destroyed) return;
-      if (code === 0) this.push(null);
-      else this.destroy(this.stderr ? zstdFailure(this.stderr, this.o) : new InvalidArgumentError(`${this.o.what ?? 'layer'}: zstd ended with ${signal ?? `exit code ${code}`}`));
-    });
+    z.on('end', () => this.push(null));
+    z.on('error', (err: NodeJS.ErrnoException) => this.destroy(zstdFailure(err, this.head, this.o)));
   }
 
   override _read(): void {
-    this.child.stdout.resume();
+    this.z.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    // The callback waits until the pipe took the bytes: a slow child slows the download.
-    if (this.ended || !this.child.stdin.writable) return cb();
-    this.child.stdin.write(chunk, () => cb());
+    if (this.head.length < HEADER_MAX) this.head = Buffer.concat([this.head, chunk.subarray(0, HEADER_MAX - this.head.length)]);
+    // The callback waits until zlib took the bytes: a slow reader slows the download.
+    this.z.write(chunk, () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.child.stdin.end();
-    cb();
+    this.z.end(() => cb());
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (!this.ended) this.child.kill('SIGKILL');
-    this.child.stdout.destroy();
+    // Frees the decoder and its window (after a round on the thread pool, if one is running).
+    this.z.destroy();
     cb(err);
   }
 }
 
 /** A duplex stream: zstd frames in, the decompressed bytes out. */
 export function createZstdDecompress(o: ZstdOptions): Duplex {
-  return new ZstdChild(o);
+  return new ZstdStream(o);
 }
