@@ -64,6 +64,8 @@ export interface DaemonOptions {
   extraArgs?: string[];
   /** A command line the daemon runs under (`setpriv --bounding-set=-sys_admin …`). */
   wrapper?: string[];
+  /** Options for node itself (`--inspect=127.0.0.1:0` lets a test force a GC: inspector.ts). */
+  nodeArgs?: string[];
 }
 
 export interface DaemonDirs {
@@ -131,7 +133,7 @@ export class TestDaemon {
     const args = ['serve', '--root', dirs.root, '--run-root', dirs.runRoot, '--socket', dirs.socket];
     if (!opts.noConfigFile) args.push('--config', dirs.config);
     args.push(...(opts.extraArgs ?? []));
-    const argv = [...(opts.wrapper ?? []), process.execPath, RKTLET_BIN, ...args];
+    const argv = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), RKTLET_BIN, ...args];
     const spawnedAt = Date.now();
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const d = new TestDaemon(dirs, proc);
