@@ -16,6 +16,9 @@
 // skipping it, so no policy can ask for a log proof that is not checked. A bundle's tlogEntries are
 // therefore neither needed (cosign sign --tlog-upload=false makes bundles without them) nor taken
 // as evidence of anything.
+//
+// The checks are node:crypto's, as for cosign.ts: the sigstore npm libraries (@sigstore/bundle,
+// @sigstore/verify) are not dependencies of rktlet, and a key-only check is this file's size.
 import type { KeyObject } from 'node:crypto';
 import { repoName, type ImageReference } from '../reference.js';
 import { pae } from './dsse.js';
