@@ -318,13 +318,14 @@ export class RegistryClient {
   /**
    * The OCI referrers API (distribution-spec v1.1, "Listing Referrers"): the image index of the
    * manifests whose `subject` is `digest`, or undefined when the registry answers 404, which the
-   * spec makes the sign of a registry without the API (the caller then reads the referrers tag).
+   * spec makes the sign of a registry without the API (the caller then reads the referrers tag);
+   * 400 and 405, which a registry that routes no such endpoint may answer, are taken the same way.
    */
   async fetchReferrers(ref: ImageReference, digest: string, creds: Credentials | undefined, signal?: AbortSignal, prefer?: Endpoint): Promise<Buffer | undefined> {
     return this.tryEndpoints(ref.domain, prefer, async (ep) => {
       const what = `referrers of ${ref.path}@${digest}`;
       const res = await this.getRetrying(ep, ref.path, `referrers/${digest}`, creds, { accept: MEDIA.ociIndex }, what, this.budgetFor(ep, signal), signal);
-      if (res.statusCode === 404) {
+      if (res.statusCode === 404 || res.statusCode === 400 || res.statusCode === 405) {
         await res.body.dump();
         return undefined;
       }

@@ -15,7 +15,7 @@ import { TestDaemon } from '../helpers/daemon.js';
 import { startRegistry, pushImage, imageConfigToml, type Registry } from '../helpers/registry.js';
 import { startReferrersApi, type ReferrersApi } from '../helpers/referrers-api.js';
 import { attachBundle } from '../helpers/sigstore-attach.js';
-import { cosignSign } from '../helpers/cosign-sign.js';
+import { cosignSign, cosignSignature, pushSignatures } from '../helpers/cosign-sign.js';
 import { cosignKey, writePublicKey, type CosignKey } from '../fixtures/cosign.js';
 import { dsseBundle, messageBundle, signStatement, tamperedBundle } from '../fixtures/sigstore-bundle.js';
 import { busyboxImage } from '../fixtures/busybox.js';
@@ -83,6 +83,9 @@ before(async () => {
     await attachBundle(reg, at('mixed'), mixed.manifest, dsseBundle(trusted, mixed.manifest.digest), o);
   }
 
+  const sigOnly = await push('api/sigonly');
+  // Signed for the name it is pulled by (the front's host): cosign's payload names the repository.
+  await pushSignatures(reg, 'api/sigonly', sigOnly.manifest.digest, [cosignSignature({ ...reg, host: api.host }, 'api/sigonly', sigOnly.manifest.digest, trusted)]);
   const allbad = await push('api/allbad');
   await cosignSign(reg, 'api/allbad', allbad.manifest.digest, other);
   await attachBundle(reg, 'api/allbad', allbad.manifest, dsseBundle(other, allbad.manifest.digest), { tagFallback: false });
@@ -155,6 +158,12 @@ for (const p of PATHS) {
 test('the API path is what found them: the same bundles, untagged, are invisible to the registry itself', async () => {
   assert.ok(api.served() > 0, 'the referrers API was asked');
   await refused(`${reg.host}/api/ok:v1`, reg.host, /no sigstore bundle among its referrers \(asked through the referrers tag sha256-[a-f0-9]{64}\)/);
+});
+
+test('an image whose .sig signature is accepted costs no referrers request', async () => {
+  const before = api.served();
+  assert.equal((await pull(`${api.host}/api/sigonly:v1`)).image_ref, images.get('api/sigonly')!.id);
+  assert.equal(api.served(), before, 'the referrers API was not asked');
 });
 
 test('a refusal lists every signature found, in both layouts, with why each failed', async () => {

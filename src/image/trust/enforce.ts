@@ -50,33 +50,50 @@ function keyList(r: SigstoreSigned): string {
   return r.keySources.length > 1 ? `one of the keys ${r.keySources.join(', ')}` : `the key ${r.keySources[0]}`;
 }
 
-/** Every signature the registry holds for the digest, in both of cosign's layouts. */
-interface Found {
-  sigs: CosignSignature[];
-  referrers: Referrers;
+/**
+ * The signatures the registry holds for the digest, read as needed: the .sig tag first, the
+ * referrers only when no .sig signature satisfies the requirement, so that an image already signed
+ * the old way costs no more requests, and a registry's odd answer to the referrers API cannot fail it.
+ */
+class Found {
+  private sigs?: CosignSignature[];
+  private refs?: Referrers;
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly ref: ImageReference,
+    private readonly digest: string,
+    private readonly o: FetchOptions,
+  ) {}
+
+  async cosign(): Promise<CosignSignature[]> {
+    return (this.sigs ??= await fetchCosignSignatures(this.client, this.ref, this.digest, this.o));
+  }
+
+  async referrers(): Promise<Referrers> {
+    return (this.refs ??= await fetchReferrerBundles(this.client, this.ref, this.digest, this.o));
+  }
 }
 
 /** Why no signature satisfies `r`, or undefined when one does. */
-function sigstoreRejection(r: SigstoreSigned, f: Found, ref: ImageReference, m: PulledManifest): string | undefined {
+async function sigstoreRejection(r: SigstoreSigned, f: Found, ref: ImageReference, m: PulledManifest): Promise<string | undefined> {
   const want = `requires a sigstore signature of ${m.digest} by ${keyList(r)}`;
-  const total = f.sigs.length + f.referrers.bundles.length;
-  if (!total) return `${want}; the registry has none (no ${signatureTag(m.digest)} signature manifest) and no sigstore bundle among its referrers (asked through ${f.referrers.source})`;
   const reasons: string[] = [];
-  for (const s of f.sigs) {
+  const sigs = await f.cosign();
+  for (const s of sigs) {
     const why = signatureRejection(s, r.keys, m.digest, ref, r.signedIdentity);
     if (why === undefined) return undefined;
     reasons.push(`signature ${s.layerDigest.slice(7, 19)}: ${why}`);
   }
-  for (const b of f.referrers.bundles) {
+  const refs = await f.referrers();
+  for (const b of refs.bundles) {
     const why = b.problem ?? bundleRejection(b.bytes!, r.keys, m, ref, r.signedIdentity);
     if (why === undefined) return undefined;
-    reasons.push(`bundle ${b.manifestDigest.slice(7, 19)} (from ${f.referrers.source}): ${why}`);
+    reasons.push(`bundle ${b.manifestDigest.slice(7, 19)} (from ${refs.source}): ${why}`);
   }
+  const total = reasons.length;
+  if (!total) return `${want}; the registry has none (no ${signatureTag(m.digest)} signature manifest) and no sigstore bundle among its referrers (asked through ${refs.source})`;
   return `${want}; ${total > 1 ? `none of its ${total} signatures is accepted` : 'its signature is not accepted'} (${reasons.join('; ')})`;
-}
-
-async function findSignatures(client: RegistryClient, ref: ImageReference, digest: string, o: FetchOptions): Promise<Found> {
-  return { sigs: await fetchCosignSignatures(client, ref, digest, o), referrers: await fetchReferrerBundles(client, ref, digest, o) };
 }
 
 /**
@@ -85,12 +102,11 @@ async function findSignatures(client: RegistryClient, ref: ImageReference, diges
  */
 export async function enforceTrust(client: RegistryClient, file: string, ref: ImageReference, m: PulledManifest, o: FetchOptions): Promise<Decision> {
   const d = decide(await loadPolicy(file), ref);
-  let found: Found | undefined;
+  const found = new Found(client, ref, m.digest, o);
   for (const r of d.requirements) {
     if (r.type === 'insecureAcceptAnything') continue;
     if (r.type === 'reject') throw refused(ref, file, d.scope, 'the scope rejects every image ("reject")');
-    found ??= await findSignatures(client, ref, m.digest, o);
-    const why = sigstoreRejection(r, found, ref, m);
+    const why = await sigstoreRejection(r, found, ref, m);
     if (why !== undefined) throw refused(ref, file, d.scope, why);
   }
   return d;
