@@ -59,7 +59,7 @@ test('the API index: bundle referrers only (not other artifact types nor malform
   const r = await list(reg.host);
   assert.equal(r.source, 'the referrers API');
   assert.deepEqual(
-    r.bundles.map((b) => [b.manifestDigest, b.bytes?.equals(good.bundle.bytes) ?? b.problem]),
+    r.bundles.map((b) => [b.manifestDigest, 'problem' in b ? b.problem : b.bytes.equals(good.bundle.bytes)]),
     [
       [good.manifest.digest, true],
       [stray.manifest.digest, `its manifest's subject is "sha256:${'e'.repeat(64)}", not ${subject.digest}`],

@@ -15,12 +15,9 @@ import { MAX_SIGNATURES, readSmallBlob, type FetchOptions } from './signatures.j
 const MAX_BUNDLE_BYTES = 1024 * 1024;
 
 /** One referrer of bundle type: its bundle's bytes, or why they could not be read. */
-export interface ReferrerBundle {
-  /** The referrer manifest's digest (named in messages). */
-  manifestDigest: string;
-  bytes?: Buffer;
-  problem?: string;
-}
+export type ReferrerBundle =
+  /** manifestDigest: the referrer manifest's digest (named in messages). */
+  { manifestDigest: string; bytes: Buffer } | { manifestDigest: string; problem: string };
 
 export interface Referrers {
   /** Where the list came from, for messages. */
