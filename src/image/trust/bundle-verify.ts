@@ -17,14 +17,36 @@
 // therefore neither needed (cosign sign --tlog-upload=false makes bundles without them) nor taken
 // as evidence of anything.
 //
-// The checks are node:crypto's, as for cosign.ts: the sigstore npm libraries (@sigstore/bundle,
-// @sigstore/verify) are not dependencies of rktlet, and a key-only check is this file's size.
+// What the sigstore libraries do here, and what they do not (issue 18; sigstore-lib.test.ts proves
+// each point against the installed versions):
+// - @sigstore/bundle parses and shape-checks the JSON (sigstore-bundle.ts);
+// - @sigstore/verify checks the signature: toSignedEntity picks the signed bytes (the DSSE PAE,
+//   computed by @sigstore/core, or the artifact for a messageSignature) and Verifier.verify checks
+//   them with the key that toTrustMaterial's key finder returns. It does the key-only check offline:
+//   nothing in it fetches anything (the TUF-fetched trusted root belongs to the `sigstore` package,
+//   not used), the trusted root given is empty (no CA, log, CT log or timestamp authority), and
+//   the thresholds are 0 for tlog, ctlog and timestamps. With its defaults (1 of each) it refuses
+//   every key-only bundle ("expected 1 timestamps, got 0").
+// - It verifies every tlog entry and RFC 3161 timestamp a bundle carries against the trusted root
+//   whatever the thresholds, so a bundle that cosign uploaded to Rekor (its default) would fail
+//   with no log key to check it by, and a policy without rekorPublicKey has none. The entity is
+//   therefore built from the bundle without them, which is exactly "not read" above.
+// - Its key finder is looked up by publicKey.hint, which is only a hint: each policy key gets a
+//   finder that ignores it, and the bundle passes when one key verifies it.
+// - It checks no binding: not the subject digest, the payload type, the predicate type, nor that a
+//   messageSignature's digest is the manifest's. Those, and signedIdentity, stay rktlet's, below.
+// - A messageSignature is verified with the digest algorithm passed to node:crypto, which Ed25519
+//   refuses: the library never accepts an Ed25519 messageSignature bundle (sigstore-go signs those
+//   with SHA2_512 digests, which rktlet refuses anyway; DSSE bundles verify with Ed25519 keys).
+// - cosign's `.sig` simple signing (cosign.ts) has no entry point in the libraries: it stays on
+//   node:crypto (key-verify.ts).
+// The libraries are loaded on the first bundle to verify (sigstore-lib.ts).
 import type { KeyObject } from 'node:crypto';
+import type { BundleWithPublicKey } from '@sigstore/bundle';
 import { repoName, type ImageReference } from '../reference.js';
-import { pae } from './dsse.js';
-import { verifiedByAny } from './key-verify.js';
 import { identityMismatch, type SignedIdentity } from './identity.js';
-import { parseBundle, type DsseEnvelope, type MessageSignature } from './sigstore-bundle.js';
+import { parseBundle } from './sigstore-bundle.js';
+import { sigstoreLibs, type SigstoreLibs } from './sigstore-lib.js';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
@@ -39,6 +61,31 @@ export interface PulledManifest {
 
 function notByKey(keys: KeyObject[]): string {
   return `it is not signed by ${keys.length > 1 ? 'any of the trusted keys' : 'the trusted key'}`;
+}
+
+/** No CA, no Rekor or CT log, no timestamp authority: the policy gives keys only. */
+const EMPTY_TRUSTED_ROOT = { mediaType: 'application/vnd.dev.sigstore.trustedroot.v0.2+json', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
+const KEY_ONLY = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 };
+
+/**
+ * Why none of `keys` verifies the bundle's signature (over `artifact`, for a messageSignature), or
+ * undefined when one does. The log entries and timestamps are left out of the entity: see above.
+ */
+function signatureRejection(v: SigstoreLibs['verify'], b: BundleWithPublicKey, artifact: Buffer | undefined, keys: KeyObject[]): string | undefined {
+  const keyOnly = { ...b, verificationMaterial: { ...b.verificationMaterial, tlogEntries: [], timestampVerificationData: undefined } };
+  const entity = v.toSignedEntity(keyOnly, artifact);
+  for (const key of keys) {
+    const verifier = new v.Verifier(v.toTrustMaterial(EMPTY_TRUSTED_ROOT, () => ({ publicKey: key, validFor: () => true })), KEY_ONLY);
+    try {
+      verifier.verify(entity);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof v.VerificationError)) throw err;
+      // Nothing but the signature is checked, so nothing else can fail; if it ever does, say so.
+      if (err.code !== 'SIGNATURE_ERROR') return `the sigstore verifier refused it: ${err.code}: ${err.message}`;
+    }
+  }
+  return notByKey(keys);
 }
 
 interface Statement {
@@ -56,12 +103,12 @@ function subjectDigests(s: Statement): string[] {
   });
 }
 
-function dsseRejection(e: DsseEnvelope, keys: KeyObject[], m: PulledManifest): string | undefined {
-  if (!e.signatures.some((sig) => verifiedByAny(pae(e.payloadType, e.payload), sig, keys))) return notByKey(keys);
-  if (e.payloadType !== IN_TOTO_PAYLOAD_TYPE) return `its payloadType is ${JSON.stringify(e.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`;
+/** What the signed in-toto statement says, checked once the signature is: rktlet's binding. */
+function statementRejection(payloadType: string, payload: Buffer, m: PulledManifest): string | undefined {
+  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return `its payloadType is ${JSON.stringify(payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`;
   let s: Statement;
   try {
-    s = JSON.parse(e.payload.toString('utf8')) as Statement;
+    s = JSON.parse(payload.toString('utf8')) as Statement;
   } catch {
     return 'its in-toto statement is not JSON';
   }
@@ -72,11 +119,22 @@ function dsseRejection(e: DsseEnvelope, keys: KeyObject[], m: PulledManifest): s
   return undefined;
 }
 
-function messageRejection(ms: MessageSignature, keys: KeyObject[], m: PulledManifest): string | undefined {
-  if (ms.algorithm !== 'SHA2_256') return `its messageDigest algorithm is ${ms.algorithm}, not SHA2_256`;
-  const signed = `sha256:${ms.digest.toString('hex')}`;
+/** protobuf-specs sigstore_common.proto HashAlgorithm.SHA2_256 (the enum bundleFromJSON decodes to). */
+const SHA2_256 = 1;
+
+/** The signature first (nothing unsigned is read), then what it binds. */
+function contentRejection(v: SigstoreLibs['verify'], b: BundleWithPublicKey, keys: KeyObject[], m: PulledManifest): string | undefined {
+  const c = b.content;
+  if (c.$case === 'dsseEnvelope') {
+    const e = c.dsseEnvelope;
+    return signatureRejection(v, b, undefined, keys) ?? statementRejection(e.payloadType, Buffer.from(e.payload), m);
+  }
+  const md = c.messageSignature.messageDigest;
+  // The library hashes the artifact with the bundle's algorithm; the binding is to a sha256 digest.
+  if (md?.algorithm !== SHA2_256) return `its messageDigest algorithm is not SHA2_256 (HashAlgorithm ${String(md?.algorithm)})`;
+  const signed = `sha256:${Buffer.from(md.digest).toString('hex')}`;
   if (signed !== m.digest) return `it signs the manifest ${signed}, not ${m.digest}`;
-  return verifiedByAny(m.bytes, ms.signature, keys) ? undefined : notByKey(keys);
+  return signatureRejection(v, b, m.bytes, keys);
 }
 
 /**
@@ -94,13 +152,13 @@ function identityRejection(id: SignedIdentity, ref: ImageReference): string | un
 }
 
 /** Undefined when the bundle `bytes` vouches for `m` of `ref` with one of `keys`; else why not. */
-export function bundleRejection(bytes: Buffer, keys: KeyObject[], m: PulledManifest, ref: ImageReference, id: SignedIdentity): string | undefined {
-  let c;
+export async function bundleRejection(bytes: Buffer, keys: KeyObject[], m: PulledManifest, ref: ImageReference, id: SignedIdentity): Promise<string | undefined> {
+  const lib = await sigstoreLibs();
+  let b;
   try {
-    c = parseBundle(bytes);
+    b = parseBundle(bytes, lib.bundle);
   } catch (err) {
     return (err as Error).message;
   }
-  const why = c.kind === 'dsse' ? dsseRejection(c.envelope, keys, m) : messageRejection(c.message, keys, m);
-  return why ?? identityRejection(id, ref);
+  return contentRejection(lib.verify, b, keys, m) ?? identityRejection(id, ref);
 }

@@ -87,7 +87,7 @@ async function sigstoreRejection(r: SigstoreSigned, f: Found, ref: ImageReferenc
   }
   const refs = await f.referrers();
   for (const b of refs.bundles) {
-    const why = 'problem' in b ? b.problem : bundleRejection(b.bytes, r.keys, m, ref, r.signedIdentity);
+    const why = 'problem' in b ? b.problem : await bundleRejection(b.bytes, r.keys, m, ref, r.signedIdentity);
     if (why === undefined) return undefined;
     reasons.push(`bundle ${b.manifestDigest.slice(7, 19)} (from ${refs.source}): ${why}`);
   }

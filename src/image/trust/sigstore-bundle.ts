@@ -1,61 +1,54 @@
 // A sigstore bundle, v0.3, in its JSON form (sigstore/protobuf-specs protos/sigstore_bundle.proto,
-// proto3 JSON mapping: camelCase fields, bytes as base64), read as far as a key-based check needs:
-// the verification material must be a public key (`publicKey.hint`, which only hints which key:
-// nothing in it is trusted), and the content is either a DSSE envelope (`dsseEnvelope`) or a
-// signature over the artifact (`messageSignature`: `messageDigest` {algorithm, digest} and
-// `signature`). Transparency-log entries and timestamps may be present and are not read: see
-// bundle-verify.ts for why.
+// proto3 JSON mapping), read with @sigstore/bundle's bundleFromJSON: it decodes the fields (base64
+// bytes, enums) and asserts the shape (assertBundleLatest: a content and a verification material
+// present, one DSSE signature, a message digest, well-formed log entries).
+//
+// What rktlet checks before handing the JSON over, because the library lets it through:
+// - the media type is v0.3 (the artifact type a referrer is found by); bundleFromJSON also takes
+//   v0.1/v0.2 and any `bundle.vX.Y+json`;
+// - a certificate (keyless, Fulcio) is refused: the policy names keys only, and the library parses
+//   one happily;
+// - each oneof holds one member: Bundle.fromJSON silently takes messageSignature over dsseEnvelope,
+//   and publicKey over a certificate, when a bundle carries both (proto3 JSON forbids it), which
+//   would let a bundle show one thing to one reader and another to us (sigstore-lib.test.ts).
+// `publicKey.hint` only hints which key: nothing in it is trusted (bundle-verify.ts tries the
+// policy's keys).
+import type { BundleWithPublicKey, ValidationError } from '@sigstore/bundle';
+import type { SigstoreLibs } from './sigstore-lib.js';
+
+// Kept here, not taken from the library, so that referrers.ts can name it without loading it.
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-
-export interface DsseEnvelope {
-  payload: Buffer;
-  payloadType: string;
-  signatures: Buffer[];
-}
-
-export interface MessageSignature {
-  /** protobuf-specs HashAlgorithm name, e.g. SHA2_256. */
-  algorithm: string;
-  digest: Buffer;
-  signature: Buffer;
-}
-
-export type BundleContent = { kind: 'dsse'; envelope: DsseEnvelope } | { kind: 'message'; message: MessageSignature };
 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Present, as protobuf-specs' fromJSON reads a field (null is absent). */
+const isSet = (v: unknown) => v !== null && v !== undefined;
 
-function b64(v: unknown, what: string): Buffer {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) throw new Error(`${what} is not base64`);
-  return Buffer.from(v, 'base64');
-}
+const CERTIFICATE = 'its verification material is a certificate (keyless, Fulcio), not a public key; the policy names keys only';
 
-/** Why the verification material is not a bare public key, or undefined when it is. */
-function materialProblem(vm: unknown): string | undefined {
-  if (!isObj(vm)) return 'it has no verificationMaterial';
-  if ('certificate' in vm || 'x509CertificateChain' in vm) return 'its verification material is a certificate (keyless, Fulcio), not a public key; the policy names keys only';
-  if (!isObj(vm.publicKey)) return 'its verification material names no public key';
+/** What rktlet refuses in the JSON that bundleFromJSON accepts; undefined when none of it. */
+function rktletProblem(b: Obj): string | undefined {
+  if (b.mediaType !== BUNDLE_V03_MEDIA_TYPE) return `its mediaType is ${JSON.stringify(b.mediaType)}, not ${BUNDLE_V03_MEDIA_TYPE}`;
+  const vm = isObj(b.verificationMaterial) ? b.verificationMaterial : {};
+  if (isSet(vm.certificate) || isSet(vm.x509CertificateChain)) return CERTIFICATE;
+  if (isSet(b.dsseEnvelope) && isSet(b.messageSignature)) return 'it must carry exactly one of dsseEnvelope and messageSignature';
   return undefined;
 }
 
-function envelope(e: Obj): DsseEnvelope {
-  if (typeof e.payloadType !== 'string') throw new Error('its dsseEnvelope has no payloadType');
-  if (!Array.isArray(e.signatures)) throw new Error('its dsseEnvelope has no signatures');
-  // protobuf-specs: the envelope in a bundle carries exactly one signature.
-  if (e.signatures.length !== 1) throw new Error(`its dsseEnvelope has ${e.signatures.length} signatures, not exactly one`);
-  const sigs = e.signatures.map((s, i) => b64(isObj(s) ? s.sig : undefined, `dsseEnvelope.signatures[${i}].sig`));
-  return { payload: b64(e.payload, 'dsseEnvelope.payload'), payloadType: e.payloadType, signatures: sigs };
+/** The library's ValidationError fields, in words; the verification material's first, as it is read first. */
+function fieldProblem(b: Obj, fields: string[]): string {
+  const has = (f: string) => fields.includes(f);
+  if (has('verificationMaterial')) return 'it has no verificationMaterial';
+  if (has('verificationMaterial.content')) return 'its verification material names no public key';
+  if (has('content')) return 'it must carry exactly one of dsseEnvelope and messageSignature';
+  const sigs = isObj(b.dsseEnvelope) && Array.isArray(b.dsseEnvelope.signatures) ? b.dsseEnvelope.signatures.length : 0;
+  if (has('content.dsseEnvelope.signatures')) return `its dsseEnvelope has ${sigs} signatures, not exactly one`;
+  return `it is not a valid sigstore bundle (missing or empty: ${fields.join(', ')})`;
 }
 
-function message(m: Obj): MessageSignature {
-  const md = m.messageDigest;
-  if (!isObj(md) || typeof md.algorithm !== 'string') throw new Error('its messageSignature has no messageDigest');
-  return { algorithm: md.algorithm, digest: b64(md.digest, 'messageDigest.digest'), signature: b64(m.signature, 'messageSignature.signature') };
-}
-
-/** The bundle's signed content; throws with the reason when `bytes` is no key-signed v0.3 bundle. */
-export function parseBundle(bytes: Buffer): BundleContent {
+/** The bundle; throws with the reason when `bytes` is no key-signed v0.3 bundle. */
+export function parseBundle(bytes: Buffer, lib: SigstoreLibs['bundle']): BundleWithPublicKey {
   let b: unknown;
   try {
     b = JSON.parse(bytes.toString('utf8'));
@@ -63,10 +56,16 @@ export function parseBundle(bytes: Buffer): BundleContent {
     throw new Error('it is not JSON');
   }
   if (!isObj(b)) throw new Error('it is not a JSON object');
-  if (b.mediaType !== BUNDLE_V03_MEDIA_TYPE) throw new Error(`its mediaType is ${JSON.stringify(b.mediaType)}, not ${BUNDLE_V03_MEDIA_TYPE}`);
-  const problem = materialProblem(b.verificationMaterial);
+  const problem = rktletProblem(b);
   if (problem) throw new Error(problem);
-  const hasDsse = isObj(b.dsseEnvelope);
-  if (hasDsse === isObj(b.messageSignature)) throw new Error('it must carry exactly one of dsseEnvelope and messageSignature');
-  return hasDsse ? { kind: 'dsse', envelope: envelope(b.dsseEnvelope as Obj) } : { kind: 'message', message: message(b.messageSignature as Obj) };
+  let bundle;
+  try {
+    bundle = lib.bundleFromJSON(b);
+  } catch (err) {
+    if (err instanceof lib.ValidationError) throw new Error(fieldProblem(b, (err as ValidationError).fields));
+    // Bundle.fromJSON's own faults: an unknown enum name, a field of the wrong JSON type.
+    throw new Error(`it is not a sigstore bundle: ${(err as Error).message}`);
+  }
+  if (!lib.isBundleWithPublicKey(bundle)) throw new Error('its verification material names no public key');
+  return bundle;
 }
