@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { cosignKey } from '../../../test/fixtures/cosign.js';
-import { dsseBundle, messageBundle, signStatement, tamperedBundle } from '../../../test/fixtures/sigstore-bundle.js';
+import { dsseBundle, messageBundle, signStatement, tamperedBundle, withRekorEntry } from '../../../test/fixtures/sigstore-bundle.js';
 import { digestOf } from '../content-store.js';
 import { parseReference } from '../reference.js';
 import { bundleRejection, type PulledManifest } from './bundle-verify.js';
@@ -84,4 +84,33 @@ test('signedIdentity: a bundle stands for its repository; rules that need a sign
   assert.equal(await check(b, [pub], PINNED, { type: 'matchRepoDigestOrExact' }), undefined, 'the default accepts a digest-pinned pull');
   assert.match((await check(b, [pub], REF, { type: 'matchRepoDigestOrExact' }))!, /signedIdentity matchRepoDigestOrExact does not accept/);
   assert.match((await check(b, [pub], REF, { type: 'exactRepository', dockerRepository: 'registry.example.com/team/app' }))!, /signs no image name, which signedIdentity exactRepository requires/);
+});
+
+test('a bundle cosign uploaded to Rekor passes on the key alone: its log entry and timestamp are not read', async () => {
+  // @sigstore/verify verifies any entry present against the trusted root, which has no log here.
+  assert.equal(await check(withRekorEntry(dsseBundle(key, M.digest))), undefined);
+  assert.equal(await check(withRekorEntry(messageBundle(key, bytes))), undefined);
+  assert.equal(await check(withRekorEntry(dsseBundle(key, M.digest)), [other]), 'it is not signed by the trusted key');
+});
+
+test('a bundle whose verification material names a certificate beside the key is refused (the library would take the key)', async () => {
+  const b = JSON.parse(dsseBundle(key, M.digest).toString()) as { verificationMaterial: Record<string, unknown> };
+  b.verificationMaterial.certificate = { rawBytes: 'AAAA' };
+  assert.match((await check(Buffer.from(JSON.stringify(b))))!, /a certificate \(keyless, Fulcio\), not a public key/);
+});
+
+test('a messageSignature under another digest algorithm, or an unknown one, is refused', async () => {
+  const patch = (algorithm: string) => {
+    const b = JSON.parse(messageBundle(key, bytes).toString()) as { messageSignature: { messageDigest: { algorithm: string } } };
+    b.messageSignature.messageDigest.algorithm = algorithm;
+    return Buffer.from(JSON.stringify(b));
+  };
+  assert.equal(await check(patch('SHA2_384')), 'its messageDigest algorithm is not SHA2_256 (HashAlgorithm 2)');
+  assert.match((await check(patch('MD5')))!, /^it is not a sigstore bundle: .*MD5/);
+});
+
+test('Ed25519: a messageSignature bundle is refused even when its signature is good (@sigstore/verify cannot check one)', async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  assert.equal(await check(messageBundle({ privateKey, publicPem }, bytes), [parsePublicKey(publicPem, 'ed')]), 'it is not signed by the trusted key');
 });

@@ -35,9 +35,10 @@
 //   finder that ignores it, and the bundle passes when one key verifies it.
 // - It checks no binding: not the subject digest, the payload type, the predicate type, nor that a
 //   messageSignature's digest is the manifest's. Those, and signedIdentity, stay rktlet's, below.
-// - A messageSignature is verified with the digest algorithm passed to node:crypto, which Ed25519
-//   refuses: the library never accepts an Ed25519 messageSignature bundle (sigstore-go signs those
-//   with SHA2_512 digests, which rktlet refuses anyway; DSSE bundles verify with Ed25519 keys).
+// - A messageSignature is verified with the bundle's digest algorithm named to node:crypto, which
+//   Ed25519 refuses: the library never accepts an Ed25519 messageSignature bundle, which the
+//   hand-written check this replaced did (pure Ed25519 over the manifest's bytes). cosign signs
+//   images with DSSE bundles, and those verify with Ed25519 keys.
 // - cosign's `.sig` simple signing (cosign.ts) has no entry point in the libraries: it stays on
 //   node:crypto (key-verify.ts).
 // The libraries are loaded on the first bundle to verify (sigstore-lib.ts).

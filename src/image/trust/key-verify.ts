@@ -1,4 +1,6 @@
-// One signature checked against a policy's public keys, as cosign signs with them.
+// One signature checked against a policy's public keys, as cosign signs with them: the `.sig`
+// simple signing check (cosign.ts), for which the sigstore libraries have no entry point (sigstore
+// bundles are checked by @sigstore/verify: bundle-verify.ts).
 import { verify, type KeyObject } from 'node:crypto';
 
 /**

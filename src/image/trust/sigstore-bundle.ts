@@ -62,9 +62,9 @@ export function parseBundle(bytes: Buffer, lib: SigstoreLibs['bundle']): BundleW
   try {
     bundle = lib.bundleFromJSON(b);
   } catch (err) {
-    if (err instanceof lib.ValidationError) throw new Error(fieldProblem(b, (err as ValidationError).fields));
+    if (err instanceof lib.ValidationError) throw new Error(fieldProblem(b, (err as ValidationError).fields), { cause: err });
     // Bundle.fromJSON's own faults: an unknown enum name, a field of the wrong JSON type.
-    throw new Error(`it is not a sigstore bundle: ${(err as Error).message}`);
+    throw new Error(`it is not a sigstore bundle: ${(err as Error).message}`, { cause: err });
   }
   if (!lib.isBundleWithPublicKey(bundle)) throw new Error('its verification material names no public key');
   return bundle;
