@@ -23,8 +23,9 @@
 // - @sigstore/verify checks the signature: toSignedEntity picks the signed bytes (the DSSE PAE,
 //   computed by @sigstore/core, or the artifact for a messageSignature) and Verifier.verify checks
 //   them with the key that toTrustMaterial's key finder returns. It does the key-only check offline:
-//   nothing in it fetches anything (the TUF-fetched trusted root belongs to the `sigstore` package,
-//   not used), the trusted root given is empty (no CA, log, CT log or timestamp authority), and
+//   it fetches nothing (the four packages require no Node.js module but crypto and util; the
+//   TUF-fetched trusted root is @sigstore/tuf's, which the `sigstore` package uses and rktlet does
+//   not install), the trusted root given is empty (no CA, log, CT log or timestamp authority), and
 //   the thresholds are 0 for tlog, ctlog and timestamps. With its defaults (1 of each) it refuses
 //   every key-only bundle ("expected 1 timestamps, got 0").
 // - It verifies every tlog entry and RFC 3161 timestamp a bundle carries against the trusted root

@@ -2,9 +2,9 @@
 // never verify a sigstore bundle (no policy, insecureAcceptAnything, or images signed the `.sig`
 // way), and the two packages with their protobuf-specs and core are 62 CommonJS modules that cost
 // 40-100 ms and 1.5 MiB of heap to load on this machine (measured in a fresh process, after GC):
-// the daemon and every CLI verb would pay that at start if they were imported statically. Only
-// `import type` of them may appear elsewhere in src/ (sigstore-lib.test.ts checks that nothing
-// else loads them).
+// the daemon and every CLI verb would pay that at start if they were imported statically. Outside
+// tests, only `import type` of them may appear elsewhere (sigstore-lib.test.ts checks that the
+// daemon's and `rktlet pull`'s modules load none of them).
 async function load() {
   const [bundle, verify] = await Promise.all([import('@sigstore/bundle'), import('@sigstore/verify')]);
   return { bundle, verify };
