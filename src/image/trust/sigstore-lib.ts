@@ -1,7 +1,8 @@
 // The sigstore npm libraries (@sigstore/bundle, @sigstore/verify), loaded on first use. Most nodes
 // never verify a sigstore bundle (no policy, insecureAcceptAnything, or images signed the `.sig`
 // way), and the two packages with their protobuf-specs and core are 62 CommonJS modules that cost
-// 40-100 ms and 1.5 MiB of heap to load on this machine (measured in a fresh process, after GC):
+// 40-190 ms (median 62), 1.5 MiB of heap and 10 MiB of RSS to load on the 2-core CI machine
+// (measured in a fresh process, after GC, 9 runs at load average 12):
 // the daemon and every CLI verb would pay that at start if they were imported statically. Outside
 // tests, only `import type` of them may appear elsewhere (sigstore-lib.test.ts checks that the
 // daemon's and `rktlet pull`'s modules load none of them).
