@@ -18,7 +18,7 @@ import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js'
 import { resolveUser } from './user-resolve.js';
 import { userFilesFromLayers } from './layer-user-files.js';
 import { checkContainerConfig } from './request-checks.js';
-import { featureHostFacts, featureRequest, selinuxEnabled, volumeLayers, volumeMounts, withCdiGroups } from './create-features.js';
+import { checkPodUserns, featureHostFacts, featureRequest, selinuxEnabled, snapshotIdmap, volumeLayers, volumeMounts, withCdiGroups } from './create-features.js';
 import { admitToPod, checkCreateRequest, containerSettings, requireImage, targetPid, type NamedContainerConfig } from './create-request.js';
 import { hostStep } from './create-host.js';
 import { newRecord, specInput, type CreateInput } from './create-spec.js';
@@ -54,6 +54,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
   const checked = checkInPod(svc, podId, cfg, envs);
   const features = featureRequest(svc.deps, cfg); // image volumes, groups policy, CDI, rro
   const { pod, image, settings } = checked;
+  checkPodUserns(features, pod);
   const id = randomBytes(32).toString('hex');
   const input: CreateInput = { id, ...checked };
   const metaKey = { podId: pod.id, name: cfg.metadata.name, attempt: cfg.metadata.attempt };
@@ -74,7 +75,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
     // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
     // mount and the image's user files), the host's facts and the directories. All of them settle
     // before a rollback starts, so it never races a step still running.
-    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id, volumeLayers(features));
+    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id, volumeLayers(features), snapshotIdmap(pod));
     const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
     const userStep = resolveUserStep(input, prepareStep, mountStep, features.strictGroups);
     const hostStepDone = hostStep({

@@ -22,6 +22,7 @@ import { FileLocks } from '../store/file-locks.js';
 import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
+import type { FeatureProbe } from '../oci/handler-features.js';
 import type { PauseImageSource, RunPodDeps } from './run-pod-deps.js';
 import { pinnedNamespacesPresent, pinnedTargets, possiblePinnedPaths } from './pinned-namespaces.js';
 import { unmountShm } from './shm.js';
@@ -42,6 +43,8 @@ export interface PodControllerOptions {
   runtimes: RuntimeSet;
   images?: PauseImageSource;
   snapshots?: Snapshotter;
+  /** What a handler can do here (user namespaces: refused on a handler whose probe failed). */
+  handlerFeatures?: (handler: string) => Promise<FeatureProbe>;
   /**
    * The container part's hooks, called by stop and remove (never while the controller opens: the
    * containers may be made after it).
@@ -107,6 +110,7 @@ export class PodController {
       locks: this.locks,
       names: this.names,
       pinnedDir: this.pinnedDir,
+      ...(o.handlerFeatures ? { handlerFeatures: o.handlerFeatures } : {}),
       oomFloor: host.oomFloor,
       ownCapabilities: host.ownCapabilities,
       index: (rec) => void this.pods.set(rec.id, rec),

@@ -4,6 +4,7 @@ import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfi
 import type { OciRuntime } from '../oci/runtime.js';
 import type { CniAddRecord, CniPortMapping } from '../network/cni.js';
 import type { PinnedNamespaces } from './pinned-namespaces.js';
+import type { UserNamespaceMappings } from './userns.js';
 
 export type PodState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 
@@ -37,6 +38,8 @@ export interface PodRecord {
    * pinned as files ('' for the host's). Such a pod is READY until stopped.
    */
   pinnedNamespaces?: PinnedNamespaces;
+  /** userns_options mode POD: the kubelet's mappings (the pinned user namespace has them). */
+  userns?: UserNamespaceMappings;
   /** The infra's start time (/proc/<pid>/stat field 22), to tell it from a reused pid. */
   infraStartTime: string;
   /** The infra's OCI bundle (holds config.json, conmon.pid). */
