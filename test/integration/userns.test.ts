@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerEnv, createContainer, grpcError, readLog, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
+import { TestDaemon } from '../helpers/daemon.js';
 
 const INVALID_ARGUMENT = 3;
 const FAILED_PRECONDITION = 9;
@@ -87,6 +88,24 @@ for (const handler of ['crun']) {
     assert.match(out[6]!, /eth0/, 'the pod network is there');
   });
 }
+
+test('the pod keeps its user namespace across a daemon restart; PodSandboxStatus echoes the mappings', async () => {
+  const podId = await usernsPod('crun');
+  const ps = await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: podId });
+  assert.deepEqual(ps.status?.linux?.namespaces?.options?.userns_options, { mode: 'POD', uids: mapping, gids: mapping });
+  await env.d.stop();
+  env.d = await TestDaemon.start({ dirs: env.d.dirs });
+  const { id } = await createContainer(env, podId, { command: ['sh', '-c', 'stat -c %u:%g /bin/busybox; exec sleep 300'], linux: { security_context: userns } });
+  await env.d.client.runtime('StartContainer', { container_id: id });
+  const pid = (JSON.parse((await status(env, id, true)).info.info!) as { pid: number }).pid;
+  assert.equal(hostUid(pid), HOST_ID);
+  const ex = await env.d.client.runtime('ExecSync', { container_id: id, cmd: ['stat', '-c', '%u:%g', '/bin/busybox'], timeout: '20' });
+  assert.equal(ex.stdout.toString(), '0:0\n');
+  await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: podId });
+  await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: podId });
+  const left = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(podId));
+  assert.deepEqual(left, [], 'the pinned user namespace and the idmapped root filesystem are unmounted');
+});
 
 test('runc: a userns pod is refused with FAILED_PRECONDITION naming why; nothing is left', async () => {
   const before = (await env.d.client.runtime('ListPodSandbox', {})).items.length;
