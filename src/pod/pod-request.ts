@@ -112,6 +112,8 @@ export function podSettings(config: PodSandboxConfig__Output | null, stateRoots:
   if (nso?.pid === 'TARGET') throw new InvalidArgumentError('pid namespace mode TARGET is for containers, not pods');
   const userns = userNamespaceRequest(nso?.userns_options ?? null);
   if (userns && namespaces.network === 'NODE') throw new InvalidArgumentError('userns_options mode POD with host networking is not supported (the kubelet refuses hostUsers: false with hostNetwork)');
+  // A privileged pod gets the host's devices and capabilities: meaningless in a user namespace (the kubelet refuses it too).
+  if (userns && sc?.privileged) throw new InvalidArgumentError('userns_options mode POD with a privileged pod is not supported (the kubelet refuses hostUsers: false with privileged)');
   // The infra process gets no groups from any /etc/group: Merge and Strict are alike for it.
   const policy = sc?.supplemental_groups_policy;
   if (policy !== undefined && policy !== 'Merge' && policy !== 'Strict') throw new InvalidArgumentError(`supplemental_groups_policy ${JSON.stringify(policy)} is not Merge or Strict`);

@@ -77,6 +77,8 @@ for (const handler of ['crun']) {
     const ex = await env.d.client.runtime('ExecSync', { container_id: id, cmd: ['sh', '-c', 'id -u; stat -c %u:%g /bin/busybox; ps -o user,comm | grep sleep'], timeout: '20' });
     assert.equal(ex.exit_code, 0, ex.stderr.toString());
     assert.match(ex.stdout.toString(), /^0\n0:0\nroot +sleep/);
+    const stats = (await env.d.client.runtime('ContainerStats', { container_id: id })).stats;
+    assert.ok(Number(stats?.memory?.working_set_bytes?.value ?? 0) > 0, 'stats read the container cgroup');
     await env.d.client.runtime('StopContainer', { container_id: id, timeout: '0' });
     const ended = await waitExited(env, id);
     const out = readLog(ended.log_path).map((l) => l.text);
@@ -127,4 +129,7 @@ test('refused with a message: a handler without user namespaces, a container in 
   assert.equal(noMaps?.code, INVALID_ARGUMENT);
   const hostNet = await grpcError(usernsPod('crun', { linux: { security_context: { namespace_options: { ...userns.namespace_options, network: 'NODE' as const } } } }));
   assert.equal(hostNet?.code, INVALID_ARGUMENT);
+  const privileged = await grpcError(usernsPod('crun', { linux: { security_context: { ...userns, privileged: true } } }));
+  assert.equal(privileged?.code, INVALID_ARGUMENT);
+  assert.match(privileged!.details, /privileged/);
 });
