@@ -1,6 +1,6 @@
 // User namespaces through the gRPC socket (issue 18, part 2): a pod asking for userns_options mode
 // POD with the kubelet's mappings runs busybox as the mapped ids on the host, root inside, with the
-// image's files owned by their own ids (idmapped layers); exec and logs work; Status reports the
+// image's files owned by their own ids (idmapped layers); exec, logs, stats and port-forward work; Status reports the
 // feature for the handlers whose probe proved it; what cannot work is refused with a message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerEnv, createContainer, grpcError, readLog, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
 import { TestDaemon } from '../helpers/daemon.js';
+import { collect, SpdyPortForward } from '../helpers/spdy-client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const INVALID_ARGUMENT = 3;
 const FAILED_PRECONDITION = 9;
@@ -66,7 +68,7 @@ test('Status: user_namespaces true for the handlers whose probe ran a container 
 });
 
 for (const handler of ['crun']) {
-  test(`${handler}: a userns pod runs busybox as the mapped ids, root inside, image files owned by 0:0; exec and logs work`, async () => {
+  test(`${handler}: a userns pod runs busybox as the mapped ids, root inside, image files owned by 0:0; exec, logs, stats and port-forward work`, async () => {
     const podId = await usernsPod(handler);
     const script = 'id; stat -c %u:%g /bin/busybox /; cat /proc/self/uid_map; hostname; touch /made && stat -c %u /made; ls /sys/class/net | sort | tr "\\n" " "; echo; exec sleep 300';
     const { id } = await createContainer(env, podId, { command: ['sh', '-c', script], linux: { security_context: userns } });
@@ -79,6 +81,19 @@ for (const handler of ['crun']) {
     assert.match(ex.stdout.toString(), /^0\n0:0\nroot +sleep/);
     const stats = (await env.d.client.runtime('ContainerStats', { container_id: id })).stats;
     assert.ok(Number(stats?.memory?.working_set_bytes?.value ?? 0) > 0, 'stats read the container cgroup');
+    // Port-forward reaches a server the pod's root runs (the pod's network namespace, through the daemon).
+    const web = await createContainer(env, podId, { command: ['sh', '-c', 'mkdir -p /www && echo served-in-userns > /www/index.html && exec httpd -f -p 8080 -h /www'], linux: { security_context: userns } });
+    await env.d.client.runtime('StartContainer', { container_id: web.id });
+    const pf = await SpdyPortForward.open((await env.d.client.runtime('PortForward', { pod_sandbox_id: podId, port: [] })).url);
+    let body = '';
+    for (let i = 0; i < 50 && !/served-in-userns/.test(body); i++) {
+      const c = await pf.connect(8080);
+      c.data.write('GET /index.html HTTP/1.0\r\n\r\n');
+      body = (await collect(c.data)).toString();
+      if (!/served-in-userns/.test(body)) await sleep(100);
+    }
+    await pf.close();
+    assert.match(body, /served-in-userns/);
     await env.d.client.runtime('StopContainer', { container_id: id, timeout: '0' });
     const ended = await waitExited(env, id);
     const out = readLog(ended.log_path).map((l) => l.text);
