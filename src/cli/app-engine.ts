@@ -62,17 +62,3 @@ export function keyValues(list: string[] | undefined, flag: string): { key: stri
   });
 }
 
-export function collect(v: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), v];
-}
-
-/** Nanoseconds since the epoch as an ISO time (second precision). */
-export function isoTime(ns: string | number | bigint): string {
-  const n = BigInt(ns);
-  if (n === 0n) return '-';
-  return new Date(Number(n / 1_000_000n)).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-export function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
-}

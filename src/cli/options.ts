@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { checkStateAccess } from './state-access.js';
+import { configCacheDir } from '../config/validated-cache.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -27,7 +28,8 @@ export function effectiveConfig(opts: GlobalOptions): LoadedConfig {
   if (opts.runRoot) overrides.run_root = opts.runRoot;
   if (opts.socket) overrides.grpc = { socket: opts.socket };
   if (opts.logLevel) overrides.log = { level: opts.logLevel };
-  return loadConfig({ file: opts.config, overrides });
+  // Root's verbs reuse the validation of an unchanged config (src/config/validated-cache.ts).
+  return loadConfig({ file: opts.config, overrides, cacheDir: configCacheDir() });
 }
 
 /** The effective config of a command that uses the state roots: refused plainly when it cannot. */
