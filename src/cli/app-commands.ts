@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors/catalog.js';
 import { collect, formatTable, isoTime, printJson } from './table.js';
 import type { AddFlags, SandboxFlags } from './app-requests.js';
 import type { ContainerRecord } from '../container/types.js';
-import { stateConfig, type GlobalOptions } from './options.js';
+import { readerConfig } from './options.js';
 import { loadPods } from '../pod/offline-view.js';
 import { loadContainers } from '../container/offline-view.js';
 import { describePod, pickOne } from './refs.js';
@@ -119,8 +119,7 @@ export function registerAppCommands(program: Command): void {
     .description("the pod's apps")
     .argument('<pod>', 'pod ID, ID prefix or name')
     .action(async (podRef: string, _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+      const config = await readerConfig(cmd);
       const pod = pickOne('pod', podRef, await loadPods(config), describePod);
       process.stdout.write(formatTable(appRows((await loadContainers(config)).filter((r) => r.meta.podId === pod.id))));
     });

@@ -3,7 +3,7 @@
 // directly (loaded by them alone); the store lock and stamp file keep them consistent with a running
 // daemon. `images` only reads the records.
 import type { Command } from 'commander';
-import { stateConfig, type GlobalOptions } from './options.js';
+import { readerConfig, stateConfig, type GlobalOptions } from './options.js';
 import type { ImageService } from '../image/image-service.js';
 import { ImageStore, type StoredImage } from '../image/image-store.js';
 import { NotFoundError, InvalidArgumentError } from '../errors/catalog.js';
@@ -104,7 +104,7 @@ export function registerImageCommands(program: Command): void {
     .action(async (o: { quiet?: boolean; json?: boolean }, cmd: Command) => {
       // Read-only: the records as on disk (written atomically, each write under the store lock),
       // without opening the image service, its lock or the snapshotter.
-      const store = new ImageStore(join(configOf(cmd).root, 'images'));
+      const store = new ImageStore(join((await readerConfig(cmd)).root, 'images'));
       store.reload();
       const images = store.list();
       if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size, held }) => ({ id, repoTags, repoDigests, size, ...(held ? { held } : {}) })), null, 2) + '\n');

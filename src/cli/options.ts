@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { checkStateAccess } from './state-access.js';
 import { configCacheDir } from '../config/validated-cache.js';
+import type { Config } from '../config/schema.js';
+import { closeStateDirs } from '../store/private-state.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -37,4 +39,15 @@ export function stateConfig(opts: GlobalOptions): LoadedConfig {
   const loaded = effectiveConfig(opts);
   checkStateAccess(loaded.config);
   return loaded;
+}
+
+/**
+ * The config of a verb that reads the state without opening the engine (ps, pods, images, inspect,
+ * logs, app list): the roots are made and closed as every open makes and closes them.
+ */
+export async function readerConfig(cmd: Command): Promise<Config> {
+  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  await closeStateDirs(config);
+  return config;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors/catalog.js';
 import type { PodSandbox } from '../gen/runtime/v1/PodSandbox.js';
 import { formatTable, isoTime, printJson } from './table.js';
-import { stateConfig, type GlobalOptions } from './options.js';
+import { readerConfig } from './options.js';
 import { loadPods } from '../pod/offline-view.js';
 import { filterPods } from '../pod/filter.js';
 import { toPodSandbox } from '../cri/pod-convert.js';
@@ -31,8 +31,7 @@ export function registerPodCommands(program: Command): void {
     .action(async (o: { quiet?: boolean; state?: string }, cmd: Command) => {
       const state = o.state?.toLowerCase();
       if (state !== undefined && state !== 'ready' && state !== 'notready') throw new InvalidArgumentError(`--state must be ready or notready, got "${o.state}"`);
-      const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+      const config = await readerConfig(cmd);
       const wanted = state === undefined ? null : { state: state === 'ready' ? ('SANDBOX_READY' as const) : ('SANDBOX_NOTREADY' as const) };
       const list = filterPods(await loadPods(config), { id: '', state: wanted, label_selector: {} }).map(toPodSandbox);
       process.stdout.write(o.quiet ? list.map((p) => `${p.id}\n`).join('') : formatTable(podRows(list)));

@@ -2,6 +2,7 @@
 // what the engine would find at open applied to the view only. Nothing is written and no lock is
 // taken, so a read never waits for (or disturbs) a daemon or verb at work; the engine's own
 // recovery, at the next daemon start or mutating verb, writes what this view only shows.
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { PodStore } from './store.js';
@@ -21,6 +22,10 @@ async function liveState(rec: PodRecord): Promise<PodRecord> {
 export async function loadPods(config: Pick<Config, 'root' | 'run_root'>): Promise<PodRecord[]> {
   const store = new PodStore(config.root, config.run_root);
   const locks = new FileLocks(join(config.run_root, 'locks', 'pods'));
+  // Made (0700) as the engine makes it, and read here so that a refusal (EACCES) is said, never
+  // taken for an empty list (store.ids() reads past any error).
+  await mkdir(store.podsDir, { recursive: true, mode: 0o700 });
+  await readdir(store.podsDir);
   const out: PodRecord[] = [];
   for (const id of await store.ids()) {
     let rec: PodRecord | undefined;
