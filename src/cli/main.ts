@@ -44,7 +44,7 @@ try {
   const word = commandWord(args);
   const one = MODULES.find((m) => word !== undefined && m.words.includes(word));
   // The version alone needs no command (loading them all was ~250 ms of `rktlet --version`).
-  const versionOnly = args.length === 1 && (args[0] === '-v' || args[0] === '--version');
+  const versionOnly = word === undefined && args.some((a) => a === '-v' || a === '--version') && !args.some((a) => a === '-h' || a === '--help');
   for (const register of await Promise.all((one ? [one] : versionOnly ? [] : MODULES).map((m) => m.load()))) register(program);
   await program.parseAsync(process.argv);
 } catch (err) {
