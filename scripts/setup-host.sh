@@ -14,7 +14,6 @@ PACKAGES=(
   ca-certificates curl                  # curl fetches the pinned Node.js build (install_node below)
   python3                               # the helpers in src/helpers: the daemon's command launcher, the pty, attach and port relays
   python3-pyflakes                      # npm run lint checks those helpers
-  python3-yaml                          # reads CDI device specs written in YAML (yaml.safe_load)
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")
