@@ -231,6 +231,7 @@ async function startInfra(deps: RunPodDeps, rec: PodRecord, { settings, seccomp,
     terminal: false,
     stdin: false,
     stdinOnce: false,
+    podId: id,
   });
   await runtime.start(id);
   rec.infraPid = created.pid;
