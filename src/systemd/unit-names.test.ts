@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cgEscape, escapeUnitNamePart, expandSlice, trySliceDir, unitDir } from './unit-names.js';
 
 // systemd's own cases (src/test/test-cgroup-util.c, TEST(slice_to_path)); systemd's paths have no
@@ -61,4 +62,11 @@ test('unit name escaping is systemd-escape', () => {
   assert.equal(escapeUnitNamePart('a.b:c_d'), 'a.b:c_d');
   assert.equal(escapeUnitNamePart('ü'), '\\xc3\\xbc');
   assert.equal(escapeUnitNamePart('a b'), 'a\\x20b');
+});
+
+test('unit name escaping agrees with the systemd-escape installed here', { skip: spawnSync('systemd-escape', ['x']).status !== 0 }, () => {
+  for (const s of ['a-b/c', '.x', 'pod 1', 'kubepods-burstable', 'ü:ä_', '1f0e-4c2a', 'a\\b']) {
+    const r = spawnSync('systemd-escape', ['--', s], { encoding: 'utf8' });
+    assert.equal(escapeUnitNamePart(s), r.stdout.trim(), s);
+  }
 });
