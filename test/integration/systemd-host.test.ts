@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -175,3 +175,24 @@ function packageRootDir(): string {
 function hasCommand(cmd: string): boolean {
   return spawnSync(cmd, ['--version']).status === 0;
 }
+
+// Where systemd is not running, the systemd driver cannot place a pod: it is refused before anything
+// runs (else systemd-run fails deep in the infra's creation, as UNKNOWN), the daemon stays up, nothing is left.
+test('the systemd driver without a running systemd: RunPodSandbox is refused as FAILED_PRECONDITION naming why, nothing is left', { skip: existsSync('/run/systemd/system') }, async () => {
+  const d = await start({ configToml: '[runtime]\ncgroup_driver = "systemd"\n[pod]\ndrop_infra = false\n' });
+  const config = {
+    metadata: { name: 'sd', namespace: 'systemd-host', uid: 'uid-sd', attempt: 1 },
+    linux: { cgroup_parent: 'kubepods-burstable-poduid_sd.slice' },
+  };
+  await assert.rejects(d.client.runtime('RunPodSandbox', { config }, { timeoutMs: 120_000 }), (err: Error & { code?: number }) => {
+    assert.equal(err.code, 9, `FAILED_PRECONDITION: ${err.message}`);
+    assert.match(err.message, /cgroup_driver is "systemd" but systemd is not PID 1/);
+    return true;
+  });
+  assert.deepEqual((await d.client.runtime('ListPodSandbox', {})).items, []);
+  // A slice name systemd would refuse is refused before anything runs, as INVALID_ARGUMENT.
+  await assert.rejects(
+    d.client.runtime('RunPodSandbox', { config: { ...config, linux: { cgroup_parent: 'kubepods--bad.slice' } } }),
+    (err: Error & { code?: number }) => err.code === 3 && /not a valid systemd slice name/.test(err.message),
+  );
+});
