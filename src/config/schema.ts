@@ -3,6 +3,7 @@
 // a key in an error message is the key the operator types.
 import { z } from 'zod';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../oci/spec/defaults.js';
+import { effectiveCgroupDriver, systemdBooted } from '../systemd/booted.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, 'must be an octal file mode such as "0660"');
@@ -63,7 +64,14 @@ export const configSchema = z.strictObject({
           runc: { type: 'oci', path: '/usr/sbin/runc', root: '', args: [], hide_unified_cgroup: false },
           crun: { type: 'oci', path: '/usr/bin/crun', root: '', args: [], hide_unified_cgroup: true },
         }),
-      cgroup_driver: z.enum(['cgroupfs', 'systemd']).default('cgroupfs'),
+      /**
+       * `auto`: systemd when systemd is PID 1 (sd_booted), cgroupfs otherwise. The parsed config holds
+       * the driver in effect, so everything (and RuntimeConfig) sees `cgroupfs` or `systemd`.
+       */
+      cgroup_driver: z
+        .enum(['auto', 'cgroupfs', 'systemd'])
+        .default('auto')
+        .transform((v) => effectiveCgroupDriver(v, systemdBooted())),
       conmon: absPath.default('/usr/bin/conmon'),
       /** Clamp oom_score_adj to the daemon's own, as containerd's restrict_oom_score_adj. */
       restrict_oom_score_adj: z.boolean().default(true),

@@ -112,6 +112,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
         terminal: cfg.tty,
         stdin: cfg.stdin,
         stdinOnce: cfg.stdin_once,
+        podId: pod.id,
       }));
       await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
       rb.commit();

@@ -37,6 +37,8 @@ export interface CreateOptions {
   terminal: boolean;
   stdin: boolean;
   stdinOnce: boolean;
+  /** The pod the container belongs to (its infra: the pod itself): names its monitor's systemd scope. */
+  podId?: string;
 }
 
 /** A created container, as the operations on its monitor need it. */

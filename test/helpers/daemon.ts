@@ -64,6 +64,10 @@ export interface DaemonOptions {
   extraArgs?: string[];
   /** A command line the daemon runs under (`setpriv --bounding-set=-sys_admin …`). */
   wrapper?: string[];
+  /** Added to the daemon's environment (NOTIFY_SOCKET…). */
+  env?: NodeJS.ProcessEnv;
+  /** Return once spawned, before Version answers (the caller waits in its own way). */
+  noWait?: boolean;
 }
 
 export interface DaemonDirs {
@@ -133,9 +137,9 @@ export class TestDaemon {
     args.push(...(opts.extraArgs ?? []));
     const argv = [...(opts.wrapper ?? []), process.execPath, RKTLET_BIN, ...args];
     const spawnedAt = Date.now();
-    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const d = new TestDaemon(dirs, proc);
-    await d.waitReady(20_000, spawnedAt);
+    if (!opts.noWait) await d.waitReady(20_000, spawnedAt);
     return d;
   }
 

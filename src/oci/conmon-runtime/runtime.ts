@@ -118,6 +118,7 @@ export class ConmonRuntime implements OciRuntime {
       stdin: o.stdin,
       stdinOnce: o.stdinOnce,
       systemdCgroup: this.command.systemdCgroup,
+      podId: o.podId ?? o.id,
     }, this.timeoutMs);
     return { id: o.id, status: 'created', pid, bundle: o.bundle };
   }
