@@ -9,7 +9,7 @@ import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateCon
 import { InvalidArgumentError, NotFoundError, OciRuntimeError } from '../errors/catalog.js';
 import { commandNotStarted } from '../oci/exec-failure.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
-import { checkHostContainer, isHostHandler } from '../oci/host-isolation.js';
+import { checkHostContainer, isHostHandler, onlyMountNamespace } from '../oci/host-isolation.js';
 import { envFromCri, type EnvVar } from '../oci/spec/env-values.js';
 import type { ResolvedUser } from '../oci/spec/user.js';
 import type { RootfsMount } from '../snapshot/types.js';
@@ -98,6 +98,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
       const mounts = [...features.binds, ...volumes];
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
       const spec = generateContainerSpec({ ...specInput(input, { rootfs, user, host, cgroupsPath }, config.runtime), mounts, ...(cdi ? { cdi } : {}) });
+      if (isHostHandler(config, pod.runtimeHandler)) onlyMountNamespace(spec);
       const record = newRecord(input, { rootfs, user, cgroupsPath, bundle, logPath });
       record.meta.mounts = mounts;
       // The record exists before the runtime's container, so a crash in between leaves something

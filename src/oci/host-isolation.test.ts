@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig } from '../config/load.js';
 import { FailedPreconditionError } from '../errors/catalog.js';
-import { checkHostContainer, checkHostPod, hostPodLacks, isHostHandler } from './host-isolation.js';
+import { checkHostContainer, checkHostPod, hostPodLacks, isHostHandler, onlyMountNamespace } from './host-isolation.js';
+import type { OciSpec } from './spec/types.js';
 
 const HOST_NS = { network: 'NODE', pid: 'NODE', ipc: 'NODE' };
 
@@ -33,4 +34,10 @@ test('anything less is refused with FAILED_PRECONDITION naming each thing missin
 test('a container in a host pod must be privileged', () => {
   assert.doesNotThrow(() => checkHostContainer('host', true));
   assert.throws(() => checkHostContainer('host', false), (e: Error) => e instanceof FailedPreconditionError && /must be privileged/.test(e.message));
+});
+
+test("a host container's spec keeps only its mount namespace (a v2 host's cgroup namespace goes)", () => {
+  const spec = { linux: { namespaces: [{ type: 'mount' }, { type: 'cgroup' }] } } as unknown as OciSpec;
+  onlyMountNamespace(spec);
+  assert.deepEqual(spec.linux.namespaces, [{ type: 'mount' }]);
 });

@@ -8,9 +8,11 @@
 // admission rule, and logs, exec, attach, stop, status and stats go through the same conmon path
 // as any container. What this file adds is that rule: a pod asking for the handler must be
 // privileged with host network, PID and IPC, and so must its containers be privileged; anything
-// else is refused with FAILED_PRECONDITION naming what is missing, before anything is made.
+// else is refused with FAILED_PRECONDITION naming what is missing, before anything is made. On a
+// cgroup v2 host containers also get a cgroup namespace: a host container does not (onlyMountNamespace).
 import { FailedPreconditionError } from '../errors/catalog.js';
 import type { Config } from '../config/schema.js';
+import type { OciSpec } from './spec/types.js';
 
 export interface HostPodAsk {
   privileged: boolean;
@@ -45,4 +47,9 @@ export function checkHostContainer(handler: string, privileged: boolean): void {
   if (!privileged) {
     throw new FailedPreconditionError(`runtime handler "${handler}" runs containers in the host's namespaces: the container must be privileged (security_context.privileged)`);
   }
+}
+
+/** A host container's spec keeps its mount namespace only (no cgroup namespace on a v2 host). */
+export function onlyMountNamespace(spec: OciSpec): void {
+  spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type === 'mount');
 }
