@@ -129,6 +129,24 @@ describe('runtime handlers through crictl', { skip }, () => {
     await statsStopRemove(pod, ctr);
   });
 
+  test('crun: a volume with host-to-container propagation sees what the host mounts after start', async () => {
+    // The cgroup wrapper runs crun in a mount namespace of its own: it must keep the volume's
+    // shared source a peer of the host's, or the container never sees later host mounts.
+    const vol = join(work, 'propagated');
+    mkdirSync(join(vol, 'sub'), { recursive: true });
+    const ctrCfg = containerConfig('prop', ['sleep', '1000']);
+    ctrCfg.mounts = [{ container_path: '/vol', host_path: vol, propagation: 1 }]; // PROPAGATION_HOST_TO_CONTAINER
+    const { pod, ctr } = await runPodAndContainer('crun', podConfig('crun-prop'), ctrCfg);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'rktlet-prop-test', join(vol, 'sub')]);
+      writeFileSync(join(vol, 'sub', 'f'), 'mounted after start\n');
+      assert.equal((await crictl.ok(['exec', '-s', ctr, 'cat', '/vol/sub/f'])).trim(), 'mounted after start');
+    } finally {
+      execFileSync('umount', ['-l', join(vol, 'sub')], { stdio: 'ignore' });
+    }
+    await statsStopRemove(pod, ctr);
+  });
+
   test('host: a privileged host-namespace pod runs chrooted in its image in the host namespaces', async () => {
     const { pod, ctr } = await runPodAndContainer(
       'host',
