@@ -23,6 +23,7 @@ import type { PodPaths } from './store.js';
 import type { RunPodDeps } from './run-pod-deps.js';
 import { applySysctls, pinNamespaces, pinnedPaths, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
+import { checkHostPod, isHostHandler } from '../oci/host-isolation.js';
 
 /** The configured pause image, pulled when it is not stored yet. */
 async function pauseImage(deps: RunPodDeps, ref: string) {
@@ -53,6 +54,7 @@ export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output
   const meta = config.metadata!;
   // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.
   const handlerName = deps.runtimes.get(req.runtime_handler).name;
+  if (isHostHandler(cfg, handlerName)) checkHostPod(handlerName, settings);
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
   const id = newPodId();
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);

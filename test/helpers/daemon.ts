@@ -221,7 +221,7 @@ export function removeNatRulesOf(network: string): void {
 
 /** Best-effort removal of everything a daemon left on the host, then its temp dirs. */
 export function cleanupHost(dirs: DaemonDirs): void {
-  for (const [handler, bin] of [['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun']] as const) {
+  for (const [handler, bin] of [['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun'], ['host', '/usr/sbin/runc']] as const) {
     for (const root of [join(dirs.runRoot, 'oci', handler), join(dirs.runRoot, handler)]) {
       if (!existsSync(root)) continue;
       for (const id of sh(bin, ['--root', root, 'list', '-q']).split('\n').filter((x) => x)) {
