@@ -12,17 +12,23 @@ import type { Config } from './schema.js';
 import { ConfigError } from '../errors/catalog.js';
 import { handlerRoot } from '../oci/handler-root.js';
 import { readCached, writeCached } from './validated-cache.js';
+import { systemdBooted } from '../systemd/booted.js';
 
 // Synchronous loads of ES modules on first use (loadConfig is synchronous; Node 24 requires them).
 const require = createRequire(import.meta.url);
 const toml = (): typeof SmolToml => require('smol-toml') as typeof SmolToml;
 const schema = (): typeof Schema => require('./schema.js') as typeof Schema;
 
-/** What a validation depends on besides its input: the schema's code (and the defaults it uses). */
+/**
+ * What a validation depends on besides its input: the schema's code (and the defaults it uses),
+ * and the host facts its transforms read: whether systemd is init (the `auto` cgroup driver). A
+ * transform that reads anything else from the host must add it here, or the cache would keep
+ * the answer of a host that has changed.
+ */
 let schemaCode: string | undefined;
 function schemaFingerprint(): string {
   schemaCode ??= ['./schema.js', '../oci/spec/defaults.js'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\0');
-  return schemaCode;
+  return `${schemaCode}\0systemd=${systemdBooted()}`;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/rktlet/rktlet.toml';

@@ -70,7 +70,8 @@ export const configSchema = z.strictObject({
         }),
       /**
        * `auto`: systemd when systemd is PID 1 (sd_booted), cgroupfs otherwise. The parsed config holds
-       * the driver in effect, so everything (and RuntimeConfig) sees `cgroupfs` or `systemd`.
+       * the driver in effect, so everything (and RuntimeConfig) sees `cgroupfs` or `systemd`. A host
+       * fact read here is part of the validated-config cache's key (load.ts schemaFingerprint).
        */
       cgroup_driver: z
         .enum(['auto', 'cgroupfs', 'systemd'])

@@ -71,3 +71,19 @@ test('only a private directory of root is used', { skip: process.geteuid?.() !==
   chmodSync(join(base, 'c'), 0o755);
   assert.equal(configCacheDir(join(base, 'c')), undefined);
 });
+
+test('the host facts the schema reads are part of the key: the auto cgroup driver follows /run/systemd/system', () => {
+  // The key holds systemdBooted(): an entry made under the other answer is not used. Simulated by
+  // doctoring the entry's driver: were the host fact left out, the doctored value would come back.
+  const base = tempDir('rktlet-vcache-');
+  const dir = cacheIn(base);
+  const overrides = { root: join(base, 'root') };
+  const first = loadConfig({ file: null, overrides, cacheDir: dir }).config.runtime.cgroup_driver;
+  const [name] = readdirSync(dir);
+  const entry = JSON.parse(readFileSync(join(dir, name!), 'utf8')) as { key: string; value: { runtime: { cgroup_driver: string } } };
+  assert.match(entry.key, /systemd=(true|false)/);
+  entry.key = entry.key.replace(/systemd=(true|false)/, (_m, b: string) => `systemd=${b === 'true' ? 'false' : 'true'}`);
+  entry.value.runtime.cgroup_driver = first === 'systemd' ? 'cgroupfs' : 'systemd';
+  writeFileSync(join(dir, keyName(entry.key)), JSON.stringify(entry));
+  assert.equal(loadConfig({ file: null, overrides, cacheDir: dir }).config.runtime.cgroup_driver, first);
+});
