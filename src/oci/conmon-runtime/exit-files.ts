@@ -2,7 +2,8 @@
 // (its mtime is the finish time). OOM kills are seen in two ways: conmon's "oom" file (in its
 // persist dir, the bundle) and the memory cgroup's oom_kill counter, which stays readable until
 // the runtime deletes the container (and does not depend on where conmon was started).
-import { readFile, stat, access } from 'node:fs/promises';
+import { pathExists } from '../../util/path-exists.js';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../errors/catalog.js';
 import { trySliceDir, unitDir } from '../../systemd/unit-names.js';
@@ -36,7 +37,7 @@ export function oomCounterFiles(cgroupsPath: string, cgroupRoot = '/sys/fs/cgrou
 }
 
 async function oomKilled(bundle: string, counterFiles: string[]): Promise<boolean> {
-  if (await exists(join(bundle, 'oom'))) return true;
+  if (await pathExists(join(bundle, 'oom'))) return true;
   for (const f of counterFiles) {
     try {
       if (parseOomKills(await readFile(f, 'utf8')) > 0) return true;
@@ -68,11 +69,3 @@ export async function readExitFile(exitDir: string, id: string, bundle: string, 
   };
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
