@@ -14,7 +14,7 @@ PACKAGES=(
   ca-certificates curl                  # curl fetches the pinned Node.js build (install_node below)
   python3                               # the helpers in src/helpers: the daemon's command launcher, the pty, attach and port relays
   python3-pyflakes                      # npm run lint checks those helpers
-  python3-yaml                          # reads CDI device specs written in YAML (yaml.safe_load)
+  systemd                               # not run as init: systemd-analyze verify checks contrib/systemd/rktlet.service, systemd-escape and systemd-run check unit names and options
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")

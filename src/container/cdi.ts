@@ -6,12 +6,13 @@
 // are its spec's common containerEdits plus its own. A device no spec names, a malformed name, or an
 // edit rktlet cannot apply (intelRdt, netDevices) is refused: a container never starts without a
 // device it asked for.
+import { parse as parseYaml } from 'yaml';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import { CDI_HOOK_NAMES, emptyCdiEdits, type CdiEdits, type CdiHookName } from '../oci/spec/cdi-edits.js';
 import { normalizePermissions, type HostDevice } from '../oci/spec/devices.js';
-import { complaintOf, runCommand } from '../util/command.js';
+import { complaintOf } from '../util/command.js';
 import { resolveDevice } from './host-facts.js';
 
 /** The annotation prefix device plugins use for CDI devices (containerd and CRI-O read it too). */
@@ -77,7 +78,7 @@ export function parseQualifiedName(q: string): { kind: string; name: string } {
 
 const parsed = new Map<string, { key: string; spec: RawSpec }>();
 
-/** A spec file's content (YAML through python3's yaml.safe_load, JSON directly), cached by mtime. */
+/** A spec file's content (YAML by the `yaml` library, core schema: JSON is YAML too), cached by mtime. */
 async function loadSpecFile(file: string): Promise<RawSpec> {
   const st = await stat(file);
   const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
@@ -86,11 +87,7 @@ async function loadSpecFile(file: string): Promise<RawSpec> {
   const text = await readFile(file, 'utf8');
   let spec: RawSpec;
   if (file.endsWith('.json')) spec = JSON.parse(text) as RawSpec;
-  else {
-    const py = 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)';
-    const out = await runCommand('python3', ['-c', py], { input: text, timeoutMs: 20_000 });
-    spec = JSON.parse(out.stdout) as RawSpec;
-  }
+  else spec = parseYaml(text, { schema: 'core', maxAliasCount: 100 }) as RawSpec;
   if (!spec || typeof spec !== 'object') throw new Error('not a CDI spec (no mapping at the top)');
   parsed.set(file, { key, spec });
   return spec;

@@ -9,6 +9,7 @@ import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateCon
 import { InvalidArgumentError, NotFoundError, OciRuntimeError } from '../errors/catalog.js';
 import { commandNotStarted } from '../oci/exec-failure.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
+import { checkHostContainer, isHostHandler, onlyMountNamespace } from '../oci/host-isolation.js';
 import { envFromCri, type EnvVar } from '../oci/spec/env-values.js';
 import type { ResolvedUser } from '../oci/spec/user.js';
 import type { RootfsMount } from '../snapshot/types.js';
@@ -42,6 +43,7 @@ function checkInPod(svc: CreateDeps, podId: string, cfg: NamedContainerConfig, e
   const pod = svc.deps.pods.get(podId);
   if (!pod) throw new NotFoundError(`pod sandbox "${podId}" not found`);
   admitToPod(cfg, pod);
+  if (isHostHandler(svc.deps.config, pod.runtimeHandler)) checkHostContainer(pod.runtimeHandler, !!cfg.linux?.security_context?.privileged);
   const image = requireImage(cfg.image.image, svc.deps.images.resolve(cfg.image.image));
   // Everything that can reject the request is checked before any work starts.
   const settings = containerSettings(cfg, pod, { seccompUseDefaultWhenEmpty: svc.deps.config.runtime.seccomp_use_default_when_empty, selinuxEnabled: selinuxEnabled() });
@@ -97,6 +99,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
       const mounts = [...features.binds, ...volumes];
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
       const spec = generateContainerSpec({ ...specInput(input, { rootfs, user, host, cgroupsPath }, config.runtime), mounts, ...(cdi ? { cdi } : {}) });
+      if (isHostHandler(config, pod.runtimeHandler)) onlyMountNamespace(spec);
       const record = newRecord(input, { rootfs, user, cgroupsPath, bundle, logPath });
       record.meta.mounts = mounts;
       // The record exists before the runtime's container, so a crash in between leaves something
@@ -113,6 +116,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
         terminal: cfg.tty,
         stdin: cfg.stdin,
         stdinOnce: cfg.stdin_once,
+        podId: pod.id,
       }));
       await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
       rb.commit();

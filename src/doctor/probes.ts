@@ -1,6 +1,7 @@
 // Reading the host for the checks: files of /proc and /sys, `--version` of each program, the CNI
 // config, statfs of the state roots and the idmap probe. Everything runs at once (about 0.2 s
 // here); nothing is written but the idmap probe's temp dir, removed before returning.
+import { pathExists } from '../util/path-exists.js';
 import { access, constants, readFile, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -19,14 +20,6 @@ import { idmapFinding, runtimeIdmapFinding, usernsFinding } from './userns.js';
 
 const read = (p: string): Promise<string | undefined> => readFile(p, 'utf8').catch(() => undefined);
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs `path args…` (2 s at most); ok when it exits 0. */
 async function tool(path: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ToolRun> {
@@ -47,7 +40,7 @@ async function tool(path: string, args: string[], env?: NodeJS.ProcessEnv): Prom
 
 /** A program on the PATH the daemon uses (Debian's sbin and bin dirs). */
 async function onPath(name: string): Promise<string> {
-  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (await exists(join(d, name))) return join(d, name);
+  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (await pathExists(join(d, name))) return join(d, name);
   return name;
 }
 
@@ -168,7 +161,7 @@ async function kernelChecks(config: Config): Promise<Finding[]> {
     read('/proc/cgroups'),
     read('/sys/fs/cgroup/unified/cgroup.controllers'),
     read('/sys/fs/cgroup/cgroup.controllers'),
-    exists('/run/systemd/system'),
+    pathExists('/run/systemd/system'),
     diskFacts('root', config.root),
     diskFacts('run_root', config.run_root),
   ]);

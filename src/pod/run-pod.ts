@@ -10,6 +10,7 @@ import { podIPs } from '../network/cni.js';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic-file.js';
 import { nowNs } from '../util/time.js';
 import { podCgroup } from './cgroups.js';
+import { systemdBooted } from '../systemd/booted.js';
 import { hasDnsConfig, hostsFile, resolvConf } from './dns.js';
 import { infraSpec, INFRA_OOM_SCORE_ADJ } from './infra-spec.js';
 import { clampOomScoreAdj } from '../oci/spec/resources.js';
@@ -22,6 +23,7 @@ import type { PodPaths } from './store.js';
 import type { RunPodDeps } from './run-pod-deps.js';
 import { applySysctls, pinNamespaces, pinnedPaths, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
+import { checkHostPod, isHostHandler } from '../oci/host-isolation.js';
 
 /** The configured pause image, pulled when it is not stored yet. */
 async function pauseImage(deps: RunPodDeps, ref: string) {
@@ -52,10 +54,15 @@ export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output
   const meta = config.metadata!;
   // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.
   const handlerName = deps.runtimes.get(req.runtime_handler).name;
+  if (isHostHandler(cfg, handlerName)) checkHostPod(handlerName, settings);
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
   if (settings.userns) await checkUsernsPossible(deps, handlerName, settings.namespaces);
   const id = newPodId();
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);
+  if (cfg.runtime.cgroup_driver === 'systemd' && !systemdBooted()) {
+    // Every monitor would start through systemd-run, and runc would ask systemd for the cgroups.
+    throw new FailedPreconditionError('runtime.cgroup_driver is "systemd" but systemd is not PID 1 here (no /run/systemd/system): set it to "auto" or "cgroupfs"');
+  }
   const key = podNameKey(meta);
 
   const rb = new Rollback();
@@ -249,6 +256,7 @@ async function startInfra(deps: RunPodDeps, rec: PodRecord, { settings, seccomp,
     terminal: false,
     stdin: false,
     stdinOnce: false,
+    podId: id,
   });
   await runtime.start(id);
   rec.infraPid = created.pid;

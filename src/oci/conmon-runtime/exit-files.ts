@@ -2,9 +2,11 @@
 // (its mtime is the finish time). OOM kills are seen in two ways: conmon's "oom" file (in its
 // persist dir, the bundle) and the memory cgroup's oom_kill counter, which stays readable until
 // the runtime deletes the container (and does not depend on where conmon was started).
-import { readFile, stat, access } from 'node:fs/promises';
+import { pathExists } from '../../util/path-exists.js';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../errors/catalog.js';
+import { trySliceDir, unitDir } from '../../systemd/unit-names.js';
 
 export interface ExitReport {
   exitCode: number;
@@ -18,20 +20,13 @@ export function parseOomKills(text: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** systemd's slice nesting: "a-b-c.slice" lives at a.slice/a-b.slice/a-b-c.slice. */
-export function expandSlice(slice: string): string {
-  if (!slice.endsWith('.slice') || slice === '-.slice') return '';
-  const parts = slice.slice(0, -'.slice'.length).split('-');
-  return parts.map((_p, i) => `${parts.slice(0, i + 1).join('-')}.slice`).join('/');
-}
-
 /** The cgroup directory (relative to a hierarchy) of a runtime cgroupsPath, for either driver. */
 export function cgroupDir(cgroupsPath: string): string | undefined {
   if (cgroupsPath.startsWith('/')) return cgroupsPath;
   // systemd: "slice:prefix:name" is the scope <prefix>-<name>.scope in that slice.
   const [slice, prefix, name] = cgroupsPath.split(':');
   if (!slice || !prefix || !name) return undefined;
-  return `/${expandSlice(slice)}/${prefix}-${name}.scope`;
+  return trySliceDir(slice) === undefined ? undefined : unitDir(slice, `${prefix}-${name}.scope`);
 }
 
 /** The memory cgroup files that count OOM kills of a container (v1 and v2 layouts). */
@@ -42,7 +37,7 @@ export function oomCounterFiles(cgroupsPath: string, cgroupRoot = '/sys/fs/cgrou
 }
 
 async function oomKilled(bundle: string, counterFiles: string[]): Promise<boolean> {
-  if (await exists(join(bundle, 'oom'))) return true;
+  if (await pathExists(join(bundle, 'oom'))) return true;
   for (const f of counterFiles) {
     try {
       if (parseOomKills(await readFile(f, 'utf8')) > 0) return true;
@@ -74,11 +69,3 @@ export async function readExitFile(exitDir: string, id: string, bundle: string, 
   };
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
