@@ -165,7 +165,7 @@ async function probeUserns(name: string, c: RuntimeCommandLine, dir: string): Pr
   await writeFile(join(bundle, 'rootfs', 'probe'), '', { mode: 0o755 });
   await writeFile(join(bundle, 'config.json'), JSON.stringify(usernsProbeSpec(nsFile)), { mode: 0o644 });
   await writeFile(nsFile, '', { mode: 0o644 });
-  await grantTraverse(join(bundle, 'rootfs')); // as for a pod's root filesystem
+  await grantTraverse(join(bundle, 'rootfs'), USERNS_PROBE_HOST_ID); // as for a pod's root filesystem
   const map = [{ container_id: 0, host_id: USERNS_PROBE_HOST_ID, length: 65536 }];
   try {
     await pinUserNamespace({ uids: map, gids: map }, { user: nsFile, ipc: '', uts: '' });

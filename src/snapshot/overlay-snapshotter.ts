@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
 import { diskUsage } from './disk-usage.js';
-import { grantTraverse, mountIdmappedOverlay } from './idmapped-overlay.js';
+import { grantTraverse, mountIdmappedOverlay, revokeTraverse } from './idmapped-overlay.js';
 import { ProcessTemp } from './process-temp.js';
 import type { RootfsMount, Snapshotter } from './types.js';
 import { complaintOf, runCommand } from '../util/command.js';
@@ -226,7 +226,7 @@ export class OverlaySnapshotter implements Snapshotter {
     // The pod's root writes the upper dir through its mapped ids: it owns the root directory.
     if (idmap) {
       await Promise.all(['upper', 'work'].map((d) => chown(join(dir, d), idmap.rootUid, idmap.rootGid)));
-      await grantTraverse(join(dir, 'rootfs'));
+      await grantTraverse(join(dir, 'rootfs'), idmap.rootUid);
     }
     const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString(), ...(image ? { image } : {}), ...(volumes.length ? { volumes } : {}), ...(idmap ? { idmap } : {}) };
     await writeJsonAtomic(join(dir, 'meta.json'), meta);
@@ -306,7 +306,17 @@ export class OverlaySnapshotter implements Snapshotter {
     await this.unmount(key);
     const meta = await readJsonIfExists<ActiveMeta>(join(this.activePath(key), 'meta.json')).catch(() => undefined);
     await rm(this.activePath(key), { recursive: true, force: true });
+    if (meta?.idmap && !(await this.idmapInUse(meta.idmap.rootUid))) await revokeTraverse(join(this.activePath(key), 'rootfs'), meta.idmap.rootUid);
     if (meta && this.onRemoved) await this.onRemoved(meta);
+  }
+
+  /** Whether another snapshot's pod root is this uid (the traverse entries above are shared). */
+  private async idmapInUse(uid: number): Promise<boolean> {
+    for (const key of await readdir(this.activeDir).catch(() => [] as string[])) {
+      const m = await readJsonIfExists<ActiveMeta>(join(this.activeDir, key, 'meta.json')).catch(() => undefined);
+      if (m?.idmap?.rootUid === uid) return true;
+    }
+    return false;
   }
 
   async usage(key: string): Promise<{ bytes: number; inodes: number }> {

@@ -4,7 +4,8 @@
 // feature for the handlers whose probe proved it; what cannot work is refused with a message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { containerEnv, createContainer, grpcError, readLog, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
 import { TestDaemon } from '../helpers/daemon.js';
@@ -76,6 +77,13 @@ for (const handler of ['crun']) {
     const pid = (JSON.parse((await status(env, id, true)).info.info!) as { pid: number }).pid;
     assert.ok(pid > 0, 'the container has a process');
     assert.equal(hostUid(pid), HOST_ID, 'the container root is the mapped id on the host');
+    // The pod's root alone may pass the state dirs to its root filesystem (an ACL entry), not
+    // every host user: nobody cannot even stat it, by the path mountinfo shows to anyone.
+    const rootfs = join(env.d.dirs.root, 'snapshots', 'active', id, 'rootfs');
+    assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${rootfs} `), `the root filesystem is mounted at ${rootfs}`);
+    assert.equal(statAs('nobody', 'nogroup', rootfs), 1, 'nobody cannot reach the root filesystem');
+    assert.equal(statAs(String(HOST_ID), String(HOST_ID), rootfs), 0, "the pod's root can");
+    assert.equal(statSync(join(env.d.dirs.root, 'snapshots')).mode & 0o001, 0, 'no search bit for others on the state dirs');
     const ex = await env.d.client.runtime('ExecSync', { container_id: id, cmd: ['sh', '-c', 'id -u; stat -c %u:%g /bin/busybox; ps -o user,comm | grep sleep'], timeout: '20' });
     assert.equal(ex.exit_code, 0, ex.stderr.toString());
     assert.match(ex.stdout.toString(), /^0\n0:0\nroot +sleep/);
@@ -148,3 +156,9 @@ test('refused with a message: a handler without user namespaces, a container in 
   assert.equal(privileged?.code, INVALID_ARGUMENT);
   assert.match(privileged!.details, /privileged/);
 });
+
+/** 0 when `user` can stat `path`, 1 when it cannot (setpriv: no supplementary groups). */
+function statAs(user: string, group: string, path: string): number {
+  const r = spawnSync('setpriv', [`--reuid=${user}`, `--regid=${group}`, '--clear-groups', '--', 'stat', path], { encoding: 'utf8' });
+  return r.status ?? 2;
+}
