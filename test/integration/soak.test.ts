@@ -84,7 +84,14 @@ test(`${CYCLES} pod+container lifecycles: fds, RSS and heap stay flat, nothing i
   for (const s of samples) console.log(`soak: cycle ${s.cycle}: fds ${s.fds}, RSS ${s.rssMiB} MiB, heap ${s.heapMiB} MiB`);
 
   assert.ok(last.fds - baseline.fds <= 5, `fds grew from ${baseline.fds} to ${last.fds}`);
-  assert.ok(last.rssMiB - baseline.rssMiB < 50, `RSS grew from ${baseline.rssMiB} to ${last.rssMiB} MiB`);
+  // RSS: a leak grows with the cycles; glibc's allocator settles in steps and then stays. On Node 24
+  // a clean-clone CI run measured 143.5 MiB after 50 cycles, 234.4 at 500 and 237.9 at 1000 (the
+  // V8 heap flat at 37): a step of 37 MiB between cycles 400 and 500, then 3.5 MiB over the last
+  // 500. So the second half must stay flat (a leak of 50 KiB a cycle fails it), and the whole run
+  // within a bound.
+  const half = samples.find((s) => s.cycle >= CYCLES / 2) ?? baseline;
+  assert.ok(last.rssMiB - half.rssMiB < 25, `RSS grew from ${half.rssMiB} at cycle ${half.cycle} to ${last.rssMiB} MiB`);
+  assert.ok(last.rssMiB - baseline.rssMiB < 150, `RSS grew from ${baseline.rssMiB} to ${last.rssMiB} MiB`);
   assert.ok(last.heapMiB - baseline.heapMiB < 20, `heap grew from ${baseline.heapMiB} to ${last.heapMiB} MiB`);
 
   // Nothing left anywhere.
