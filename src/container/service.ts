@@ -148,9 +148,13 @@ export class ContainerService {
       this.deps.log.warn({ id: b.id, err: b.error }, 'dropping an unreadable container record');
       await rm(join(this.store.dir, b.id), { recursive: true, force: true });
     }
-    await this.lock.sweepDead().catch((err: unknown) => this.deps.log.warn({ err }, 'sweeping stale container locks failed'));
     await mkdir(this.exitDir, { recursive: true, mode: 0o700 });
     this.startMonitor();
+    // The locks of processes that died holding them: their operations finished or undone, never
+    // the lock file alone dropped. A create that died after the listing above (in another
+    // process: a CLI verb beside the daemon, killed while this one opened) is seen only here; were
+    // its lock dropped, nothing would ever sweep its half-made parts or reconcile its record.
+    await this.finishOrphanedOperations().catch((err: unknown) => this.deps.log.warn({ err }, 'finishing operations of dead processes failed'));
     await eachLimit(this.store.list(), 8, async (r) => {
       if (r.status.removing) {
         // A RemoveContainer that did not finish: finish it (every step is idempotent).
@@ -221,12 +225,19 @@ export class ContainerService {
    */
   private async finishOrphanedOperations(): Promise<void> {
     for (const id of await this.lock.deadHolderKeys()) {
-      // Reconciled under the lock, which re-reads the record first: it may be gone meanwhile.
-      if (this.store.find(id)) await this.reconcile(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
-      // A create that never wrote its record, or the temp file of a write killed before its rename.
+      // A create that never wrote its whole record, or the temp file of a write killed before its rename.
       await this.sweepCrashed([id]);
       // Nothing of it left at all: the lock file alone goes.
-      if (!this.store.find(id)) await this.lock.run(id, async () => undefined);
+      if (!existsSync(join(this.store.dir, id, 'meta.json'))) {
+        await this.lock.run(id, async () => undefined);
+        continue;
+      }
+      // Reconciled under the lock, which re-reads the record first, so also a record this process
+      // never indexed (a create killed between its record write and the change stamp's bump: its
+      // CREATED record may name no runtime container, and only this reconcile would ever tell).
+      await this.reconcile(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      // A RemoveContainer killed half-way: finished (every step is idempotent), as recovery does.
+      if (this.store.find(id)?.status.removing) await removeContainer(this.lifecycle, id);
     }
   }
 
