@@ -25,7 +25,7 @@ import type { ExecSyncResult } from '../oci/runtime.js';
 import type { ResourceRequest } from '../oci/spec/resources.js';
 import { eachLimit } from '../util/each-limit.js';
 import { sweepCrashedCreates } from './crashed-creates.js';
-import { forgetMonitorsExcept, monitorGone } from '../oci/conmon-runtime/monitor-gone.js';
+import { forgetMonitorsExcept, monitorGone, monitorRunning } from '../oci/conmon-runtime/monitor-gone.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
@@ -315,9 +315,14 @@ export class ContainerService {
         }
         return;
       }
+      // A create whose caller died while conmon ran the runtime's `create`: conmon goes on, and
+      // the runtime knows the container (as "creating", then "created") only once it is through.
+      // Left as recorded, never declared gone meanwhile: the poll reconciles once conmon is gone,
+      // and a created container is what the record already says.
+      if (r.status.state === 'created' && (!st || st.status === 'creating') && (await monitorRunning(r.meta.bundle))) return;
       if (st && st.status !== 'stopped') {
         const was = r.status.state;
-        const state = st.status === 'created' ? 'created' : 'running';
+        const state = st.status === 'created' || st.status === 'creating' ? 'created' : 'running';
         // Started while the daemon was away (or known again after an UNKNOWN spell), or created by
         // a CreateContainer killed before it recorded the pid.
         if (was === 'unknown' || was !== state || r.status.pid !== st.pid) {

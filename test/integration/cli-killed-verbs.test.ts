@@ -5,8 +5,8 @@
 // what the daemon makes of it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,6 +80,43 @@ test('a CREATED record a killed `app add` wrote without bumping the change stamp
   // runc has no such container: EXITED (as after any crashed create), never CREATED for good.
   assert.ok(await eventually(async () => (await state()) === 'CONTAINER_EXITED'), `listed ${String(await state())}`);
   assert.ok(!existsSync(join(env.d.dirs.runRoot, 'locks', 'containers', `${id}.lock`)), 'the dead lock went');
+  await env.d.client.runtime('RemoveContainer', { container_id: id });
+  assert.ok(!existsSync(join(ctrs, id)));
+});
+
+test('a create killed while its conmon still runs the runtime\'s create is not declared gone before conmon is', async (t) => {
+  const pod = await runPod(env);
+  const real = await createContainer(env, pod.id, { command: ['sleep', '3600'] });
+  // The killed `app add` got as far as starting conmon: its record is CREATED with no pid, conmon
+  // wrote its pid file and runs on (here a process named conmon), the runtime knows nothing yet.
+  const id = randomBytes(32).toString('hex');
+  const ctrs = join(env.d.dirs.root, 'containers');
+  mkdirSync(join(ctrs, id, 'bundle'), { recursive: true, mode: 0o700 });
+  const fake = join(ctrs, id, 'conmon');
+  copyFileSync(spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim(), fake);
+  const conmon = spawn(fake, ['600'], { stdio: 'ignore' });
+  t.after(() => conmon.kill('SIGKILL'));
+  await new Promise((r) => conmon.once('spawn', r));
+  writeFileSync(join(ctrs, id, 'bundle', 'conmon.pid'), `${conmon.pid}\n`);
+  const meta = retargeted<{ name: string }>(join(ctrs, real.id, 'meta.json'), real.id, id, (m) => (m.name = 'killed-add-conmon'));
+  const st = retargeted<{ state: string; pid: number }>(join(ctrs, real.id, 'status.json'), real.id, id, (s) => {
+    s.state = 'created';
+    s.pid = 0;
+  });
+  writeFileSync(join(ctrs, id, 'meta.json'), JSON.stringify(meta));
+  writeFileSync(join(ctrs, id, 'status.json'), JSON.stringify(st));
+  await new ChangeStamp(join(ctrs, '.stamp')).bump();
+  const lock = lockOf('containers', id, deadPid());
+  const state = async () => (await env.d.client.runtime('ListContainers', { filter: { id } })).containers[0]?.state;
+  // The daemon takes the dead lock over and reconciles: the runtime does not know the container
+  // yet, but its create is still on its way. Declared EXITED now, it would be a created runtime
+  // container (and a conmon) of an exited record a moment later.
+  assert.ok(await eventually(() => !existsSync(lock)), 'the daemon took the dead lock over');
+  await sleep(3000);
+  assert.equal(await state(), 'CONTAINER_CREATED');
+  // conmon gone (its create failed, or it was killed): nobody will make the container. EXITED.
+  conmon.kill('SIGKILL');
+  assert.ok(await eventually(async () => (await state()) === 'CONTAINER_EXITED'), `listed ${String(await state())}`);
   await env.d.client.runtime('RemoveContainer', { container_id: id });
   assert.ok(!existsSync(join(ctrs, id)));
 });
