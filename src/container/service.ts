@@ -209,13 +209,22 @@ export class ContainerService {
       if (r.status.state === 'running' || r.status.state === 'created') {
         if (exited.has(r.meta.id)) await this.onExitFile(r.meta.id);
         // No exit file, and no conmon left to write one: the runtime tells what became of it.
-        else if (await monitorGone({ bundle: r.meta.bundle, pid: r.status.pid, createdAtNs: r.meta.createdAtNs })) {
+        else if ((await monitorGone({ bundle: r.meta.bundle, pid: r.status.pid, createdAtNs: r.meta.createdAtNs })) || (await this.createOrphaned(r))) {
           await this.reconcile(r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'reconcile failed'));
         }
       } else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
     }
     forgetMonitorsExcept(new Set(this.store.list().filter((r) => r.status.state === 'running' || r.status.state === 'created').map((r) => r.meta.bundle)));
     await this.finishOrphanedOperations().catch((err: unknown) => this.deps.log.warn({ err }, 'finishing operations of dead processes failed'));
+  }
+
+  /**
+   * A CREATED record with no pid that nobody is creating: its create died before it recorded the
+   * runtime's answer, perhaps while its conmon was still running the runtime's create (reconcile
+   * leaves it as it is then). Asked again each round until the runtime knows it, or conmon is gone.
+   */
+  private async createOrphaned(r: ContainerRecord): Promise<boolean> {
+    return r.status.state === 'created' && r.status.pid === 0 && !this.lock.held(r.meta.id) && !(await this.lock.heldElsewhere(r.meta.id));
   }
 
   /**
