@@ -11,9 +11,11 @@ PACKAGES=(
   busybox-static                        # test images are built from it
   docker-registry apache2-utils         # a local OCI registry for tests; htpasswd for its auth
   attr                                  # setfattr: xattrs and overlay opaque markers when unpacking layers
+  acl                                   # setfacl: a user-namespaced pod's root alone may pass the state dirs to its root filesystem
   ca-certificates curl                  # curl fetches the pinned Node.js build (install_node below)
   python3                               # the helpers in src/helpers: the daemon's command launcher, the pty, attach and port relays
   python3-pyflakes                      # npm run lint checks those helpers
+  systemd                               # not run as init: systemd-analyze verify checks contrib/systemd/rktlet.service, systemd-escape and systemd-run check unit names and options
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")

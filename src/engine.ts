@@ -155,6 +155,7 @@ async function openParts(config: Config, log: Logger, o: { sweepImages: boolean 
     runtimes,
     images,
     snapshots,
+    handlerFeatures: (handler) => probeHandler(config, runtimes, handler),
     containers: {
       stopAll: (podId) => containers.stopPod(podId),
       removeAll: (podId) => containers.removePod(podId),

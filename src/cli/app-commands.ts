@@ -1,19 +1,18 @@
 // `rktlet app …`: pods and their containers ("apps", as rkt calls them) without a daemon, on the
 // same state root as `rktlet serve` and safe beside it. Each verb runs the CRI handler the daemon
-// would run for the kubelet (same validation, locks, rollback and records).
+// would run for the kubelet (same validation, locks, rollback and records), loaded when it runs
+// (app-verbs.ts); `app list` only reads the records, as `rktlet pods` and `rktlet ps` do.
 import type { Command } from 'commander';
-import { runPodSandbox } from '../cri/pod-run.js';
-import { containerCreate } from '../cri/container-create.js';
-import { containerStart } from '../cri/container-start.js';
-import { containerStop } from '../cri/container-stop.js';
-import { containerRemove } from '../cri/container-remove.js';
-import { containerStatus } from '../cri/container-status.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
-import { formatTable } from './image-commands.js';
-import { collect, criRequest, findApp, findPod, isoTime, printJson, withEngine } from './app-engine.js';
-import { addRequest, sandboxRequest, type AddFlags, type SandboxFlags } from './app-requests.js';
-import { withUniquePodName } from './unique-pod-name.js';
+import { collect, formatTable, isoTime, printJson } from './table.js';
+import type { AddFlags, SandboxFlags } from './app-requests.js';
 import type { ContainerRecord } from '../container/types.js';
+import { readerConfig } from './options.js';
+import { loadPods } from '../pod/offline-view.js';
+import { loadContainers } from '../container/offline-view.js';
+import { describePod, pickOne } from './refs.js';
+
+const verbs = () => import('./app-verbs.js');
 
 /** Rows of `rktlet app list`. */
 export function appRows(records: ContainerRecord[]): string[][] {
@@ -40,10 +39,11 @@ export function registerAppCommands(program: Command): void {
     .option('--label <k=v>', 'label (repeatable)', collect)
     .option('--runtime <handler>', 'RuntimeClass handler (default the configured default)')
     .action(async (o: SandboxFlags, cmd: Command) => {
-      await withEngine(cmd, async (ctx) => {
-        const req = criRequest('RunPodSandbox', sandboxRequest(o, ctx.engine.config.root));
+      const v = await verbs();
+      await v.withEngine(cmd, async (ctx) => {
+        const req = v.criRequest('RunPodSandbox', v.sandboxRequest(o, ctx.engine.config.root));
         const meta = req.config!.metadata!;
-        const res = await withUniquePodName(ctx, meta.namespace, meta.name, () => runPodSandbox(ctx, req));
+        const res = await v.withUniquePodName(ctx, meta.namespace, meta.name, () => v.runPodSandbox(ctx, req));
         process.stdout.write(res.pod_sandbox_id + '\n');
       });
     });
@@ -63,11 +63,12 @@ export function registerAppCommands(program: Command): void {
     .option('--mount <src:dst[:ro]>', 'bind mount (repeatable)', collect)
     .option('--label <k=v>', 'label (repeatable)', collect)
     .action(async (podRef: string, image: string, command: string[], o: AddFlags, cmd: Command) => {
-      await withEngine(cmd, async (ctx) => {
-        const pod = findPod(ctx, podRef);
+      const v = await verbs();
+      await v.withEngine(cmd, async (ctx) => {
+        const pod = v.findPod(ctx, podRef);
         // As the kubelet's IfNotPresent pull policy.
         if (!ctx.engine.images.resolve(image)) await ctx.engine.images.pull(image);
-        const res = await containerCreate(ctx, criRequest('CreateContainer', addRequest(pod.id, pod.config, image, o, command)));
+        const res = await v.containerCreate(ctx, v.criRequest('CreateContainer', v.addRequest(pod.id, pod.config, image, o, command)));
         process.stdout.write(res.container_id + '\n');
       });
     });
@@ -78,9 +79,10 @@ export function registerAppCommands(program: Command): void {
     .argument('<pod>', 'pod ID, ID prefix or name')
     .requiredOption('--app <name|id>', 'the app')
     .action(async (podRef: string, o: { app: string }, cmd: Command) => {
-      await withEngine(cmd, async (ctx) => {
-        const r = findApp(ctx, findPod(ctx, podRef), o.app);
-        await containerStart(ctx, criRequest('StartContainer', { container_id: r.meta.id }));
+      const v = await verbs();
+      await v.withEngine(cmd, async (ctx) => {
+        const r = v.findApp(ctx, v.findPod(ctx, podRef), o.app);
+        await v.containerStart(ctx, v.criRequest('StartContainer', { container_id: r.meta.id }));
       });
     });
 
@@ -92,9 +94,10 @@ export function registerAppCommands(program: Command): void {
     .option('--timeout <seconds>', 'grace period before SIGKILL', '10')
     .action(async (podRef: string, o: { app: string; timeout: string }, cmd: Command) => {
       if (!/^\d+$/.test(o.timeout)) throw new InvalidArgumentError(`--timeout must be a number of seconds, got "${o.timeout}"`);
-      await withEngine(cmd, async (ctx) => {
-        const r = findApp(ctx, findPod(ctx, podRef), o.app);
-        await containerStop(ctx, criRequest('StopContainer', { container_id: r.meta.id, timeout: o.timeout }));
+      const v = await verbs();
+      await v.withEngine(cmd, async (ctx) => {
+        const r = v.findApp(ctx, v.findPod(ctx, podRef), o.app);
+        await v.containerStop(ctx, v.criRequest('StopContainer', { container_id: r.meta.id, timeout: o.timeout }));
       });
     });
 
@@ -104,9 +107,10 @@ export function registerAppCommands(program: Command): void {
     .argument('<pod>', 'pod ID, ID prefix or name')
     .requiredOption('--app <name|id>', 'the app')
     .action(async (podRef: string, o: { app: string }, cmd: Command) => {
-      await withEngine(cmd, async (ctx) => {
-        const r = findApp(ctx, findPod(ctx, podRef), o.app);
-        await containerRemove(ctx, criRequest('RemoveContainer', { container_id: r.meta.id }));
+      const v = await verbs();
+      await v.withEngine(cmd, async (ctx) => {
+        const r = v.findApp(ctx, v.findPod(ctx, podRef), o.app);
+        await v.containerRemove(ctx, v.criRequest('RemoveContainer', { container_id: r.meta.id }));
       });
     });
 
@@ -115,10 +119,9 @@ export function registerAppCommands(program: Command): void {
     .description("the pod's apps")
     .argument('<pod>', 'pod ID, ID prefix or name')
     .action(async (podRef: string, _o: unknown, cmd: Command) => {
-      await withEngine(cmd, async (ctx) => {
-        const pod = findPod(ctx, podRef);
-        process.stdout.write(formatTable(appRows(ctx.engine.containers.ofPod(pod.id))));
-      });
+      const config = await readerConfig(cmd);
+      const pod = pickOne('pod', podRef, await loadPods(config), describePod);
+      process.stdout.write(formatTable(appRows((await loadContainers(config)).filter((r) => r.meta.podId === pod.id))));
     });
 
   app
@@ -127,9 +130,10 @@ export function registerAppCommands(program: Command): void {
     .argument('<pod>', 'pod ID, ID prefix or name')
     .requiredOption('--app <name|id>', 'the app')
     .action(async (podRef: string, o: { app: string }, cmd: Command) => {
-      await withEngine(cmd, async (ctx) => {
-        const r = findApp(ctx, findPod(ctx, podRef), o.app);
-        printJson((await containerStatus(ctx, criRequest('ContainerStatus', { container_id: r.meta.id }))).status);
+      const v = await verbs();
+      await v.withEngine(cmd, async (ctx) => {
+        const r = v.findApp(ctx, v.findPod(ctx, podRef), o.app);
+        printJson((await v.containerStatus(ctx, v.criRequest('ContainerStatus', { container_id: r.meta.id }))).status);
       });
     });
 }

@@ -6,7 +6,7 @@ import { stateConfig, type GlobalOptions } from './options.js';
 import { createLogger } from '../log/logger.js';
 import { Engine } from '../engine.js';
 import { ensurePolicyFile } from '../image/trust/policy-file.js';
-import { criProto } from '../server/proto.js';
+import { criServices } from '../server/proto.js';
 import type { CallContext, RuntimeReq, RuntimeRpc } from '../cri/handler.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
 import { describeContainer, describePod, pickOne } from './refs.js';
@@ -36,7 +36,7 @@ type MethodCodec = { requestSerialize(v: unknown): Buffer; requestDeserialize(b:
 
 /** A loose request as the daemon would receive it over the wire: decoded with every default set. */
 export function criRequest<M extends RuntimeRpc>(rpc: M, loose: unknown): RuntimeReq<M> {
-  const service = criProto().runtime.v1.RuntimeService.service as unknown as Record<string, MethodCodec>;
+  const service = criServices()['runtime.v1.RuntimeService'] as unknown as Record<string, MethodCodec>;
   const m = service[rpc];
   if (!m) throw new InvalidArgumentError(`no such CRI method ${rpc}`);
   return m.requestDeserialize(m.requestSerialize(loose)) as RuntimeReq<M>;
@@ -62,17 +62,3 @@ export function keyValues(list: string[] | undefined, flag: string): { key: stri
   });
 }
 
-export function collect(v: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), v];
-}
-
-/** Nanoseconds since the epoch as an ISO time (second precision). */
-export function isoTime(ns: string | number | bigint): string {
-  const n = BigInt(ns);
-  if (n === 0n) return '-';
-  return new Date(Number(n / 1_000_000n)).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-export function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
-}

@@ -6,8 +6,9 @@
 // the temp dir Node picks by default, where anyone could plant one first). Anything else, and
 // any other user, runs without it.
 import module from 'node:module';
-import { lstatSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { privateCacheDir } from '../util/private-dir.js';
+
+export { privateCacheDir };
 
 /** The oldest Node.js major this code runs on (package.json `engines`, README). */
 export const MIN_NODE_MAJOR = 24;
@@ -18,25 +19,6 @@ export function nodeTooOld(version: string): string | undefined {
   const major = Number(version.split('.')[0]);
   if (major >= MIN_NODE_MAJOR) return undefined;
   return `rktlet needs Node.js ${MIN_NODE_MAJOR} or later, and this is ${version}: scripts/setup-host.sh installs the pinned build (scripts/node-env.sh) into /opt/rktlet, which bin/rktlet then runs on`;
-}
-
-/** Owned by `uid`, a real directory (not a link), and closed to group and others. */
-function isPrivateDir(path: string, uid: number): boolean {
-  const st = lstatSync(path);
-  return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
-}
-
-/**
- * Makes `dir` (and its missing parents) mode 0700 and tells whether it and its parent are private
- * to `uid`: a parent others could write would let them swap the directory under us.
- */
-export function privateCacheDir(dir: string, uid: number): boolean {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return isPrivateDir(dir, uid) && isPrivateDir(dirname(dir), uid);
-  } catch {
-    return false;
-  }
 }
 
 /** Turns the compile cache on for root when its directory is private; a no-op otherwise. */

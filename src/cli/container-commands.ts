@@ -1,7 +1,7 @@
 // Daemonless container verbs over the state root: `rktlet ps`, `rktlet inspect`, `rktlet logs [-f]`.
 // They read what the daemon wrote (and conmon's exit files); they never change anything.
 import type { Command } from 'commander';
-import { stateConfig, type GlobalOptions } from './options.js';
+import { readerConfig } from './options.js';
 import { filterContainers } from '../container/filter.js';
 import { loadContainers } from '../container/offline-view.js';
 import { describeContainer, pickOne } from './refs.js';
@@ -14,10 +14,6 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { ContainerRecord } from '../container/types.js';
 
-function configOf(cmd: Command): Config {
-  const opts = cmd.optsWithGlobals<GlobalOptions>();
-  return stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' }).config;
-}
 
 function ago(ns: string): string {
   const s = Math.max(0, Math.round((Date.now() - Number(BigInt(ns) / 1_000_000n)) / 1000));
@@ -52,7 +48,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-p, --pod <id>', 'only the containers of this pod (ID prefix)')
     .option('-q, --quiet', 'IDs only')
     .action(async (o: { all?: boolean; pod?: string; quiet?: boolean }, cmd: Command) => {
-      const all = await loadContainers(configOf(cmd));
+      const all = await loadContainers(await readerConfig(cmd));
       // A prefix the IDs of several pods (with containers) start with is refused, listing them.
       const pods = [...new Set(all.map((r) => r.meta.podId))].filter((id) => o.pod && id.startsWith(o.pod));
       if (o.pod && pods.length > 1) pickOne('pod', o.pod, pods, (id) => ({ id, name: '', detail: `${all.filter((r) => r.meta.podId === id).length} container(s)` }));
@@ -70,7 +66,7 @@ export function registerContainerCommands(program: Command): void {
     .description("a container's status (as ContainerStatus) and OCI spec, as JSON")
     .argument('<container>', 'ID, ID prefix or name')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
-      const r = await find(configOf(cmd), ref);
+      const r = await find(await readerConfig(cmd), ref);
       let spec: unknown;
       try {
         spec = JSON.parse(await readFile(join(r.meta.bundle, 'config.json'), 'utf8'));
@@ -87,7 +83,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-f, --follow', 'keep printing new lines until the container exits')
     .option('--timestamps', 'prefix each line with its time')
     .action(async (ref: string, o: { follow?: boolean; timestamps?: boolean }, cmd: Command) => {
-      const config = configOf(cmd);
+      const config = await readerConfig(cmd);
       const r = await find(config, ref);
       if (!r.meta.logPath) return;
       const ac = new AbortController();

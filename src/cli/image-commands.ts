@@ -1,24 +1,35 @@
 // Daemonless image verbs on the same state root as the daemon: `rktlet pull`, `rktlet images`,
-// `rktlet rmi`, `rktlet image import FILE`. They use the engine's image code directly; the store
-// lock and stamp file keep them consistent with a running daemon.
+// `rktlet rmi`, `rktlet image import FILE`. The verbs that change images use the engine's image code
+// directly (loaded by them alone); the store lock and stamp file keep them consistent with a running
+// daemon. `images` only reads the records.
 import type { Command } from 'commander';
-import { stateConfig, type GlobalOptions } from './options.js';
-import { createLogger } from '../log/logger.js';
-import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
-import { ImageService } from '../image/image-service.js';
+import { readerConfig, stateConfig, type GlobalOptions } from './options.js';
+import type { ImageService } from '../image/image-service.js';
+import { ImageStore, type StoredImage } from '../image/image-store.js';
 import { NotFoundError, InvalidArgumentError } from '../errors/catalog.js';
 import type { Credentials } from '../image/auth.js';
-import type { StoredImage } from '../image/image-store.js';
 import { join } from 'node:path';
-import { closeStateDirs } from '../store/private-state.js';
 import { humanBytes } from './human-bytes.js';
 import { isTerminal, PullProgress, pullVerdict } from './pull-progress.js';
 import { formatReference, parseReference } from '../image/reference.js';
-import { ensurePolicyFile } from '../image/trust/policy-file.js';
+import { formatTable } from './table.js';
+import type { Config } from '../config/schema.js';
 
-async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
+function configOf(cmd: Command): Config {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  return stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' }).config;
+}
+
+/** The image service (the engine's image code) for the verbs that pull or change images; loaded only by them. */
+async function withImages<T>(cmd: Command, fn: (svc: ImageService) => Promise<T>): Promise<T> {
+  const config = configOf(cmd);
+  const [{ createLogger }, { OverlaySnapshotter }, { ImageService }, { closeStateDirs }, { ensurePolicyFile }] = await Promise.all([
+    import('../log/logger.js'),
+    import('../snapshot/overlay-snapshotter.js'),
+    import('../image/image-service.js'),
+    import('../store/private-state.js'),
+    import('../image/trust/policy-file.js'),
+  ]);
   const log = createLogger(config.log.level);
   await closeStateDirs(config);
   await ensurePolicyFile(config.image.signature_policy); // first start: the default trust policy
@@ -50,11 +61,6 @@ export function imageRows(images: StoredImage[]): string[][] {
     }
   }
   return rows;
-}
-
-export function formatTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')).join('\n') + '\n';
 }
 
 function parseCreds(s: string | undefined): Credentials | undefined {
@@ -96,12 +102,14 @@ export function registerImageCommands(program: Command): void {
     .option('-q, --quiet', 'print image IDs only')
     .option('--json', 'print the image records as JSON')
     .action(async (o: { quiet?: boolean; json?: boolean }, cmd: Command) => {
-      await withImages(cmd, async (svc) => {
-        const images = svc.list();
-        if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size, held }) => ({ id, repoTags, repoDigests, size, ...(held ? { held } : {}) })), null, 2) + '\n');
-        else if (o.quiet) process.stdout.write(images.map((i) => i.id + '\n').join(''));
-        else process.stdout.write(formatTable(imageRows(images)));
-      });
+      // Read-only: the records as on disk (written atomically, each write under the store lock),
+      // without opening the image service, its lock or the snapshotter.
+      const store = new ImageStore(join((await readerConfig(cmd)).root, 'images'));
+      store.reload();
+      const images = store.list();
+      if (o.json) process.stdout.write(JSON.stringify(images.map(({ id, repoTags, repoDigests, size, held }) => ({ id, repoTags, repoDigests, size, ...(held ? { held } : {}) })), null, 2) + '\n');
+      else if (o.quiet) process.stdout.write(images.map((i) => i.id + '\n').join(''));
+      else process.stdout.write(formatTable(imageRows(images)));
     });
 
   program

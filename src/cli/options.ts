@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { checkStateAccess } from './state-access.js';
+import { configCacheDir } from '../config/validated-cache.js';
+import type { Config } from '../config/schema.js';
+import { closeStateDirs } from '../store/private-state.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -27,7 +30,8 @@ export function effectiveConfig(opts: GlobalOptions): LoadedConfig {
   if (opts.runRoot) overrides.run_root = opts.runRoot;
   if (opts.socket) overrides.grpc = { socket: opts.socket };
   if (opts.logLevel) overrides.log = { level: opts.logLevel };
-  return loadConfig({ file: opts.config, overrides });
+  // Root's verbs reuse the validation of an unchanged config (src/config/validated-cache.ts).
+  return loadConfig({ file: opts.config, overrides, cacheDir: configCacheDir() });
 }
 
 /** The effective config of a command that uses the state roots: refused plainly when it cannot. */
@@ -35,4 +39,15 @@ export function stateConfig(opts: GlobalOptions): LoadedConfig {
   const loaded = effectiveConfig(opts);
   checkStateAccess(loaded.config);
   return loaded;
+}
+
+/**
+ * The config of a verb that reads the state without opening the engine (ps, pods, images, inspect,
+ * logs, app list): the roots are made and closed as every open makes and closes them.
+ */
+export async function readerConfig(cmd: Command): Promise<Config> {
+  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  const { config } = stateConfig({ ...opts, logLevel: opts.logLevel ?? 'warn' });
+  await closeStateDirs(config);
+  return config;
 }

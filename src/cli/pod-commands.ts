@@ -1,16 +1,16 @@
-// `rktlet pods`, `rktlet pod status|stop|rm`: pod sandboxes without a daemon, through the same CRI
-// handlers the daemon runs (state root shared with a running `rktlet serve`).
+// `rktlet pods`, `rktlet pod status|stop|rm`: pod sandboxes without a daemon (state root shared
+// with a running `rktlet serve`). `pods` reads the records (src/pod/offline-view.ts); the others
+// run the same CRI handlers the daemon runs, in an engine only they load.
 import type { Command } from 'commander';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listPodSandbox } from '../cri/pod-list.js';
-import { podSandboxStatus } from '../cri/pod-status.js';
-import { stopPodSandbox } from '../cri/pod-stop.js';
-import { removePodSandbox } from '../cri/pod-remove.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
 import type { PodSandbox } from '../gen/runtime/v1/PodSandbox.js';
-import { formatTable } from './image-commands.js';
-import { criRequest, findPod, isoTime, printJson, withEngine } from './app-engine.js';
+import { formatTable, isoTime, printJson } from './table.js';
+import { readerConfig } from './options.js';
+import { loadPods } from '../pod/offline-view.js';
+import { filterPods } from '../pod/filter.js';
+import { toPodSandbox } from '../cri/pod-convert.js';
 
 /** Rows like `crictl pods`. */
 export function podRows(pods: PodSandbox[]): string[][] {
@@ -31,12 +31,10 @@ export function registerPodCommands(program: Command): void {
     .action(async (o: { quiet?: boolean; state?: string }, cmd: Command) => {
       const state = o.state?.toLowerCase();
       if (state !== undefined && state !== 'ready' && state !== 'notready') throw new InvalidArgumentError(`--state must be ready or notready, got "${o.state}"`);
-      await withEngine(cmd, async (ctx) => {
-        const filter = state ? { state: { state: state === 'ready' ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY' } } : null;
-        const { items } = await listPodSandbox(ctx, criRequest('ListPodSandbox', { filter }));
-        const list = (items ?? []) as PodSandbox[];
-        process.stdout.write(o.quiet ? list.map((p) => `${p.id}\n`).join('') : formatTable(podRows(list)));
-      });
+      const config = await readerConfig(cmd);
+      const wanted = state === undefined ? null : { state: state === 'ready' ? ('SANDBOX_READY' as const) : ('SANDBOX_NOTREADY' as const) };
+      const list = filterPods(await loadPods(config), { id: '', state: wanted, label_selector: {} }).map(toPodSandbox);
+      process.stdout.write(o.quiet ? list.map((p) => `${p.id}\n`).join('') : formatTable(podRows(list)));
     });
 
   const pod = program.command('pod').description('one pod sandbox');
@@ -47,6 +45,7 @@ export function registerPodCommands(program: Command): void {
     .argument('<pod>', 'pod ID, ID prefix or name')
     .option('--verbose', "add the runtime's own view")
     .action(async (ref: string, o: { verbose?: boolean }, cmd: Command) => {
+      const [{ withEngine, findPod, criRequest }, { podSandboxStatus }] = await Promise.all([import('./app-engine.js'), import('../cri/pod-status.js')]);
       await withEngine(cmd, async (ctx) => {
         const p = findPod(ctx, ref);
         const res = await podSandboxStatus(ctx, criRequest('PodSandboxStatus', { pod_sandbox_id: p.id, verbose: !!o.verbose }));
@@ -59,6 +58,7 @@ export function registerPodCommands(program: Command): void {
     .description("stop the pod: its apps, its network, its infra")
     .argument('<pod>', 'pod ID, ID prefix or name')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
+      const [{ withEngine, findPod, criRequest }, { stopPodSandbox }] = await Promise.all([import('./app-engine.js'), import('../cri/pod-stop.js')]);
       await withEngine(cmd, async (ctx) => {
         await stopPodSandbox(ctx, criRequest('StopPodSandbox', { pod_sandbox_id: findPod(ctx, ref).id }));
       });
@@ -69,6 +69,7 @@ export function registerPodCommands(program: Command): void {
     .description('remove the pod and everything in it (stopped first)')
     .argument('<pod>', 'pod ID, ID prefix or name')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
+      const [{ withEngine, findPod, criRequest }, { removePodSandbox }] = await Promise.all([import('./app-engine.js'), import('../cri/pod-remove.js')]);
       await withEngine(cmd, async (ctx) => {
         const p = findPod(ctx, ref);
         await removePodSandbox(ctx, criRequest('RemovePodSandbox', { pod_sandbox_id: p.id }));

@@ -15,6 +15,7 @@ import { closeEventStreams } from '../cri/container-events-get.js';
 import { useCommandHelper } from '../util/command.js';
 import { PYTHON } from '../oci/conmon-runtime/pty-relay.js';
 import { preparePolicy } from '../image/trust/policy-file.js';
+import { startNotifier } from '../systemd/notify.js';
 
 export async function serve(opts: GlobalOptions): Promise<void> {
   const { config, sources } = stateConfig(opts);
@@ -22,6 +23,9 @@ export async function serve(opts: GlobalOptions): Promise<void> {
   await closeStateDirs(config);
   await preparePolicy(config.image.signature_policy, log);
   const lock = await DaemonLock.acquire(config.root, config.grpc.socket);
+  // Under systemd's Type=notify: READY=1 once the socket serves, STOPPING=1 when stopping
+  // (first: it takes NOTIFY_SOCKET out of the environment every later child inherits).
+  const notifier = startNotifier(PYTHON);
   // The first Status would otherwise wait for `runc --version` and `conmon --version`.
   warmHealthProbes(config, log);
   // Commands (mount, runc, CNI plugins…) start from a small helper: a fork of this process costs
@@ -50,7 +54,10 @@ export async function serve(opts: GlobalOptions): Promise<void> {
       { version: packageVersion, socket: config.grpc.socket, root: config.root, config_files: sources, ready_ms: Math.round(performance.now() - t0) },
       'rktlet is serving',
     );
+    const failed = await notifier.notify('READY=1');
+    if (failed) log.warn({ error: failed }, 'could not tell systemd that rktlet is ready (NOTIFY_SOCKET)');
   } catch (err) {
+    notifier.close();
     await metricsEndpoint?.close();
     await engine?.close();
     await lock.release();
@@ -63,12 +70,14 @@ export async function serve(opts: GlobalOptions): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping: finishing calls in flight; pods and containers keep running');
     void (async () => {
+      await notifier.notify('STOPPING=1');
       // Event streams never end on their own: close them so shutdown need not wait them out.
       if (engine) closeEventStreams(engine);
       await server?.shutdown();
       await metricsEndpoint?.close();
       await engine?.close();
       useCommandHelper(false);
+      notifier.close();
       await lock.release();
       log.info('stopped');
       log.flush();

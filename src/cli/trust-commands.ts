@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../errors/catalog.js';
 import { ensurePolicyFile, loadPolicy, savePolicy } from '../image/trust/policy-file.js';
 import { parsePublicKey, PolicyError, type PolicyJson, type Requirement } from '../image/trust/policy.js';
 import { checkScope, startsWithHost } from '../image/trust/scope.js';
-import { formatTable } from './image-commands.js';
+import { formatTable } from './table.js';
 
 function requirementCells(r: Requirement): [string, string] {
   if (r.type !== 'sigstoreSigned') return [r.type, ''];

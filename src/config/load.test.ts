@@ -6,6 +6,7 @@ import { loadConfig, defaultConfig, configToToml, mergeLayers } from './load.js'
 import { parse } from 'smol-toml';
 import { ConfigError } from '../errors/catalog.js';
 import { tempDir } from '../util/test-temp-dir.js';
+import { systemdBooted } from '../systemd/booted.js';
 
 function tempConfig(main: string, dropIns: Record<string, string> = {}): string {
   const dir = tempDir('rktlet-config-');
@@ -24,7 +25,10 @@ test('defaults are complete without any file', () => {
   assert.equal(c.run_root, '/run/rktlet');
   assert.equal(c.grpc.socket, '/run/rktlet/rktlet.sock');
   assert.equal(c.grpc.socket_mode, '0660');
-  assert.equal(c.runtime.cgroup_driver, 'cgroupfs');
+  // `auto`: the parsed config holds the driver in effect on this host.
+  assert.equal(c.runtime.cgroup_driver, systemdBooted() ? 'systemd' : 'cgroupfs');
+  assert.equal(defaultConfig({ runtime: { cgroup_driver: 'auto' } }).runtime.cgroup_driver, c.runtime.cgroup_driver);
+  assert.equal(defaultConfig({ runtime: { cgroup_driver: 'cgroupfs' } }).runtime.cgroup_driver, 'cgroupfs');
   assert.equal(c.runtime.default_handler, 'runc');
   assert.equal(c.runtime.handlers.runc?.root, '/run/rktlet/oci/runc');
   assert.deepEqual(c.image.insecure_registries, []);

@@ -1,11 +1,35 @@
 // Loading the effective configuration: defaults < main file < conf.d drop-ins (name order) < flags.
+//
+// The TOML parser and the schema (zod) are loaded only when a config must be validated: a config
+// validated before under the same inputs comes from validated-cache.ts, which is most CLI verbs.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parse as parseToml, stringify as stringifyToml, TomlError } from 'smol-toml';
-import { z } from 'zod';
-import { configSchema, type Config } from './schema.js';
+import type * as SmolToml from 'smol-toml';
+import type { z } from 'zod';
+import type * as Schema from './schema.js';
+import type { Config } from './schema.js';
 import { ConfigError } from '../errors/catalog.js';
 import { handlerRoot } from '../oci/handler-root.js';
+import { readCached, writeCached } from './validated-cache.js';
+import { systemdBooted } from '../systemd/booted.js';
+
+// Synchronous loads of ES modules on first use (loadConfig is synchronous; Node 24 requires them).
+const require = createRequire(import.meta.url);
+const toml = (): typeof SmolToml => require('smol-toml') as typeof SmolToml;
+const schema = (): typeof Schema => require('./schema.js') as typeof Schema;
+
+/**
+ * What a validation depends on besides its input: the schema's code (and the defaults it uses),
+ * and the host facts its transforms read: whether systemd is init (the `auto` cgroup driver). A
+ * transform that reads anything else from the host must add it here, or the cache would keep
+ * the answer of a host that has changed.
+ */
+let schemaCode: string | undefined;
+function schemaFingerprint(): string {
+  schemaCode ??= ['./schema.js', '../oci/spec/defaults.js'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\0');
+  return `${schemaCode}\0systemd=${systemdBooted()}`;
+}
 
 export const DEFAULT_CONFIG_FILE = '/etc/rktlet/rktlet.toml';
 
@@ -25,15 +49,18 @@ export function mergeLayers(base: Tree, over: Tree): Tree {
   return out;
 }
 
-function readToml(file: string): Tree {
-  let text: string;
+function readText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError('', `cannot read config file ${file}`, { cause: err });
   }
+}
+
+function parseTomlText(file: string, text: string): Tree {
+  const { parse, TomlError } = toml();
   try {
-    return parseToml(text) as Tree;
+    return parse(text) as Tree;
   } catch (err) {
     const where = err instanceof TomlError ? ` (line ${err.line}, column ${err.column})` : '';
     throw new ConfigError('', `${file}${where}: ${err instanceof Error ? err.message.split('\n')[0] : err}`, {
@@ -57,6 +84,8 @@ export interface LoadOptions {
   file?: string | null;
   /** Values from command-line flags, as a partial config tree. */
   overrides?: Tree;
+  /** Where validated configs are kept between runs (validated-cache.ts configCacheDir); none: always validate. */
+  cacheDir?: string;
 }
 
 export interface LoadedConfig {
@@ -68,25 +97,24 @@ export interface LoadedConfig {
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const file = opts.file === undefined ? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null) : opts.file;
   const sources: string[] = [];
-  let tree: Tree = {};
   if (file) {
-    tree = readToml(file);
     sources.push(file);
     const dropIns = join(dirname(file), 'conf.d');
-    if (existsSync(dropIns)) {
-      for (const name of readdirSync(dropIns).filter((n) => n.endsWith('.toml')).sort()) {
-        const f = join(dropIns, name);
-        tree = mergeLayers(tree, readToml(f));
-        sources.push(f);
-      }
-    }
+    if (existsSync(dropIns)) sources.push(...readdirSync(dropIns).filter((n) => n.endsWith('.toml')).sort().map((n) => join(dropIns, n)));
   }
+  const texts = sources.map(readText);
+  const key = opts.cacheDir === undefined ? '' : JSON.stringify([schemaFingerprint(), sources, texts, opts.overrides ?? {}]);
+  const cached = opts.cacheDir === undefined ? undefined : readCached<Config>(opts.cacheDir, key);
+  if (cached) return { config: resolveDerived(cached), sources };
+  let tree: Tree = {};
+  sources.forEach((f, i) => (tree = mergeLayers(tree, parseTomlText(f, texts[i]!))));
   if (opts.overrides) tree = mergeLayers(tree, opts.overrides);
-  const parsed = configSchema.safeParse(tree);
+  const parsed = schema().configSchema.safeParse(tree);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw first ? describeIssue(first, sources.join(', ') || 'flags') : new ConfigError('', 'invalid config');
   }
+  if (opts.cacheDir !== undefined) writeCached(opts.cacheDir, key, parsed.data);
   return { config: resolveDerived(parsed.data), sources };
 }
 
@@ -110,5 +138,5 @@ export function defaultConfig(overrides: Tree = {}): Config {
 }
 
 export function configToToml(c: Config): string {
-  return stringifyToml(c as unknown as Tree);
+  return toml().stringify(c as unknown as Tree);
 }

@@ -3,6 +3,7 @@
 // a key in an error message is the key the operator types.
 import { z } from 'zod';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../oci/spec/defaults.js';
+import { effectiveCgroupDriver, systemdBooted } from '../systemd/booted.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, 'must be an octal file mode such as "0660"');
@@ -13,16 +14,19 @@ const GiB = 1024 * MiB;
 
 /** One isolation level a RuntimeClass can select. */
 export const runtimeHandlerSchema = z.strictObject({
-  /** oci: runc/crun containers (src/oci/conmon-runtime/); vm: a VM-isolated runtime, not implemented yet: refused by src/oci/runtimes.ts. */
-  type: z.enum(['oci', 'vm']).default('oci'),
+  /**
+   * oci: runc/crun containers (src/oci/conmon-runtime/); host: privileged host-namespace pods run
+   * chrooted by the same runtime (src/oci/host-isolation.ts); vm: not implemented yet, refused by src/oci/runtimes.ts.
+   */
+  type: z.enum(['oci', 'host', 'vm']).default('oci'),
   /** Path of the OCI runtime binary. */
   path: absPath,
   /** The runtime's own state dir (`--root`); empty: <run_root>/oci/<handler> (src/oci/handler-root.ts). */
   root: optionalAbsPath.default(''),
   /** Extra arguments placed before the runtime's subcommand. */
   args: z.array(z.string()).default([]),
-  /** Unmount /sys/fs/cgroup/unified in the runtime's mount namespace (crun on hybrid v1 hosts). */
-  hide_unified_cgroup: z.boolean().default(false),
+  /** Unmount /sys/fs/cgroup/unified in the runtime's mount namespace; auto: when crun meets a hybrid v1 host (src/oci/unified-cgroup.ts). */
+  hide_unified_cgroup: z.union([z.boolean(), z.literal('auto')]).default('auto'),
 });
 
 export const configSchema = z.strictObject({
@@ -60,10 +64,19 @@ export const configSchema = z.strictObject({
       handlers: z
         .record(z.string().min(1), runtimeHandlerSchema)
         .default({
-          runc: { type: 'oci', path: '/usr/sbin/runc', root: '', args: [], hide_unified_cgroup: false },
-          crun: { type: 'oci', path: '/usr/bin/crun', root: '', args: [], hide_unified_cgroup: true },
+          runc: { type: 'oci', path: '/usr/sbin/runc', root: '', args: [], hide_unified_cgroup: 'auto' },
+          crun: { type: 'oci', path: '/usr/bin/crun', root: '', args: [], hide_unified_cgroup: 'auto' },
+          host: { type: 'host', path: '/usr/sbin/runc', root: '', args: [], hide_unified_cgroup: 'auto' },
         }),
-      cgroup_driver: z.enum(['cgroupfs', 'systemd']).default('cgroupfs'),
+      /**
+       * `auto`: systemd when systemd is PID 1 (sd_booted), cgroupfs otherwise. The parsed config holds
+       * the driver in effect, so everything (and RuntimeConfig) sees `cgroupfs` or `systemd`. A host
+       * fact read here is part of the validated-config cache's key (load.ts schemaFingerprint).
+       */
+      cgroup_driver: z
+        .enum(['auto', 'cgroupfs', 'systemd'])
+        .default('auto')
+        .transform((v) => effectiveCgroupDriver(v, systemdBooted())),
       conmon: absPath.default('/usr/bin/conmon'),
       /** Clamp oom_score_adj to the daemon's own, as containerd's restrict_oom_score_adj. */
       restrict_oom_score_adj: z.boolean().default(true),

@@ -14,7 +14,7 @@ import { imageVolumeMounts, resolveVolumeImages, type VolumeImage } from './imag
 import { bindMounts, imageVolumeRequests, mountRequests, wantsRecursiveReadOnly, type ImageVolumeRequest, type MountRequest } from './mount-requests.js';
 import type { ContainerMount } from './types.js';
 import { strictGroupsPolicy } from './user-resolve.js';
-import { checkUserNamespace } from '../oci/spec/namespaces.js';
+import { hostIdOf, sameMappings, userNamespaceRequest, type UserNamespaceMappings } from '../pod/userns.js';
 
 export interface FeatureRequest {
   requests: MountRequest[];
@@ -24,6 +24,20 @@ export interface FeatureRequest {
   volumeImages: VolumeImage[];
   cdiNames: string[];
   strictGroups: boolean;
+  /** userns_options mode POD: the mappings the container expects its pod to have. */
+  userns?: UserNamespaceMappings;
+}
+
+/**
+ * A container runs in its pod's user namespace (or the host's): one asking for a user namespace
+ * its pod lacks, or other mappings than the pod's, is refused rather than run otherwise.
+ */
+export function checkPodUserns(f: FeatureRequest, pod: { userns?: UserNamespaceMappings }): void {
+  if (!f.userns) return; // NODE or unsaid: the kubelet sends it; a pod's containers all join its namespace
+  if (!pod.userns) throw new FailedPreconditionError('the container asks for a user namespace (userns_options mode POD) but its pod sandbox runs in the host\'s');
+  if (!sameMappings({ uids: f.userns.uids, gids: f.userns.gids }, { uids: pod.userns.uids, gids: pod.userns.gids })) {
+    throw new FailedPreconditionError('the container\'s userns_options mappings differ from its pod sandbox\'s');
+  }
 }
 
 /** SELinux is on when selinuxfs is mounted (as go-selinux decides). */
@@ -33,8 +47,8 @@ export function selinuxEnabled(): boolean {
 
 /** Everything the request alone tells (plus which images are pulled): refused before any work. */
 export function featureRequest(deps: Pick<ContainerDeps, 'images'>, cfg: ContainerConfig__Output): FeatureRequest {
-  // The kubelet copies the pod's user namespace to each container: refused as for the pod.
-  checkUserNamespace(cfg.linux?.security_context?.namespace_options?.userns_options ?? null);
+  // The kubelet copies the pod's user namespace to each container: checked against the pod's below.
+  const userns = userNamespaceRequest(cfg.linux?.security_context?.namespace_options?.userns_options ?? null);
   const requests = mountRequests(cfg.mounts, { selinuxEnabled: selinuxEnabled() });
   const volumes = imageVolumeRequests(requests);
   const cdiNames = requestedCdiDevices(cfg.CDI_devices, cfg.annotations);
@@ -46,6 +60,7 @@ export function featureRequest(deps: Pick<ContainerDeps, 'images'>, cfg: Contain
     volumeImages: resolveVolumeImages(volumes, (ref) => deps.images.resolve(ref)),
     cdiNames,
     strictGroups: strictGroupsPolicy(cfg.linux?.security_context?.supplemental_groups_policy),
+    ...(userns ? { userns } : {}),
   };
 }
 
@@ -77,4 +92,12 @@ export async function volumeMounts(f: FeatureRequest, rootfs: Promise<RootfsMoun
 export function withCdiGroups(user: ResolvedUser, cdi: CdiEdits | undefined): ResolvedUser {
   if (!cdi?.additionalGids.length) return user;
   return { ...user, additionalGids: [...new Set([...user.additionalGids, ...cdi.additionalGids])] };
+}
+
+/** A user-namespaced pod's container: its layers idmapped through the pod's user namespace. */
+export function snapshotIdmap(pod: { userns?: { path: string } & UserNamespaceMappings }): { userns: string; rootUid: number; rootGid: number } | undefined {
+  const u = pod.userns;
+  if (!u) return undefined;
+  // The pod's root owns the upper dir; a map without 0 (the kubelet always maps it) gives its first id.
+  return { userns: u.path, rootUid: hostIdOf(u.uids, 0) ?? u.uids[0]!.host_id, rootGid: hostIdOf(u.gids, 0) ?? u.gids[0]!.host_id };
 }

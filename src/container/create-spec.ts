@@ -1,5 +1,6 @@
 // CreateContainer's pure half after the checks: the request, the pod, the image and the host's
 // facts turned into config.json's input and the container's record.
+import { ociMappings } from '../pod/userns.js';
 import type { Config } from '../config/schema.js';
 import type { ContainerSpecInput } from '../oci/spec/container-spec.js';
 import type { EnvVar } from '../oci/spec/env-values.js';
@@ -54,6 +55,7 @@ export function specInput(
       ...(pod.ipcNsPath !== undefined ? { ipcNsPath: pod.ipcNsPath } : {}),
       ...(pod.utsNsPath !== undefined ? { utsNsPath: pod.utsNsPath } : {}),
       ...(targetPid !== undefined ? { targetPid } : {}),
+      ...(pod.userns ? { userns: { path: pod.userns.path, uidMappings: ociMappings(pod.userns.uids), gidMappings: ociMappings(pod.userns.gids) } } : {}),
     },
     sysctls: pod.sysctls,
     security: {

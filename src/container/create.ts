@@ -9,6 +9,7 @@ import type { CreateContainerRequest__Output } from '../gen/runtime/v1/CreateCon
 import { InvalidArgumentError, NotFoundError, OciRuntimeError } from '../errors/catalog.js';
 import { commandNotStarted } from '../oci/exec-failure.js';
 import { generateContainerSpec } from '../oci/spec/container-spec.js';
+import { checkHostContainer, isHostHandler, onlyMountNamespace } from '../oci/host-isolation.js';
 import { envFromCri, type EnvVar } from '../oci/spec/env-values.js';
 import type { ResolvedUser } from '../oci/spec/user.js';
 import type { RootfsMount } from '../snapshot/types.js';
@@ -18,7 +19,7 @@ import { bundleDir, containerCgroupsPath, exitDir, socketDir } from './paths.js'
 import { resolveUser } from './user-resolve.js';
 import { userFilesFromLayers } from './layer-user-files.js';
 import { checkContainerConfig } from './request-checks.js';
-import { featureHostFacts, featureRequest, selinuxEnabled, volumeLayers, volumeMounts, withCdiGroups } from './create-features.js';
+import { checkPodUserns, featureHostFacts, featureRequest, selinuxEnabled, snapshotIdmap, volumeLayers, volumeMounts, withCdiGroups } from './create-features.js';
 import { admitToPod, checkCreateRequest, containerSettings, requireImage, targetPid, type NamedContainerConfig } from './create-request.js';
 import { hostStep } from './create-host.js';
 import { newRecord, specInput, type CreateInput } from './create-spec.js';
@@ -42,6 +43,7 @@ function checkInPod(svc: CreateDeps, podId: string, cfg: NamedContainerConfig, e
   const pod = svc.deps.pods.get(podId);
   if (!pod) throw new NotFoundError(`pod sandbox "${podId}" not found`);
   admitToPod(cfg, pod);
+  if (isHostHandler(svc.deps.config, pod.runtimeHandler)) checkHostContainer(pod.runtimeHandler, !!cfg.linux?.security_context?.privileged);
   const image = requireImage(cfg.image.image, svc.deps.images.resolve(cfg.image.image));
   // Everything that can reject the request is checked before any work starts.
   const settings = containerSettings(cfg, pod, { seccompUseDefaultWhenEmpty: svc.deps.config.runtime.seccomp_use_default_when_empty, selinuxEnabled: selinuxEnabled() });
@@ -54,6 +56,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
   const checked = checkInPod(svc, podId, cfg, envs);
   const features = featureRequest(svc.deps, cfg); // image volumes, groups policy, CDI, rro
   const { pod, image, settings } = checked;
+  checkPodUserns(features, pod);
   const id = randomBytes(32).toString('hex');
   const input: CreateInput = { id, ...checked };
   const metaKey = { podId: pod.id, name: cfg.metadata.name, attempt: cfg.metadata.attempt };
@@ -74,7 +77,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
     // The steps that do not depend on each other run at once: the root filesystem (prepare, then the
     // mount and the image's user files), the host's facts and the directories. All of them settle
     // before a rollback starts, so it never races a step still running.
-    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id, volumeLayers(features));
+    const prepareStep = svc.deps.snapshots.prepare(id, image.chainIds, image.id, volumeLayers(features), snapshotIdmap(pod));
     const mountStep = prepareStep.then(() => svc.deps.snapshots.mount(id));
     const userStep = resolveUserStep(input, prepareStep, mountStep, features.strictGroups);
     const hostStepDone = hostStep({
@@ -96,6 +99,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
       const mounts = [...features.binds, ...volumes];
       const cgroupsPath = containerCgroupsPath(config.runtime.cgroup_driver, pod.cgroupParent, id);
       const spec = generateContainerSpec({ ...specInput(input, { rootfs, user, host, cgroupsPath }, config.runtime), mounts, ...(cdi ? { cdi } : {}) });
+      if (isHostHandler(config, pod.runtimeHandler)) onlyMountNamespace(spec);
       const record = newRecord(input, { rootfs, user, cgroupsPath, bundle, logPath });
       record.meta.mounts = mounts;
       // The record exists before the runtime's container, so a crash in between leaves something
@@ -112,6 +116,7 @@ async function createInPod(svc: CreateDeps, podId: string, cfg: NamedContainerCo
         terminal: cfg.tty,
         stdin: cfg.stdin,
         stdinOnce: cfg.stdin_once,
+        podId: pod.id,
       }));
       await svc.store.updateStatus(id, (s) => ({ ...s, pid: st.pid }));
       rb.commit();

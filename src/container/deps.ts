@@ -1,6 +1,7 @@
 // What the container service needs from the rest of the engine: pods, images, root filesystems,
 // the OCI runtime per handler. Kept as small interfaces so the service can be tested and wired
 // independently of how those parts are built.
+import type { UserNamespaceMappings } from '../pod/userns.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { EventBus } from '../events/bus.js';
@@ -29,6 +30,8 @@ export interface PodView {
   /** Pods without an infra: their pinned IPC and UTS namespace files ('' for the host's). */
   ipcNsPath?: string;
   utsNsPath?: string;
+  /** A user-namespaced pod (userns_options POD): its pinned user namespace and the kubelet's mappings. */
+  userns?: { path: string } & UserNamespaceMappings;
   /** The pod's cgroup; containers get <cgroupParent>/<id> (cgroupfs) or a scope (systemd). */
   cgroupParent: string;
   hostsPath: string;

@@ -13,8 +13,8 @@
 // - selinux_relabel relabels with the container's label; both runtimes skip it when SELinux is off
 //   (go-selinux's Relabel is a no-op then). rktlet sets no SELinux labels at all, so on a host with
 //   SELinux enabled the request is refused instead of left unlabelled;
-// - uidMappings/gidMappings (ID-mapped mounts) come only with user namespaces, which rktlet does not
-//   implement yet: refused, as CRI-O refuses them when its OCI runtime cannot ("idmap mounts
+// - uidMappings/gidMappings (ID-mapped volume mounts) come only with user namespaces; rktlet idmaps
+//   a user-namespaced pod's image layers but not its volumes yet: refused, as CRI-O refuses them when its OCI runtime cannot ("idmap mounts
 //   specified but OCI runtime does not support them").
 // Codes: a request that contradicts itself is INVALID_ARGUMENT; one this node cannot do is
 // FAILED_PRECONDITION (neither runtime has a code of its own for these: both answer UNKNOWN).
@@ -65,7 +65,7 @@ export function mountRequests(mounts: readonly Mount__Output[], host: MountHostF
   return mounts.map((m) => {
     const what = show(m.container_path);
     if (m.uidMappings?.length || m.gidMappings?.length) {
-      throw new FailedPreconditionError(`mount ${what}: ID-mapped mounts (uidMappings/gidMappings) need user namespaces, which this runtime does not support yet`);
+      throw new FailedPreconditionError(`mount ${what}: ID-mapped volume mounts (uidMappings/gidMappings) are not supported: rktlet idmaps the image's layers of a user-namespaced pod only`);
     }
     if (m.selinux_relabel && host.selinuxEnabled) {
       throw new FailedPreconditionError(`mount ${what}: selinux_relabel is not supported: SELinux is enabled on this host and rktlet sets no SELinux labels`);

@@ -25,7 +25,7 @@ import type { ExecSyncResult } from '../oci/runtime.js';
 import type { ResourceRequest } from '../oci/spec/resources.js';
 import { eachLimit } from '../util/each-limit.js';
 import { sweepCrashedCreates } from './crashed-creates.js';
-import { forgetMonitorsExcept, monitorGone } from '../oci/conmon-runtime/monitor-gone.js';
+import { forgetMonitorsExcept, monitorGone, monitorRunning } from '../oci/conmon-runtime/monitor-gone.js';
 import type { ContainerRecord } from './types.js';
 
 export class ContainerService {
@@ -148,9 +148,13 @@ export class ContainerService {
       this.deps.log.warn({ id: b.id, err: b.error }, 'dropping an unreadable container record');
       await rm(join(this.store.dir, b.id), { recursive: true, force: true });
     }
-    await this.lock.sweepDead().catch((err: unknown) => this.deps.log.warn({ err }, 'sweeping stale container locks failed'));
     await mkdir(this.exitDir, { recursive: true, mode: 0o700 });
     this.startMonitor();
+    // The locks of processes that died holding them: their operations finished or undone, never
+    // the lock file alone dropped. A create that died after the listing above (in another
+    // process: a CLI verb beside the daemon, killed while this one opened) is seen only here; were
+    // its lock dropped, nothing would ever sweep its half-made parts or reconcile its record.
+    await this.finishOrphanedOperations().catch((err: unknown) => this.deps.log.warn({ err }, 'finishing operations of dead processes failed'));
     await eachLimit(this.store.list(), 8, async (r) => {
       if (r.status.removing) {
         // A RemoveContainer that did not finish: finish it (every step is idempotent).
@@ -205,7 +209,7 @@ export class ContainerService {
       if (r.status.state === 'running' || r.status.state === 'created') {
         if (exited.has(r.meta.id)) await this.onExitFile(r.meta.id);
         // No exit file, and no conmon left to write one: the runtime tells what became of it.
-        else if (await monitorGone({ bundle: r.meta.bundle, pid: r.status.pid, createdAtNs: r.meta.createdAtNs })) {
+        else if ((await monitorGone({ bundle: r.meta.bundle, pid: r.status.pid, createdAtNs: r.meta.createdAtNs })) || (await this.createOrphaned(r))) {
           await this.reconcile(r.meta.id).catch((err: unknown) => this.deps.log.warn({ err, id: r.meta.id }, 'reconcile failed'));
         }
       } else if (r.status.state === 'unknown') await this.reconcile(r.meta.id).catch(() => undefined);
@@ -215,18 +219,34 @@ export class ContainerService {
   }
 
   /**
+   * A CREATED record with no pid that nobody is creating: its create died before it recorded the
+   * runtime's answer, perhaps while its conmon was still running the runtime's create (reconcile
+   * leaves it as it is then). Asked again each round until the runtime knows it, or conmon is gone.
+   */
+  private async createOrphaned(r: ContainerRecord): Promise<boolean> {
+    return r.status.state === 'created' && r.status.pid === 0 && !this.lock.held(r.meta.id) && !(await this.lock.heldElsewhere(r.meta.id));
+  }
+
+  /**
    * Containers whose lock a dead process holds: a CLI verb killed half-way beside the daemon (its
    * create, start or stop). Reconciled with the runtime under the lock (which takes it over), or,
    * for a create that never wrote its record, swept; either way the lock file goes.
    */
   private async finishOrphanedOperations(): Promise<void> {
     for (const id of await this.lock.deadHolderKeys()) {
-      // Reconciled under the lock, which re-reads the record first: it may be gone meanwhile.
-      if (this.store.find(id)) await this.reconcile(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
-      // A create that never wrote its record, or the temp file of a write killed before its rename.
+      // A create that never wrote its whole record, or the temp file of a write killed before its rename.
       await this.sweepCrashed([id]);
       // Nothing of it left at all: the lock file alone goes.
-      if (!this.store.find(id)) await this.lock.run(id, async () => undefined);
+      if (!existsSync(join(this.store.dir, id, 'meta.json'))) {
+        await this.lock.run(id, async () => undefined);
+        continue;
+      }
+      // Reconciled under the lock, which re-reads the record first, so also a record this process
+      // never indexed (a create killed between its record write and the change stamp's bump: its
+      // CREATED record may name no runtime container, and only this reconcile would ever tell).
+      await this.reconcile(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      // A RemoveContainer killed half-way: finished (every step is idempotent), as recovery does.
+      if (this.store.find(id)?.status.removing) await removeContainer(this.lifecycle, id);
     }
   }
 
@@ -304,9 +324,14 @@ export class ContainerService {
         }
         return;
       }
+      // A create whose caller died while conmon ran the runtime's `create`: conmon goes on, and
+      // the runtime knows the container (as "creating", then "created") only once it is through.
+      // Left as recorded, never declared gone meanwhile: the poll reconciles once conmon is gone,
+      // and a created container is what the record already says.
+      if (r.status.state === 'created' && (!st || st.status === 'creating') && (await monitorRunning(r.meta.bundle))) return;
       if (st && st.status !== 'stopped') {
         const was = r.status.state;
-        const state = st.status === 'created' ? 'created' : 'running';
+        const state = st.status === 'created' || st.status === 'creating' ? 'created' : 'running';
         // Started while the daemon was away (or known again after an UNKNOWN spell), or created by
         // a CreateContainer killed before it recorded the pid.
         if (was === 'unknown' || was !== state || r.status.pid !== st.pid) {

@@ -41,6 +41,8 @@ export function toPodSandboxStatus(p: PodRecord): PodSandboxStatus {
           pid: p.namespaces.pid,
           ipc: p.namespaces.ipc,
           target_id: nso?.target_id ?? '',
+          // The pod's own user namespace, with the mappings it was made with (the kubelet's).
+          ...(p.userns ? { userns_options: { mode: 'POD' as const, uids: p.userns.uids, gids: p.userns.gids } } : {}),
         },
       },
     },

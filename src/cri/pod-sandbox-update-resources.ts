@@ -1,7 +1,7 @@
 // UpdatePodSandboxResources: the pod's cgroup gets the new pod-level limits (best effort per the CRI).
 import { InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
 import { applyPodCgroup } from '../container/pod-cgroup.js';
-import { expandSlice } from '../oci/conmon-runtime/exit-files.js';
+import { expandSlice } from '../systemd/unit-names.js';
 import { isCgroupV2 } from '../container/host-facts.js';
 import { resourcesFromCri } from '../oci/spec/resources.js';
 import type { CallContext, RuntimeReq, RuntimeRes } from './handler.js';
@@ -16,7 +16,7 @@ export async function podSandboxUpdateResources(
   const res = resourcesFromCri(req.resources);
   // With systemd the pod's cgroup is its slice's directory; the files are written directly (best
   // effort, as the CRI defines this call: systemd may later reapply the slice's own properties).
-  const dir = ctx.engine.config.runtime.cgroup_driver === 'systemd' ? `/${expandSlice(pod.cgroupParent)}` : pod.cgroupParent;
+  const dir = ctx.engine.config.runtime.cgroup_driver === 'systemd' ? expandSlice(pod.cgroupParent) : pod.cgroupParent;
   if (pod.cgroupParent && dir !== '/') {
     const n = await applyPodCgroup('/sys/fs/cgroup', dir, res, await isCgroupV2());
     ctx.log.debug({ pod: pod.id, files: n }, 'pod resources updated');

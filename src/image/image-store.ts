@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random-hex.js';
 import { isErrno } from '../errors/catalog.js';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic-file.js';
 import { parseReference, repoName, tagRef } from './reference.js';
@@ -134,7 +134,7 @@ export class ImageStore {
   }
 
   private async bump(): Promise<void> {
-    await writeFileAtomic(this.stampFile, randomBytes(8).toString('hex') + '\n', 0o644);
+    await writeFileAtomic(this.stampFile, randomHex(8) + '\n', 0o644);
     this.stamp = this.readStamp();
   }
 

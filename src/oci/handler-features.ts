@@ -15,10 +15,16 @@ import { basename, join } from 'node:path';
 import { pidAlive } from '../util/pid-alive.js';
 import { complaintOf, runCommand } from '../util/command.js';
 import { runtimeArgv, type RuntimeCommandLine } from './conmon-runtime/command-line.js';
+import { pinUserNamespace } from '../pod/userns.js';
+import { namespaceTarget, unmountAll } from '../util/unmount.js';
+import { grantTraverse } from '../snapshot/idmapped-overlay.js';
 
 export interface HandlerFeatures {
   recursive_read_only_mounts: boolean;
-  /** Not implemented yet: pods asking for a user namespace are refused (src/pod/pod-request.ts). */
+  /**
+   * The handler runs a container in a pinned user namespace with the pod's mappings (probed:
+   * probeUserns below); rktlet idmaps the layers itself (src/snapshot/idmapped-overlay.ts).
+   */
   user_namespaces: boolean;
 }
 
@@ -79,6 +85,8 @@ async function sweepStaleProbes(name: string, c: RuntimeCommandLine, probeRoot: 
     const m = stale.exec(n);
     if (!m || pidAlive(Number(m[1]))) continue;
     await runtime(c, ['delete', '--force', probeId(n)]).catch(() => undefined);
+    await runtime(c, ['delete', '--force', `${probeId(n)}-u`]).catch(() => undefined);
+    await unmountAll([namespaceTarget(join(probeRoot, n, 'userns'))]).catch(() => undefined);
     await rm(join(probeRoot, n), { recursive: true, force: true });
   }
 }
@@ -118,13 +126,76 @@ async function probeRro(name: string, c: RuntimeCommandLine, dir: string): Promi
   }
 }
 
+/** The host ids the user namespace probe maps the container's 0-65535 to (only seen in /proc). */
+export const USERNS_PROBE_HOST_ID = 3_999_000_000;
+
+/** The user namespace probe's bundle: the container joins a pinned user namespace (pure). */
+export function usernsProbeSpec(usernsPath: string): Record<string, unknown> {
+  const map = [{ containerID: 0, hostID: USERNS_PROBE_HOST_ID, size: 65536 }];
+  return {
+    ociVersion: '1.0.2',
+    process: { args: ['/probe'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/'], noNewPrivileges: true },
+    root: { path: 'rootfs', readonly: true },
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    ],
+    linux: {
+      // A pod's network namespace belongs to the host's user namespace (CNI sets it up from there):
+      // the probe joins one such (the runtime's own, never started) as a pod's containers do.
+      namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'network', path: '/proc/self/ns/net' }, { type: 'user', path: usernsPath }],
+      uidMappings: map,
+      gidMappings: map,
+      maskedPaths: [],
+      readonlyPaths: [],
+    },
+  };
+}
+
+/**
+ * Can the handler run a container in a pod's pinned user namespace? A namespace is pinned as a
+ * pod's is (src/pod/userns.ts), a container joining it is created, and its init's Uid line in
+ * /proc must show the mapped id. '' when it does.
+ */
+async function probeUserns(name: string, c: RuntimeCommandLine, dir: string): Promise<string> {
+  const id = `${probeId(basename(dir))}-u`;
+  const bundle = join(dir, 'userns-bundle');
+  const nsFile = join(dir, 'userns');
+  for (const d of ['proc', 'dev']) await mkdir(join(bundle, 'rootfs', d), { recursive: true, mode: 0o755 });
+  await writeFile(join(bundle, 'rootfs', 'probe'), '', { mode: 0o755 });
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(usernsProbeSpec(nsFile)), { mode: 0o644 });
+  await writeFile(nsFile, '', { mode: 0o644 });
+  await grantTraverse(join(bundle, 'rootfs'), USERNS_PROBE_HOST_ID); // as for a pod's root filesystem
+  const map = [{ container_id: 0, host_id: USERNS_PROBE_HOST_ID, length: 65536 }];
+  try {
+    await pinUserNamespace({ uids: map, gids: map }, { user: nsFile, ipc: '', uts: '' });
+    try {
+      const argv = runtimeArgv(c, ['create', '--bundle', bundle, '--pid-file', join(dir, 'userns.pid'), id]);
+      await runCommand('sh', ['-c', 'exec "$@" </dev/null >"$0" 2>&1', join(dir, 'userns.log'), ...argv], { timeoutMs: PROBE_TIMEOUT_MS });
+    } catch (err) {
+      const log = (await readFile(join(dir, 'userns.log'), 'utf8').catch(() => '')).trim();
+      // runc logs logrus lines (time=… level=error msg="…"): the message is what says why.
+      const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(log)?.[1] ?? log;
+      return `${name} cannot run a container in a pod's user namespace: ${(msg || complaintOf(err)).slice(0, 400)}`;
+    }
+    const pid = (await readFile(join(dir, 'userns.pid'), 'utf8')).trim();
+    const uid = /^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (uid !== String(USERNS_PROBE_HOST_ID)) return `${name}: a container in a user namespace runs as host uid ${uid ?? '?'}, not the mapped ${USERNS_PROBE_HOST_ID}`;
+    return '';
+  } finally {
+    await runtime(c, ['delete', '--force', id]).catch(() => undefined);
+    await unmountAll([namespaceTarget(nsFile)]).catch(() => undefined);
+  }
+}
+
 async function probe(name: string, c: RuntimeCommandLine, probeRoot: string): Promise<FeatureProbe> {
   const dir = join(probeRoot, `${name}-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(probeRoot, { recursive: true, mode: 0o700 });
     await sweepStaleProbes(name, c, probeRoot);
     const why = await probeRro(name, c, dir);
-    return { features: { recursive_read_only_mounts: why === '', user_namespaces: false }, why: why || 'user namespaces are not implemented yet' };
+    const usernsWhy = await probeUserns(name, c, dir);
+    return { features: { recursive_read_only_mounts: why === '', user_namespaces: usernsWhy === '' }, why: [why, usernsWhy].filter(Boolean).join('; ') };
   } catch (err) {
     return { features: { recursive_read_only_mounts: false, user_namespaces: false }, why: `${name} feature probe failed: ${complaintOf(err)}` };
   } finally {
@@ -147,7 +218,7 @@ export async function handlerFeatures(name: string, c: RuntimeCommandLine, probe
   const hit = cache.get(name);
   if (hit && hit.key === key) {
     const r = await hit.result;
-    if (r.features.recursive_read_only_mounts || Date.now() - hit.at < RETRY_FAILED_MS) return r;
+    if ((r.features.recursive_read_only_mounts && r.features.user_namespaces) || Date.now() - hit.at < RETRY_FAILED_MS) return r;
   }
   const result = probe(name, c, probeRoot);
   cache.set(name, { key, at: Date.now(), result });

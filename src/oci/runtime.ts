@@ -7,7 +7,8 @@
 //   conmon-runtime/  a runtime with runc's command line (runc, crun) with conmon as the container
 //                    monitor: the conmon protocol (launch and sync pipe, exit files, ctl fifo,
 //                    attach socket, log reopen) lives there and nowhere else (CRI-O's
-//                    internal/oci runtime_oci.go).
+//                    internal/oci runtime_oci.go). `type = "host"` handlers use it too: host
+//                    isolation is an admission rule (./host-isolation.ts), not another runtime.
 //   vm (not yet)     `runtime.handlers.<name>.type = "vm"`: a VM-isolated runtime (a shim that
 //                    boots a VM per pod, as containerd's runtime v2 shims and CRI-O's runtime_vm.go
 //                    do) would be a second implementation of this same interface, constructed by
@@ -37,6 +38,8 @@ export interface CreateOptions {
   terminal: boolean;
   stdin: boolean;
   stdinOnce: boolean;
+  /** The pod the container belongs to (its infra: the pod itself): names its monitor's systemd scope. */
+  podId?: string;
 }
 
 /** A created container, as the operations on its monitor need it. */

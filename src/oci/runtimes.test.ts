@@ -4,6 +4,7 @@ import { defaultConfig } from '../config/load.js';
 import { ConfigError, InvalidArgumentError, UnimplementedError } from '../errors/catalog.js';
 import { RuntimeSet } from './runtimes.js';
 import { ConmonRuntime } from './conmon-runtime/runtime.js';
+import { hideUnifiedCgroup } from './unified-cgroup.js';
 
 // The handlers table given in a config replaces the built-in one.
 const kata = { runc: { path: '/usr/sbin/runc' }, crun: { path: '/usr/bin/crun' }, kata: { type: 'vm', path: '/usr/bin/kata-runtime' } };
@@ -12,9 +13,11 @@ test('oci handlers get the conmon runtime; the empty name is the default handler
   const set = new RuntimeSet(defaultConfig({ run_root: '/run/rs' }));
   assert.ok(set.get('runc') instanceof ConmonRuntime);
   assert.equal(set.get('').name, 'runc');
-  assert.equal((set.get('crun') as ConmonRuntime).command.hideUnifiedCgroup, true);
+  // "auto" (the shipped default): the start-up decision for this host, never for runc.
+  assert.equal((set.get('crun') as ConmonRuntime).command.hideUnifiedCgroup, hideUnifiedCgroup('auto', '/usr/bin/crun'));
+  assert.equal((set.get('runc') as ConmonRuntime).command.hideUnifiedCgroup, false);
   assert.equal((set.get('crun') as ConmonRuntime).command.root, '/run/rs/oci/crun');
-  assert.throws(() => set.get('nope'), (e: Error) => e instanceof InvalidArgumentError && /no runtime for "nope" is configured \(configured handlers: runc, crun\)/.test(e.message));
+  assert.throws(() => set.get('nope'), (e: Error) => e instanceof InvalidArgumentError && /no runtime for "nope" is configured \(configured handlers: runc, crun, host\)/.test(e.message));
 });
 
 test('a vm handler is never run as an OCI runtime: refused at use, with what to do', () => {
@@ -27,4 +30,13 @@ test('a vm handler is never run as an OCI runtime: refused at use, with what to 
 test('a vm default handler stops start-up: nothing could run', () => {
   const config = defaultConfig({ runtime: { default_handler: 'kata', handlers: kata } });
   assert.throws(() => new RuntimeSet(config), (e: Error) => e instanceof ConfigError && /runtime\.default_handler/.test(`${(e as ConfigError).key} ${e.message}`) && /"kata" has type "vm"/.test(e.message));
+});
+
+test('a host handler is the conmon runtime with its own state root; forced wrapper settings are kept', () => {
+  const set = new RuntimeSet(defaultConfig({ run_root: '/run/rs', runtime: { handlers: { runc: { path: '/usr/sbin/runc' }, host: { type: 'host', path: '/usr/sbin/runc' }, c2: { path: '/usr/bin/crun', hide_unified_cgroup: false } } } }));
+  const host = set.get('host') as ConmonRuntime;
+  assert.ok(host instanceof ConmonRuntime);
+  assert.equal(host.command.path, '/usr/sbin/runc');
+  assert.equal(host.command.root, '/run/rs/oci/host');
+  assert.equal((set.get('c2') as ConmonRuntime).command.hideUnifiedCgroup, false);
 });

@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import { ConmonRuntime } from './conmon-runtime/runtime.js';
 import { handlerRoot } from './handler-root.js';
 import type { OciRuntime } from './runtime.js';
+import { hideUnifiedCgroup, isCrun } from './unified-cgroup.js';
 
 /** Why a `vm` handler cannot be used (the same words at start-up and at use). */
 function vmRefusal(name: string): string {
@@ -61,6 +62,7 @@ function implementationOf(config: Config, name: string, h: RuntimeHandlerConfig,
     case 'vm':
       return { refused: vmRefusal(name) };
     case 'oci':
+    case 'host': // the same runtime; what makes it "host" is the pod it accepts (./host-isolation.ts)
       return new ConmonRuntime({
         name,
         command: {
@@ -68,7 +70,8 @@ function implementationOf(config: Config, name: string, h: RuntimeHandlerConfig,
           root: handlerRoot(config.run_root, name, h),
           args: h.args,
           systemdCgroup: config.runtime.cgroup_driver === 'systemd',
-          hideUnifiedCgroup: h.hide_unified_cgroup,
+          hideUnifiedCgroup: hideUnifiedCgroup(h.hide_unified_cgroup, h.path),
+          execProcessFile: isCrun(h.path),
         },
         conmon: config.runtime.conmon,
         helperDir: join(config.run_root, 'oci-helpers', name),

@@ -1,15 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cgroupMounts, expandSlice, pathToSlice, podCgroup, podCgroupDir } from './cgroups.js';
+import { cgroupMounts, pathToSlice, podCgroup, podCgroupDir } from './cgroups.js';
 
 const ID = 'b'.repeat(64);
-
-test('systemd slice names expand to their cgroupfs paths', () => {
-  assert.equal(expandSlice('kubepods-besteffort-pod123.slice'), '/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod123.slice');
-  assert.equal(expandSlice('system.slice'), '/system.slice');
-  assert.equal(expandSlice('-.slice'), '/');
-  for (const bad of ['kubepods', 'a--b.slice', '-a.slice', 'a-.slice', '/kubepods.slice']) assert.throws(() => expandSlice(bad), /slice/);
-});
 
 test('a cgroupfs default parent becomes a slice', () => {
   assert.equal(pathToSlice('/rktlet'), 'rktlet.slice');

@@ -6,8 +6,10 @@
 //    the scope given as "<slice>:rktlet:<id>" (runc/crun's systemd cgroupsPath syntax).
 import { InvalidArgumentError } from '../errors/catalog.js';
 import { hasControlChar } from '../util/control-chars.js';
+import { expandSlice } from '../systemd/unit-names.js';
+import type { CgroupDriver } from '../systemd/booted.js';
 
-export type CgroupDriver = 'cgroupfs' | 'systemd';
+export type { CgroupDriver };
 
 export interface PodCgroup {
   /** The pod's cgroup (path or slice name): containers are placed beneath it. */
@@ -16,23 +18,6 @@ export interface PodCgroup {
   infraCgroupsPath: string;
   /** True when rktlet made the pod cgroup up (and removes it with the pod). */
   owned: boolean;
-}
-
-/** The cgroupfs path of a systemd slice name ("a-b.slice" → "/a.slice/a-b.slice"). */
-export function expandSlice(slice: string): string {
-  if (!slice.endsWith('.slice') || slice.includes('/')) throw new InvalidArgumentError(`"${slice}" is not a systemd slice name (expected name.slice)`);
-  const name = slice.slice(0, -'.slice'.length);
-  if (name === '-') return '/';
-  if (!name || name.startsWith('-') || name.endsWith('-') || name.includes('--')) {
-    throw new InvalidArgumentError(`"${slice}" is not a valid systemd slice name`);
-  }
-  let path = '';
-  let prefix = '';
-  for (const part of name.split('-')) {
-    prefix = prefix ? `${prefix}-${part}` : part;
-    path += `/${prefix}.slice`;
-  }
-  return path;
 }
 
 /** A cgroupfs-style default parent ("/rktlet") as a slice name ("rktlet.slice"). */

@@ -22,6 +22,7 @@ import { FileLocks } from '../store/file-locks.js';
 import { PodNames } from './names.js';
 import { podNameKey } from './pod-request.js';
 import { runPod } from './run-pod.js';
+import type { FeatureProbe } from '../oci/handler-features.js';
 import type { PauseImageSource, RunPodDeps } from './run-pod-deps.js';
 import { pinnedNamespacesPresent, pinnedTargets, possiblePinnedPaths } from './pinned-namespaces.js';
 import { unmountShm } from './shm.js';
@@ -42,6 +43,8 @@ export interface PodControllerOptions {
   runtimes: RuntimeSet;
   images?: PauseImageSource;
   snapshots?: Snapshotter;
+  /** What a handler can do here (user namespaces: refused on a handler whose probe failed). */
+  handlerFeatures?: (handler: string) => Promise<FeatureProbe>;
   /**
    * The container part's hooks, called by stop and remove (never while the controller opens: the
    * containers may be made after it).
@@ -63,6 +66,12 @@ export class PodController {
   private readonly snapshots: Snapshotter | undefined;
   private readonly store: PodStore;
   private readonly locks: FileLocks;
+  /**
+   * Per pod name and namespace, across processes: `rktlet app sandbox` checks that a name is free
+   * and runs the pod under it (withNameLock). Kept here, beside the pod locks, so that recovery and
+   * sync reclaim the lock of a CLI killed while it held one (nobody else would ever take that name).
+   */
+  private readonly nameLocks: FileLocks;
   private readonly names: PodNames;
   /** Where pods without an infra pin their IPC and UTS namespaces. */
   private readonly pinnedDir: string;
@@ -88,6 +97,7 @@ export class PodController {
     this.containers = o.containers;
     this.store = new PodStore(o.config.root, o.config.run_root);
     this.locks = new FileLocks(join(o.config.run_root, 'locks', 'pods'));
+    this.nameLocks = new FileLocks(join(o.config.run_root, 'locks', 'pod-names'), 'pod name');
     this.pinnedDir = join(o.config.run_root, 'pinned-ns');
     this.locks.onAcquire = (id) => this.reload(id);
     // A holder exists when it is indexed, has a record, or is being run (its lock held: run-pod
@@ -107,6 +117,7 @@ export class PodController {
       locks: this.locks,
       names: this.names,
       pinnedDir: this.pinnedDir,
+      ...(o.handlerFeatures ? { handlerFeatures: o.handlerFeatures } : {}),
       oomFloor: host.oomFloor,
       ownCapabilities: host.ownCapabilities,
       index: (rec) => void this.pods.set(rec.id, rec),
@@ -165,7 +176,9 @@ export class PodController {
       return [];
     });
     if (swept.length) this.log.warn({ pods: swept }, 'unmounted what removed pods had left (a crash during their run or removal)');
-    await this.locks.sweepDead().catch((err: unknown) => this.log.warn({ err }, 'sweeping stale pod locks failed'));
+    // Locks of dead processes: what their runs left is taken over or removed, as sync does; not
+    // merely the lock file dropped (a run killed after the listing above is seen only here).
+    await this.adoptOrphans().catch((err: unknown) => this.log.warn({ err }, 'taking over the pods of dead processes failed'));
     await this.names.sweep().catch((err: unknown) => this.log.warn({ err }, 'sweeping the names of gone pods failed'));
     this.log.info({ pods: this.pods.size }, 'pods recovered');
   }
@@ -225,11 +238,16 @@ export class PodController {
           await this.store.removeDirs(id);
           return;
         }
+        // Its run is dead: listed from now on (NOTREADY, for the kubelet to stop and remove), not
+        // hidden as a run in flight that another process's lock once made it look like.
+        this.creating.delete(id);
         const p = this.store.paths(id);
         await Promise.all([p.dir, p.infraBundle].map(removeAtomicTemps));
       });
     }
     if (orphans.length) await this.names.sweep();
+    // The name lock of a `rktlet app sandbox` killed while it held it (its pod may be READY).
+    await this.nameLocks.sweepDead();
   }
 
   private syncStamp(): Promise<void> {
@@ -285,6 +303,11 @@ export class PodController {
 
   withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     return this.locks.with(id, fn);
+  }
+
+  /** Runs fn holding the lock of a pod name in a namespace (across processes). */
+  withNameLock<T>(namespace: string, name: string, fn: () => Promise<T>): Promise<T> {
+    return this.nameLocks.with(encodeURIComponent(`${namespace}/${name}`), fn);
   }
 
   /**

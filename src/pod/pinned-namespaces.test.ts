@@ -7,6 +7,8 @@ test('paths: one file per namespace the pod owns', () => {
   assert.deepEqual(pinnedPaths('/run/x/ns', 'abc', { ipc: true, hostname: 'web' }), { ipc: '/run/x/ns/abc-ipc', uts: '/run/x/ns/abc-uts' });
   assert.deepEqual(pinnedPaths('/run/x/ns', 'abc', { ipc: false, hostname: 'web' }), { ipc: '', uts: '/run/x/ns/abc-uts' });
   assert.deepEqual(pinnedPaths('/run/x/ns', 'abc', { ipc: true }), { ipc: '/run/x/ns/abc-ipc', uts: '' });
+  const userns = { uids: [{ container_id: 0, host_id: 65536, length: 65536 }], gids: [{ container_id: 0, host_id: 65536, length: 65536 }] };
+  assert.deepEqual(pinnedPaths('/run/x/ns', 'abc', { ipc: true, hostname: 'web', userns }), { ipc: '/run/x/ns/abc-ipc', uts: '/run/x/ns/abc-uts', user: '/run/x/ns/abc-user' });
 });
 
 test('unshare: sets the hostname inside a new UTS namespace, else runs true', () => {
@@ -32,10 +34,12 @@ test('the files a pod may have pinned are known from its id alone, and each is u
   const { possiblePinnedPaths, pinnedFileOwner, pinnedTargets } = await import('./pinned-namespaces.js');
   const id = 'a'.repeat(64);
   const all = possiblePinnedPaths('/run/x/ns', id);
-  assert.deepEqual(all, { ipc: `/run/x/ns/${id}-ipc`, uts: `/run/x/ns/${id}-uts` });
+  // The user namespace too: a crash before the record names it must not leave it pinned.
+  assert.deepEqual(all, { ipc: `/run/x/ns/${id}-ipc`, uts: `/run/x/ns/${id}-uts`, user: `/run/x/ns/${id}-user` });
   assert.equal(pinnedFileOwner(`${id}-uts`), id);
+  assert.equal(pinnedFileOwner(`${id}-user`), id);
   assert.equal(pinnedFileOwner(`${id}-net`), undefined);
   assert.equal(pinnedFileOwner('abc-ipc'), undefined);
   const recorded = { ipc: `/run/x/ns/${id}-ipc`, uts: '' };
-  assert.deepEqual(pinnedTargets(all, recorded).map((t) => t.path), [all.ipc, all.uts]);
+  assert.deepEqual(pinnedTargets(all, recorded).map((t) => t.path), [all.ipc, all.uts, all.user]);
 });

@@ -9,18 +9,23 @@ import { InternalError, InvalidArgumentError } from '../errors/catalog.js';
 import { prepareDir } from '../network/netns.js';
 import { isNamespaceMount, namespaceTarget, unmountAll, type UnmountTarget } from '../util/unmount.js';
 import { complaintOf, runCommand } from '../util/command.js';
+import { pinUserNamespace, type UserNamespaceMappings } from './userns.js';
 
 export interface PinnedNamespaces {
   /** '' when the pod uses the host's IPC namespace. */
   ipc: string;
   /** '' when the pod uses the host's UTS namespace (host network). */
   uts: string;
+  /** The pod's own user namespace (userns_options POD): absent for the host's. */
+  user?: string;
 }
 
 export interface PinRequest {
   ipc: boolean;
   /** Set: a private UTS namespace with this hostname. */
   hostname?: string;
+  /** Set: a user namespace of the pod's own with these mappings (./userns.ts). */
+  userns?: UserNamespaceMappings;
 }
 
 /** The `unshare` command line that creates and pins them (pure). */
@@ -34,7 +39,9 @@ export function unshareArgs(paths: PinnedNamespaces, hostname: string | undefine
 }
 
 export function pinnedPaths(dir: string, podId: string, want: PinRequest): PinnedNamespaces {
-  return { ipc: want.ipc ? join(dir, `${podId}-ipc`) : '', uts: want.hostname !== undefined ? join(dir, `${podId}-uts`) : '' };
+  const p: PinnedNamespaces = { ipc: want.ipc ? join(dir, `${podId}-ipc`) : '', uts: want.hostname !== undefined ? join(dir, `${podId}-uts`) : '' };
+  if (want.userns) p.user = join(dir, `${podId}-user`);
+  return p;
 }
 
 /**
@@ -42,26 +49,30 @@ export function pinnedPaths(dir: string, podId: string, want: PinRequest): Pinne
  * record write that names them (or in the middle of their unmount) must not hide them from stop.
  */
 export function possiblePinnedPaths(dir: string, podId: string): PinnedNamespaces {
-  return pinnedPaths(dir, podId, { ipc: true, hostname: '' });
+  return pinnedPaths(dir, podId, { ipc: true, hostname: '', userns: { uids: [], gids: [] } });
 }
 
 /** The pod id a file in the pinned dir belongs to (undefined for anything else; pure). */
 export function pinnedFileOwner(name: string): string | undefined {
-  return /^([0-9a-f]{64})-(?:ipc|uts)$/.exec(name)?.[1];
+  return /^([0-9a-f]{64})-(?:ipc|uts|user)$/.exec(name)?.[1];
 }
 
 /** Creates the namespaces the pod asks for; nothing is left behind on failure. */
 export async function pinNamespaces(dir: string, podId: string, want: PinRequest): Promise<PinnedNamespaces> {
   const paths = pinnedPaths(dir, podId, want);
-  const files = [paths.ipc, paths.uts].filter(Boolean);
+  const files = [paths.ipc, paths.uts, paths.user ?? ''].filter(Boolean);
   if (!files.length) return paths;
   await prepareDir(dir);
   try {
     // unshare bind-mounts the new namespace over an existing file.
     for (const f of files) await writeFile(f, '', { mode: 0o644, flag: 'wx' });
-    await runCommand('unshare', unshareArgs(paths, want.hostname)).catch((err: unknown) => {
-      throw new InternalError(`cannot create the pod's IPC/UTS namespaces: ${complaintOf(err)}`, { cause: err });
-    });
+    if (want.userns && paths.user) {
+      await pinUserNamespace(want.userns, { user: paths.user, ipc: paths.ipc, uts: paths.uts, ...(want.hostname ? { hostname: want.hostname } : {}) });
+    } else {
+      await runCommand('unshare', unshareArgs(paths, want.hostname)).catch((err: unknown) => {
+        throw new InternalError(`cannot create the pod's IPC/UTS namespaces: ${complaintOf(err)}`, { cause: err });
+      });
+    }
   } catch (err) {
     await unpinNamespaces(paths).catch(() => undefined);
     for (const f of files) await rm(f, { force: true });
@@ -100,11 +111,11 @@ export async function unpinNamespaces(paths: PinnedNamespaces): Promise<void> {
 
 /** Whether the pod's pinned namespaces are still mounted (none pinned at all: nothing to lose). */
 export async function pinnedNamespacesPresent(rec: { netnsPath: string; pinnedNamespaces?: PinnedNamespaces }): Promise<boolean> {
-  const files = [rec.pinnedNamespaces?.uts, rec.pinnedNamespaces?.ipc, rec.netnsPath].filter((f): f is string => !!f);
+  const files = [rec.pinnedNamespaces?.uts, rec.pinnedNamespaces?.ipc, rec.pinnedNamespaces?.user, rec.netnsPath].filter((f): f is string => !!f);
   return (await Promise.all(files.map(isNamespaceMount))).every(Boolean);
 }
 
 /** The unmount targets of pinned namespaces, each path once (pure). */
 export function pinnedTargets(...paths: PinnedNamespaces[]): UnmountTarget[] {
-  return [...new Set(paths.flatMap((p) => [p.ipc, p.uts]).filter(Boolean))].map(namespaceTarget);
+  return [...new Set(paths.flatMap((p) => [p.ipc, p.uts, p.user ?? '']).filter(Boolean))].map(namespaceTarget);
 }

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 import type { LinuxSandboxSecurityContext__Output } from '../gen/runtime/v1/LinuxSandboxSecurityContext.js';
 import { InvalidArgumentError } from '../errors/catalog.js';
-import { checkUserNamespace } from '../oci/spec/namespaces.js';
+import { userNamespaceRequest, type UserNamespaceMappings } from './userns.js';
 import { hasControlChar } from '../util/control-chars.js';
 import type { OciSeccomp } from '../oci/spec/types.js';
 import type { CniPortMapping } from '../network/cni.js';
@@ -24,6 +24,8 @@ export interface PodSettings {
   additionalGids: number[];
   /** What to load: none (unconfined), the built-in/configured default, or a file. */
   seccomp: { kind: 'unconfined' } | { kind: 'default' } | { kind: 'file'; path: string };
+  /** userns_options mode POD: the pod's own user namespace with these mappings. */
+  userns?: UserNamespaceMappings;
 }
 
 /** The key that makes pod metadata unique (the kubelet's sandbox name). */
@@ -108,7 +110,10 @@ export function podSettings(config: PodSandboxConfig__Output | null, stateRoots:
   if (namespaces.network === 'CONTAINER' || namespaces.network === 'TARGET') namespaces.network = 'POD';
   if (namespaces.ipc === 'CONTAINER' || namespaces.ipc === 'TARGET') namespaces.ipc = 'POD';
   if (nso?.pid === 'TARGET') throw new InvalidArgumentError('pid namespace mode TARGET is for containers, not pods');
-  checkUserNamespace(nso?.userns_options ?? null);
+  const userns = userNamespaceRequest(nso?.userns_options ?? null);
+  if (userns && namespaces.network === 'NODE') throw new InvalidArgumentError('userns_options mode POD with host networking is not supported (the kubelet refuses hostUsers: false with hostNetwork)');
+  // A privileged pod gets the host's devices and capabilities: meaningless in a user namespace (the kubelet refuses it too).
+  if (userns && sc?.privileged) throw new InvalidArgumentError('userns_options mode POD with a privileged pod is not supported (the kubelet refuses hostUsers: false with privileged)');
   // The infra process gets no groups from any /etc/group: Merge and Strict are alike for it.
   const policy = sc?.supplemental_groups_policy;
   if (policy !== undefined && policy !== 'Merge' && policy !== 'Strict') throw new InvalidArgumentError(`supplemental_groups_policy ${JSON.stringify(policy)} is not Merge or Strict`);
@@ -133,6 +138,7 @@ export function podSettings(config: PodSandboxConfig__Output | null, stateRoots:
     gid: int(sc?.run_as_group?.value, 'run_as_group') ?? 0,
     additionalGids: (sc?.supplemental_groups ?? []).map((g) => int(g, 'supplemental group')!),
     seccomp: sc?.privileged ? { kind: 'unconfined' } : seccompChoice(sc),
+    ...(userns ? { userns } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { RuntimeSet } from '../oci/runtimes.js';
+import type { FeatureProbe } from '../oci/handler-features.js';
 import type { ImageRecord } from '../image/types.js';
 import type { Snapshotter } from '../snapshot/types.js';
 import type { FileLocks } from '../store/file-locks.js';
@@ -32,6 +33,8 @@ export interface RunPodDeps {
   names: Pick<PodNames, 'reserve' | 'release'>;
   /** Where pods without an infra pin their IPC and UTS namespaces. */
   pinnedDir: string;
+  /** What a handler can do here (absent: no optional feature, so user namespaces are refused). */
+  handlerFeatures?: (handler: string) => Promise<FeatureProbe>;
   /** The daemon's own oom_score_adj: the floor for the infra when restricted. */
   oomFloor: number;
   /** The daemon's bounding set: the capabilities of a privileged infra. */

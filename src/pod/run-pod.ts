@@ -10,6 +10,7 @@ import { podIPs } from '../network/cni.js';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic-file.js';
 import { nowNs } from '../util/time.js';
 import { podCgroup } from './cgroups.js';
+import { systemdBooted } from '../systemd/booted.js';
 import { hasDnsConfig, hostsFile, resolvConf } from './dns.js';
 import { infraSpec, INFRA_OOM_SCORE_ADJ } from './infra-spec.js';
 import { clampOomScoreAdj } from '../oci/spec/resources.js';
@@ -22,6 +23,7 @@ import type { PodPaths } from './store.js';
 import type { RunPodDeps } from './run-pod-deps.js';
 import { applySysctls, pinNamespaces, pinnedPaths, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
+import { checkHostPod, isHostHandler } from '../oci/host-isolation.js';
 
 /** The configured pause image, pulled when it is not stored yet. */
 async function pauseImage(deps: RunPodDeps, ref: string) {
@@ -52,9 +54,15 @@ export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output
   const meta = config.metadata!;
   // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.
   const handlerName = deps.runtimes.get(req.runtime_handler).name;
+  if (isHostHandler(cfg, handlerName)) checkHostPod(handlerName, settings);
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
+  if (settings.userns) await checkUsernsPossible(deps, handlerName, settings.namespaces);
   const id = newPodId();
   const cg = podCgroup(cfg.runtime.cgroup_driver, config.linux?.cgroup_parent ?? '', cfg.pod.default_cgroup_parent, id);
+  if (cfg.runtime.cgroup_driver === 'systemd' && !systemdBooted()) {
+    // Every monitor would start through systemd-run, and runc would ask systemd for the cgroups.
+    throw new FailedPreconditionError('runtime.cgroup_driver is "systemd" but systemd is not PID 1 here (no /run/systemd/system): set it to "auto" or "cgroupfs"');
+  }
   const key = podNameKey(meta);
 
   const rb = new Rollback();
@@ -105,7 +113,8 @@ export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output
 
       // Without an infra, the IPC/UTS namespaces are pinned while the network is set up.
       const infra = needsInfra(cfg, settings.namespaces);
-      const want = { ipc: !hostIpc, ...(hostNet ? {} : { hostname: rec.hostname }) };
+      const want = { ipc: !hostIpc, ...(hostNet ? {} : { hostname: rec.hostname }), ...(settings.userns ? { userns: settings.userns } : {}) };
+      if (settings.userns) rec.userns = settings.userns;
       let pinning: Promise<PinnedNamespaces> | undefined;
       if (!infra) {
         rb.add('pinned namespaces', () => unpinNamespaces(pinnedPaths(deps.pinnedDir, id, want)));
@@ -163,6 +172,22 @@ export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output
     if (err instanceof RktletError) throw err;
     const e = toRktletError(err); // ENOSPC and kin stay RESOURCE_EXHAUSTED
     throw new (e instanceof InternalError ? InternalError : ResourceExhaustedError)(`RunPodSandbox failed: ${e.message}`, { cause: err });
+  }
+}
+
+/**
+ * A user-namespaced pod (userns_options POD) runs without an infra: its user namespace is pinned
+ * as a file with its IPC and UTS namespaces (./userns.ts). Refused, before anything exists, when
+ * the pod needs an infra or its handler's probe did not prove it can join a user namespace.
+ */
+async function checkUsernsPossible(deps: RunPodDeps, handler: string, ns: { pid: string; ipc: string }): Promise<void> {
+  if (needsInfra(deps.config, ns)) {
+    throw new FailedPreconditionError('user namespaces (userns_options mode POD) are supported for pods without an infra process only: not with namespace_options.pid POD, pod.drop_infra false or pod.pause_image');
+  }
+  if (ns.ipc === 'NODE') throw new FailedPreconditionError('user namespaces (userns_options mode POD) with the host IPC namespace are not supported');
+  const probe = await deps.handlerFeatures?.(handler);
+  if (!probe?.features.user_namespaces) {
+    throw new FailedPreconditionError(`user namespaces (userns_options mode POD) do not work with runtime handler ${handler} on this host: ${probe?.why || 'no feature probe'}`);
   }
 }
 
@@ -231,6 +256,7 @@ async function startInfra(deps: RunPodDeps, rec: PodRecord, { settings, seccomp,
     terminal: false,
     stdin: false,
     stdinOnce: false,
+    podId: id,
   });
   await runtime.start(id);
   rec.infraPid = created.pid;

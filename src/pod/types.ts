@@ -3,6 +3,7 @@
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 import type { CniAddRecord, CniPortMapping } from '../network/cni.js';
 import type { PinnedNamespaces } from './pinned-namespaces.js';
+import type { UserNamespaceMappings } from './userns.js';
 
 export type PodState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 
@@ -36,6 +37,8 @@ export interface PodRecord {
    * pinned as files ('' for the host's). Such a pod is READY until stopped.
    */
   pinnedNamespaces?: PinnedNamespaces;
+  /** userns_options mode POD: the kubelet's mappings (the pinned user namespace has them). */
+  userns?: UserNamespaceMappings;
   /** The infra's start time (/proc/<pid>/stat field 22), to tell it from a reused pid. */
   infraStartTime: string;
   /** The infra's OCI bundle (holds config.json, conmon.pid). */

@@ -19,6 +19,7 @@ export function podView(rec: PodRecord): PodView {
     netnsPath: rec.netnsPath,
     infraPid: rec.infraPid,
     ...(rec.pinnedNamespaces ? { ipcNsPath: rec.pinnedNamespaces.ipc, utsNsPath: rec.pinnedNamespaces.uts } : {}),
+    ...(rec.userns && rec.pinnedNamespaces?.user ? { userns: { path: rec.pinnedNamespaces.user, ...rec.userns } } : {}),
     cgroupParent: rec.cgroupParent,
     hostsPath: rec.hostsPath,
     resolvConfPath: rec.resolvConfPath,

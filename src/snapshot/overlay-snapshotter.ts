@@ -2,11 +2,12 @@
 // <root>/snapshots/layers/<chainID hex> (shared by every image using it), and each container gets
 // <root>/snapshots/active/<key>/{upper,work,rootfs} mounted as overlayfs over its image's layers.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/catalog.js';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-file.js';
 import { diskUsage } from './disk-usage.js';
+import { grantTraverse, mountIdmappedOverlay, revokeTraverse } from './idmapped-overlay.js';
 import { ProcessTemp } from './process-temp.js';
 import type { RootfsMount, Snapshotter } from './types.js';
 import { complaintOf, runCommand } from '../util/command.js';
@@ -23,6 +24,15 @@ export interface ActiveMeta {
    * volumes/<n> beside the root filesystem, kept (with their images) while the snapshot is.
    */
   volumes?: VolumeLayers[];
+  /** A user-namespaced container's: its layers are idmapped through this user namespace. */
+  idmap?: SnapshotIdmap;
+}
+
+/** The pod's pinned user namespace and the host ids of its root (the upper dir's owner). */
+export interface SnapshotIdmap {
+  userns: string;
+  rootUid: number;
+  rootGid: number;
 }
 
 /** An image volume: the image and its layers, bottom first. */
@@ -201,7 +211,7 @@ export class OverlaySnapshotter implements Snapshotter {
     return m;
   }
 
-  async prepare(key: string, chainIds: string[], image?: string, volumes: VolumeLayers[] = []): Promise<RootfsMount> {
+  async prepare(key: string, chainIds: string[], image?: string, volumes: VolumeLayers[] = [], idmap?: SnapshotIdmap): Promise<RootfsMount> {
     const dir = this.activePath(key);
     for (const c of [...chainIds, ...volumes.flatMap((v) => v.chainIds)]) {
       if (!(await this.hasLayer(c))) throw new FailedPreconditionError(`layer ${c} is not unpacked; pull the image again`);
@@ -213,7 +223,12 @@ export class OverlaySnapshotter implements Snapshotter {
     const subdirs = chainIds.length ? ['upper', 'work', 'rootfs'] : ['upper', 'work', 'rootfs', 'empty'];
     if (volumes.length) subdirs.push('volumes/empty', ...volumes.map((_v, i) => `volumes/${i}`));
     await Promise.all(subdirs.map((d) => mkdir(join(dir, d), d.endsWith('empty') ? { recursive: true } : { recursive: true, mode: 0o755 })));
-    const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString(), ...(image ? { image } : {}), ...(volumes.length ? { volumes } : {}) };
+    // The pod's root writes the upper dir through its mapped ids: it owns the root directory.
+    if (idmap) {
+      await Promise.all(['upper', 'work'].map((d) => chown(join(dir, d), idmap.rootUid, idmap.rootGid)));
+      await grantTraverse(join(dir, 'rootfs'), idmap.rootUid);
+    }
+    const meta: ActiveMeta = { key, chainIds, created: new Date().toISOString(), ...(image ? { image } : {}), ...(volumes.length ? { volumes } : {}), ...(idmap ? { idmap } : {}) };
     await writeJsonAtomic(join(dir, 'meta.json'), meta);
     this.fresh.set(key, meta);
     return this.mountFor(key, meta);
@@ -228,6 +243,10 @@ export class OverlaySnapshotter implements Snapshotter {
     const mounted = fresh ? new Set<string>() : await mountPoints();
     await this.mountVolumes(key, meta, mounted);
     if (mounted.has(m.target)) return m;
+    if (meta.idmap) {
+      await mountIdmappedOverlay({ userns: meta.idmap.userns, lowers: m.lowerDirs, upper: m.upperDir, work: m.workDir, target: m.target, cwd: this.activePath(key) });
+      return m;
+    }
     // Relative lower dirs with the layers dir as cwd keep the option string short (the kernel
     // takes one page), so deep images still mount.
     const lowers = m.lowerDirs.map((d) => (d.startsWith(this.layersDir + '/') ? d.slice(this.layersDir.length + 1) : d));
@@ -287,7 +306,17 @@ export class OverlaySnapshotter implements Snapshotter {
     await this.unmount(key);
     const meta = await readJsonIfExists<ActiveMeta>(join(this.activePath(key), 'meta.json')).catch(() => undefined);
     await rm(this.activePath(key), { recursive: true, force: true });
+    if (meta?.idmap && !(await this.idmapInUse(meta.idmap.rootUid))) await revokeTraverse(join(this.activePath(key), 'rootfs'), meta.idmap.rootUid);
     if (meta && this.onRemoved) await this.onRemoved(meta);
+  }
+
+  /** Whether another snapshot's pod root is this uid (the traverse entries above are shared). */
+  private async idmapInUse(uid: number): Promise<boolean> {
+    for (const key of await readdir(this.activeDir).catch(() => [] as string[])) {
+      const m = await readJsonIfExists<ActiveMeta>(join(this.activeDir, key, 'meta.json')).catch(() => undefined);
+      if (m?.idmap?.rootUid === uid) return true;
+    }
+    return false;
   }
 
   async usage(key: string): Promise<{ bytes: number; inodes: number }> {

@@ -16,7 +16,7 @@ export interface Snapshotter {
    * Creates upper/work dirs for `key` (a container ID) over the image's layers, recording the image
    * ID (what keeps a removed image's layers until the snapshot goes); does not mount.
    */
-  prepare(key: string, chainIds: string[], image?: string, volumes?: { image: string; chainIds: string[] }[]): Promise<RootfsMount>;
+  prepare(key: string, chainIds: string[], image?: string, volumes?: { image: string; chainIds: string[] }[], idmap?: { userns: string; rootUid: number; rootGid: number }): Promise<RootfsMount>;
   /** Mounts the overlay at target and the image volumes (idempotent: an existing mount is kept). */
   mount(key: string): Promise<RootfsMount>;
   /** Unmounts (idempotent). */

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1Dirs } from './cgroup-v1.js';
+import { trySliceDir, unitDir } from '../systemd/unit-names.js';
 
 export type CgroupLayout =
   | { version: 2; root: string }
@@ -51,20 +52,6 @@ export function detectLayout(): Promise<CgroupLayout> {
   return hostLayout;
 }
 
-/** "kubepods-besteffort-pod1.slice" → "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice". */
-export function expandSlice(slice: string): string {
-  if (slice === '-.slice' || slice === '') return '/';
-  const name = slice.replace(/\.slice$/, '');
-  const parts = name.split('-');
-  let path = '';
-  let prefix = '';
-  for (const p of parts) {
-    prefix = prefix ? `${prefix}-${p}` : p;
-    path += `/${prefix}.slice`;
-  }
-  return path;
-}
-
 /**
  * The cgroup path (relative to each hierarchy's root) a runtime config names. systemd driver:
  * "parent.slice:prefix:name" is the scope "prefix-name.scope" under the expanded slice; a bare
@@ -72,14 +59,16 @@ export function expandSlice(slice: string): string {
  */
 export function cgroupPathFromConfig(driver: 'cgroupfs' | 'systemd', path: string): string {
   if (driver === 'systemd') {
+    // A name systemd would refuse was refused when the pod was made: fall through to the path as given.
     const parts = path.split(':');
     if (parts.length === 3) {
       const [slice, prefix, name] = parts as [string, string, string];
-      const parent = expandSlice(slice);
-      const leaf = name.endsWith('.slice') ? expandSlice(name).split('/').pop()! : `${prefix ? `${prefix}-` : ''}${name}.scope`;
-      return join(parent, leaf);
+      const leaf = name.endsWith('.slice') ? name : `${prefix ? `${prefix}-` : ''}${name}.scope`;
+      const dir = trySliceDir(slice) !== undefined ? unitDir(slice, leaf) : undefined;
+      if (dir) return dir;
     }
-    if (path.endsWith('.slice')) return expandSlice(path);
+    const dir = path.endsWith('.slice') ? trySliceDir(path) : undefined;
+    if (dir) return dir;
   }
   return path.startsWith('/') ? path : `/${path}`;
 }

@@ -3,7 +3,7 @@
 import { open, readdir, rename, readFile, unlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random-hex.js';
 import { isErrno, writeFailure } from '../errors/catalog.js';
 
 /**
@@ -11,7 +11,7 @@ import { isErrno, writeFailure } from '../errors/catalog.js';
  * and is reported as RESOURCE_EXHAUSTED naming the file (errors/catalog.ts writeFailure).
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dirname(file), `.${basename(file)}.${randomHex(6)}.tmp`);
   try {
     const fh = await open(tmp, 'w', mode);
     try {

@@ -7,7 +7,7 @@
 // synchronously (a few microseconds), where an async file read waits for the thread pool and the
 // event loop, a millisecond or more on a busy node, before every RPC. A regular file holding the
 // token (older versions wrote one) is read as well.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random-hex.js';
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { isErrno } from '../errors/catalog.js';
@@ -25,7 +25,7 @@ export class ChangeStamp {
 
   /** Records that something in the store changed (after the record itself was written). */
   async bump(): Promise<void> {
-    const token = randomBytes(12).toString('hex');
+    const token = randomHex(12);
     const tmp = `${this.file}.${token}.tmp`;
     // Not fsynced: the token only matters to processes running now.
     await symlink(token, tmp);

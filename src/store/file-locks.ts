@@ -5,7 +5,7 @@
 // processes.
 import { link, readdir, readFile, rename, unlink, mkdir } from 'node:fs/promises';
 import { writeAsideFile } from './atomic-file.js';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random-hex.js';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineExceededError, InvalidArgumentError, isErrno } from '../errors/catalog.js';
@@ -107,7 +107,7 @@ export class FileLocks {
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
       // Written aside, then linked in: the lock file appears with its holder's pid in it, so a
       // live holder's file is never seen empty (and taken for a crashed one's).
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      const tmp = `${file}.${process.pid}.${randomHex(4)}`;
       await writeAsideFile(tmp, String(process.pid), 0o600, file);
       try {
         await link(tmp, file);
@@ -132,7 +132,7 @@ export class FileLocks {
         if (!holder) await sleep(20);
         // Moved aside, not unlinked: a contender that got here first may have made a fresh lock
         // in its place; what we moved tells, and a live holder's lock is put back.
-        const aside = `${file}.stale.${randomBytes(4).toString('hex')}`;
+        const aside = `${file}.stale.${randomHex(4)}`;
         try {
           await rename(file, aside);
         } catch {

@@ -66,6 +66,10 @@ export interface DaemonOptions {
   wrapper?: string[];
   /** Options for node itself (`--inspect=127.0.0.1:0` lets a test force a GC: inspector.ts). */
   nodeArgs?: string[];
+  /** Added to the daemon's environment (NOTIFY_SOCKET…). */
+  env?: NodeJS.ProcessEnv;
+  /** Return once spawned, before Version answers (the caller waits in its own way). */
+  noWait?: boolean;
 }
 
 export interface DaemonDirs {
@@ -135,9 +139,9 @@ export class TestDaemon {
     args.push(...(opts.extraArgs ?? []));
     const argv = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), RKTLET_BIN, ...args];
     const spawnedAt = Date.now();
-    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const d = new TestDaemon(dirs, proc);
-    await d.waitReady(20_000, spawnedAt);
+    if (!opts.noWait) await d.waitReady(20_000, spawnedAt);
     return d;
   }
 
@@ -219,7 +223,7 @@ export function removeNatRulesOf(network: string): void {
 
 /** Best-effort removal of everything a daemon left on the host, then its temp dirs. */
 export function cleanupHost(dirs: DaemonDirs): void {
-  for (const [handler, bin] of [['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun']] as const) {
+  for (const [handler, bin] of [['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun'], ['host', '/usr/sbin/runc']] as const) {
     for (const root of [join(dirs.runRoot, 'oci', handler), join(dirs.runRoot, handler)]) {
       if (!existsSync(root)) continue;
       for (const id of sh(bin, ['--root', root, 'list', '-q']).split('\n').filter((x) => x)) {

@@ -146,13 +146,18 @@ test(`daemon SIGKILLed ${KILLS} times, mid-call and between calls: listings matc
   const secs = Math.round((Date.now() - started) / 1000);
   process.stdout.write(
     `# chaos daemon: seed ${SEED}, ${KILLS} kills (${midCall} mid-call: ${[...midKinds].map(([a, b]) => `${a} ${b}`).join(', ')}), ` +
-      `${w.ops} operations, ${w.retries} retries, ${f.count} findings, ${secs} s ` +
-      `(restarts ${Math.round(spent.restart / 1000)} s, audits ${Math.round(spent.audit / 1000)} s)\n${f.count ? f.report() + '\n' : ''}`,
+      `${w.ops} operations, ${w.retries} retries, ${f.count} findings, ${w.unexpected.length} unexpected answers, ${secs} s ` +
+      `(restarts ${Math.round(spent.restart / 1000)} s, audits ${Math.round(spent.audit / 1000)} s)\n${f.count ? f.report() + '\n' : ''}${unexpectedReport(w)}`,
   );
   const log = keepLog(f, w, 'daemon');
   assert.deepEqual(w.unexpected, [], `no unexpected answers${log}`);
   assert.equal(f.count, 0, `leaks or inconsistencies (replay with CHAOS_SEED=${SEED})${log}:\n${f.report()}`);
 });
+
+/** The unexpected answers, one a line, for the summary: a failing run says why in its own lines. */
+function unexpectedReport(w: Workload): string {
+  return w.unexpected.map((u) => `  unexpected: ${u}\n`).join('');
+}
 
 /** Keeps the daemon's log of a failing run (its debug lines name every step) and says where. */
 function keepLog(f: Findings, w: Workload, what: string): string {
@@ -258,7 +263,7 @@ test(`CLI verbs SIGKILLed ${CLI_KILLS} times beside a live daemon: nothing leaks
   f.add(killed + 1, await audit(d.client, scope));
   await removeAllAndAudit(w, f, killed + 1);
   process.stdout.write(
-    `# chaos CLI: seed ${SEED}, ${killed} CLI kills (${[...verbs].map(([a, b]) => `${a} ${b}`).join(', ')}), ${w.ops} verbs, ${f.count} findings\n${f.count ? f.report() + '\n' : ''}`,
+    `# chaos CLI: seed ${SEED}, ${killed} CLI kills (${[...verbs].map(([a, b]) => `${a} ${b}`).join(', ')}), ${w.ops} verbs, ${f.count} findings, ${w.unexpected.length} unexpected answers\n${f.count ? f.report() + '\n' : ''}${unexpectedReport(w)}`,
   );
   const log = keepLog(f, w, 'cli');
   assert.deepEqual(w.unexpected, [], `no unexpected answers${log}`);

@@ -238,6 +238,6 @@ test('bad input: clear errors, nothing changes', async () => {
   assert.match(r3.stderr, /not found/);
   const r4 = await cli('app', 'sandbox', '--name', 'nohandler', '--runtime', 'kata-nope');
   assert.equal(r4.code, 1);
-  assert.match(r4.stderr, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun\)/);
+  assert.match(r4.stderr, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun, host\)/);
   assert.deepEqual((await env.d.client.runtime('ListPodSandbox', {})).items.length, before.items.length);
 });

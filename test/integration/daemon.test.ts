@@ -8,6 +8,7 @@ import { TestDaemon, makeDirs, runCli } from '../helpers/daemon.js';
 import { criProto } from '../../src/server/proto.js';
 import { packageVersion } from '../../src/util/package-info.js';
 import { STREAMING_RPCS } from '../../src/cri/handler.js';
+import { systemdBooted } from '../../src/systemd/booted.js';
 
 const daemons: TestDaemon[] = [];
 after(async () => {
@@ -92,7 +93,7 @@ test('Status: RuntimeReady is false (MountNotPermitted) while the daemon cannot 
 test('RuntimeConfig reports the cgroup driver', async () => {
   const d = await start();
   const r = await d.client.runtime('RuntimeConfig', {});
-  assert.equal(r.linux?.cgroup_driver, 'CGROUPFS');
+  assert.equal(r.linux?.cgroup_driver, systemdBooted() ? 'SYSTEMD' : 'CGROUPFS', 'auto: systemd when systemd is init (systemd-host.test.ts)');
   const s = await start({ configToml: '[runtime]\ncgroup_driver = "systemd"\n' });
   assert.equal((await s.client.runtime('RuntimeConfig', {})).linux?.cgroup_driver, 'SYSTEMD');
 });

@@ -237,7 +237,7 @@ test('stop and remove are idempotent; unknown pods and bad input get the right c
   const cases: [object, RegExp][] = [
     [{}, /config is required/],
     [{ config: { metadata: { name: 'x', namespace: 'lc' } } }, /metadata/],
-    [{ config: cfg('h1'), runtime_handler: 'kata-nope' }, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun\)/],
+    [{ config: cfg('h1'), runtime_handler: 'kata-nope' }, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun, host\)/],
     [{ config: cfg('s1', { linux: { sysctls: { 'kernel.hostname': 'x' } } }) }, /not namespaced/],
     [{ config: cfg('s2', { hostname: 'bad host' }) }, /hostname/],
     [{ config: cfg('s3', { dns_config: { servers: ['1.1.1.1\nnameserver 6.6.6.6'] } }) }, /dns_config/],

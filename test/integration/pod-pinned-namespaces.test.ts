@@ -195,7 +195,7 @@ test('no infra: an unknown runtime handler is refused at RunPodSandbox, and noth
   const metadata = { name: 'handler-nope', namespace: 'ctr', uid: 'uid-handler-nope', attempt: 0 };
   const err = await grpcError(env.d.client.runtime('RunPodSandbox', { config: { metadata }, runtime_handler: 'kata-nope' }));
   assert.equal(err?.code, Grpc.INVALID_ARGUMENT, err?.details);
-  assert.match(err!.details, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun\)/);
+  assert.match(err!.details, /no runtime for "kata-nope" is configured \(configured handlers: runc, crun, host\)/);
   // No pod dir, name reservation, netns or pinned namespace was made (or all were undone).
   assert.deepEqual([join(root, 'pods'), join(root, 'pod-names'), join(runRoot, 'netns'), join(runRoot, 'pinned-ns')].map(entries), before);
   assert.ok(!(await env.d.client.runtime('ListPodSandbox', {})).items.some((p) => p.metadata?.name === 'handler-nope'));

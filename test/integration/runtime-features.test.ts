@@ -128,7 +128,7 @@ test('Status: every handler with its features (rro probed on this host), and the
   const byName = Object.fromEntries(s.runtime_handlers.map((h) => [h.name, h.features]));
   assert.deepEqual(Object.keys(byName).sort(), ['', 'crun', 'crun-nowrapper', 'runc']);
   assert.deepEqual(byName.runc, { recursive_read_only_mounts: true, user_namespaces: false });
-  assert.deepEqual(byName.crun, { recursive_read_only_mounts: true, user_namespaces: false });
+  assert.deepEqual(byName.crun, { recursive_read_only_mounts: true, user_namespaces: true });
   assert.deepEqual(byName[''], byName.runc, 'the default handler');
   // crun without the wrapper cannot create a container here: nothing is claimed for it.
   assert.deepEqual(byName['crun-nowrapper'], { recursive_read_only_mounts: false, user_namespaces: false });
@@ -136,7 +136,8 @@ test('Status: every handler with its features (rro probed on this host), and the
   // Verbose Status says why a handler lacks a feature: what its probe found.
   const why = JSON.parse((await env.d.client.runtime('Status', { verbose: true })).info.handlerFeatures!) as Record<string, string>;
   assert.match(why['crun-nowrapper']!, /could not create the probe container: .*cgroups in hybrid mode/);
-  assert.match(why.runc!, /user namespaces are not implemented yet/);
+  assert.match(why.runc!, /runc cannot run a container in a pod's user namespace: .*setns into net namespace/);
+  assert.equal(why.crun, '');
 });
 
 test('recursive_read_only: the volume and its submount are read-only inside the container (runc and crun); plain readonly leaves the submount writable', async () => {
@@ -251,18 +252,22 @@ test('CDI devices: device nodes, env and groups from JSON and YAML specs (field 
   assert.equal(bad?.code, INVALID_ARGUMENT);
 });
 
-test('what the runtime cannot honour is refused: user namespaces, ID-mapped mounts; SELinux relabel is a no-op without SELinux', async () => {
+test('what the runtime cannot honour is refused: user namespaces on runc or with an infra, ID-mapped mounts; SELinux relabel is a no-op without SELinux', async () => {
   const userns = { namespace_options: { userns_options: { mode: 'POD', uids: [{ host_id: 100000, container_id: 0, length: 65536 }], gids: [{ host_id: 100000, container_id: 0, length: 65536 }] } } };
   const pod = await grpcError(runPod(env, { linux: { security_context: userns } }));
   assert.equal(pod?.code, FAILED_PRECONDITION);
-  assert.match(pod!.details, /user namespaces .* not supported/);
+  assert.match(pod!.details, /user namespaces .* pods without an infra process only/); // pid unsaid is POD on the wire
+  const shared = { namespace_options: { ...userns.namespace_options, pid: 'CONTAINER' } };
+  const onRunc = await grpcError(runPod(env, { linux: { security_context: shared } }));
+  assert.equal(onRunc?.code, FAILED_PRECONDITION);
+  assert.match(onRunc!.details, /do not work with runtime handler runc/);
   const ctr = await grpcError(createIn(podId, { command: ['true'], linux: { security_context: userns } }));
   assert.equal(ctr?.code, FAILED_PRECONDITION);
   const vol = mkdtempSync(join(tmpdir(), 'rktlet-idmap-'));
   hostDirs.push(vol);
   const idmap = await grpcError(createIn(podId, { command: ['true'], mounts: [{ container_path: '/vol', host_path: vol, uidMappings: [{ host_id: 1000, container_id: 0, length: 1 }] }] }));
   assert.equal(idmap?.code, FAILED_PRECONDITION);
-  assert.match(idmap!.details, /ID-mapped mounts/);
+  assert.match(idmap!.details, /ID-mapped volume mounts/);
   // This host has no SELinux: as containerd and CRI-O, nothing to relabel; the request is recorded.
   const relabel = await createIn(podId, { command: ['true'], mounts: [{ container_path: '/vol', host_path: vol, selinux_relabel: true }] });
   assert.equal((await status(env, relabel)).status?.mounts[0]?.selinux_relabel, true);

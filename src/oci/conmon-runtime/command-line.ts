@@ -2,8 +2,11 @@
 // itself (start, kill, delete, state, update, exec), and the runtime conmon runs for `create`.
 //   <path> --root=<root> <handler args…> [--systemd-cgroup] <subcommand…>
 // A handler with `hide_unified_cgroup` (crun on a hybrid v1 host, which would otherwise manage the
-// v2 mount too) runs inside a private mount namespace where /sys/fs/cgroup/unified is unmounted:
-//   unshare --mount --propagation private sh -c 'umount -l … ; exec "$@"' sh <the line above>
+// v2 mount too) runs inside a mount namespace of its own where /sys/fs/cgroup/unified is unmounted:
+//   unshare --mount --propagation unchanged sh -c 'mount --make-private … && umount -l … ; exec "$@"' sh <the line above>
+// Propagation is left unchanged so that shared mounts (a volume's rshared/rslave source) stay peers
+// of the host's and the container still sees what the host mounts there later; only
+// /sys/fs/cgroup is made private, first, so that the unmount cannot propagate back to the host.
 // conmon takes a single binary (`-r`), so it gets a script that execs that same prefix.
 
 export interface RuntimeCommandLine {
@@ -16,12 +19,14 @@ export interface RuntimeCommandLine {
   /** The systemd cgroup driver: `--systemd-cgroup` on every command. */
   systemdCgroup: boolean;
   hideUnifiedCgroup: boolean;
+  /** `exec` gets the container's process as a file (`--process`): crun (./exec-process.ts). */
+  execProcessFile?: boolean;
 }
 
 /** What runs the runtime without the hybrid host's cgroup2 mount (a lazy unmount: never busy). */
 export const HIDE_UNIFIED_PREFIX: readonly string[] = [
-  'unshare', '--mount', '--propagation', 'private',
-  'sh', '-c', 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh',
+  'unshare', '--mount', '--propagation', 'unchanged',
+  'sh', '-c', 'mount --make-private /sys/fs/cgroup 2>/dev/null && umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh',
 ];
 
 /** The global arguments, before any subcommand. `--root=R` is one word (conmon passes each --runtime-arg as one). */
@@ -37,9 +42,14 @@ export function runtimeArgv(c: RuntimeCommandLine, sub: readonly string[]): stri
   return c.hideUnifiedCgroup ? [...HIDE_UNIFIED_PREFIX, ...rt] : rt;
 }
 
-/** `<runtime> exec`: the pid file tells the command's pid (kill on timeout; none: the runtime failed). */
-export function execArgv(c: RuntimeCommandLine, o: { id: string; cmd: readonly string[]; pidFile: string; tty?: boolean }): string[] {
-  return runtimeArgv(c, ['exec', '--pid-file', o.pidFile, ...(o.tty ? ['--tty'] : []), o.id, ...o.cmd]);
+/**
+ * `<runtime> exec`: the pid file tells the command's pid (kill on timeout; none: the runtime failed).
+ * With a process file the command is in it (./exec-process.ts).
+ */
+export function execArgv(c: RuntimeCommandLine, o: { id: string; cmd: readonly string[]; pidFile: string; tty?: boolean; processFile?: string }): string[] {
+  const tty = o.tty ? ['--tty'] : [];
+  if (o.processFile) return runtimeArgv(c, ['exec', '--process', o.processFile, '--pid-file', o.pidFile, ...tty, o.id]);
+  return runtimeArgv(c, ['exec', '--pid-file', o.pidFile, ...tty, o.id, ...o.cmd]);
 }
 
 /** The script conmon runs as its runtime for a hide_unified_cgroup handler: the same prefix (pure text). */

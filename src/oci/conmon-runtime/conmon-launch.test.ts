@@ -17,6 +17,7 @@ const base = {
   stdin: true,
   stdinOnce: false,
   systemdCgroup: false,
+  podId: 'p1',
 };
 
 test('conmon command line', () => {
@@ -39,10 +40,19 @@ test('sync pipe messages', () => {
   assert.equal(parseSyncMessage('nope'), undefined);
 });
 
-test('under systemd, conmon runs in a transient scope of its own', () => {
-  assert.deepEqual(conmonCommand(base, false), { cmd: '/usr/bin/conmon', args: conmonArgs(base) });
-  const c = conmonCommand(base, true);
+test('with the systemd driver, conmon runs in a transient scope named after its pod (golden argv)', () => {
+  assert.deepEqual(conmonCommand(base), { cmd: '/usr/bin/conmon', args: conmonArgs(base) });
+  const sd = { ...base, systemdCgroup: true };
+  const c = conmonCommand(sd);
   assert.equal(c.cmd, 'systemd-run');
-  assert.deepEqual(c.args.slice(0, 4), ['--scope', '--quiet', '--collect', '--unit=rktlet-conmon-c1']);
-  assert.deepEqual(c.args.slice(c.args.indexOf('/usr/bin/conmon') + 1), conmonArgs(base));
+  assert.deepEqual(c.args.slice(0, c.args.indexOf('/usr/bin/conmon')), [
+    '--scope',
+    '--quiet',
+    '--collect',
+    '--unit=rktlet-pod-p1-conmon-c1.scope',
+    '--slice=system.slice',
+    '--property=DefaultDependencies=no',
+    '--description=rktlet monitor of container c1 in pod p1',
+  ]);
+  assert.deepEqual(c.args.slice(c.args.indexOf('/usr/bin/conmon') + 1), conmonArgs(sd));
 });

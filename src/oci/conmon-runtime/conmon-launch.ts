@@ -1,11 +1,11 @@
 // conmon launches `runtime create`, then stays with the container: it writes the CRI log, the exit
 // file and serves the attach socket. It double-forks (no --sync) and we start it in its own session,
 // so neither conmon nor the container is ever a child of rktlet: the daemon can die at any time.
-// With systemd as PID 1 it also gets a transient scope of its own (see conmonCommand).
-import { existsSync } from 'node:fs';
+// With the systemd cgroup driver it also gets a transient scope named after its pod (conmonCommand).
 import { readFile } from 'node:fs/promises';
 import { OciRuntimeError } from '../../errors/catalog.js';
 import { launchWithSyncPipe, type SyncPipeResult } from '../../util/command.js';
+import { monitorScopeArgv } from '../../systemd/monitor-scope.js';
 
 export interface ConmonLaunch {
   conmon: string;
@@ -27,6 +27,8 @@ export interface ConmonLaunch {
   stdin: boolean;
   stdinOnce: boolean;
   systemdCgroup: boolean;
+  /** The container's pod (the infra's is its own id): names the systemd scope. */
+  podId: string;
   logSizeMax?: number;
 }
 
@@ -55,21 +57,14 @@ export function conmonArgs(o: ConmonLaunch): string[] {
   return args;
 }
 
-/** systemd runs the host (PID 1): the daemon's own unit must not own conmon's cgroup. */
-export function systemdIsInit(): boolean {
-  return existsSync('/run/systemd/system');
-}
-
 /**
- * When systemd is PID 1, conmon starts inside a transient scope of its own (systemd-run execs it
- * in place, so the sync pipe passes through); stopping rktlet's unit then never kills it. Pure.
+ * conmon's command (pure). With the systemd cgroup driver it starts through `systemd-run --scope`
+ * (../../systemd/monitor-scope.ts), which execs it in place, so the sync pipe passes through.
  */
-export function conmonCommand(o: ConmonLaunch, underSystemd: boolean): { cmd: string; args: string[] } {
-  if (!underSystemd) return { cmd: o.conmon, args: conmonArgs(o) };
-  return {
-    cmd: 'systemd-run',
-    args: ['--scope', '--quiet', '--collect', `--unit=rktlet-conmon-${o.id}`, '--property=DefaultDependencies=no', o.conmon, ...conmonArgs(o)],
-  };
+export function conmonCommand(o: ConmonLaunch): { cmd: string; args: string[] } {
+  if (!o.systemdCgroup) return { cmd: o.conmon, args: conmonArgs(o) };
+  const [cmd, ...args] = monitorScopeArgv({ podId: o.podId, containerId: o.id }, [o.conmon, ...conmonArgs(o)]);
+  return { cmd: cmd!, args };
 }
 
 interface SyncMessage {
@@ -93,7 +88,7 @@ export function parseSyncMessage(line: string): SyncMessage | undefined {
  * grandchild, so we close our end after the first message.
  */
 export async function launchConmon(o: ConmonLaunch, timeoutMs = 60_000): Promise<number> {
-  const { cmd, args } = conmonCommand(o, systemdIsInit());
+  const { cmd, args } = conmonCommand(o);
   let r: SyncPipeResult;
   try {
     r = await launchWithSyncPipe(cmd, args, {

@@ -17,12 +17,12 @@ async function readPid(file: string): Promise<number> {
 }
 
 /** Runs cmd in container `id` wired to the session; resolves with its exit code. `tmpBase`: a private dir for the pid file. */
-export async function execSession(command: RuntimeCommandLine, tmpBase: string, id: string, cmd: string[], streams: SessionStreams): Promise<{ exitCode: number }> {
+export async function execSession(command: RuntimeCommandLine, tmpBase: string, id: string, cmd: string[], streams: SessionStreams, processFile?: string): Promise<{ exitCode: number }> {
   await mkdir(tmpBase, { recursive: true, mode: 0o700 });
   const tmp = await mkdtemp(join(tmpBase, 's-'));
   const pidFile = join(tmp, 'pid');
   try {
-    const argv = execArgv(command, { id, cmd, pidFile, tty: streams.tty });
+    const argv = execArgv(command, { id, cmd, pidFile, tty: streams.tty, ...(processFile ? { processFile } : {}) });
     const out = await runProcess(
       {
         command: argv[0]!,

@@ -20,6 +20,8 @@ export interface ExecSyncOptions extends ExecSyncRequest {
   command: RuntimeCommandLine;
   /** Private directory (0700) for the runtime's pid files; default: a per-process one in the temp dir. */
   pidDir?: string;
+  /** The exec's process as a file (./exec-process.ts): the runtime takes the command from it. */
+  processFile?: string;
 }
 
 /** Captured whatever the cap, so a runtime complaint quoting a long command keeps its end (ARG_MAX is 2 MiB). */
@@ -127,7 +129,7 @@ export async function execSync(o: ExecSyncOptions): Promise<ExecSyncResult> {
   if (o.signal?.aborted) throw new CancelledError('exec cancelled');
   const pidFile = join(pidDirOf(o.pidDir), `${randomBytes(8).toString('hex')}.pid`);
   try {
-    const argv = execArgv(o.command, { id: o.id, cmd: o.cmd, pidFile });
+    const argv = execArgv(o.command, { id: o.id, cmd: o.cmd, pidFile, ...(o.processFile ? { processFile: o.processFile } : {}) });
     let why: 'timeout' | 'cancel' | undefined;
     const stop = new AbortController();
     let ending: Promise<void> | undefined;

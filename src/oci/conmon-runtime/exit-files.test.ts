@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandSlice, oomCounterFiles, parseOomKills, readExitFile } from './exit-files.js';
+import { oomCounterFiles, parseOomKills, readExitFile } from './exit-files.js';
 
 test('oom counters (v1 oom_control, v2 memory.events)', () => {
   assert.equal(parseOomKills('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n'), 2);
@@ -15,12 +15,6 @@ test('oom counters (v1 oom_control, v2 memory.events)', () => {
     '/cg/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/rktlet-abc.scope/memory.events',
   ]);
   assert.deepEqual(oomCounterFiles('garbage'), []);
-});
-
-test('systemd slices nest by their dashes', () => {
-  assert.equal(expandSlice('kubepods.slice'), 'kubepods.slice');
-  assert.equal(expandSlice('a-b-c.slice'), 'a.slice/a-b.slice/a-b-c.slice');
-  assert.equal(expandSlice('system'), '');
 });
 
 test('exit files: code, mtime as finish time, oom from conmon or the cgroup', async () => {

@@ -6,6 +6,7 @@ import { pathExists } from '../../util/path-exists.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../errors/catalog.js';
+import { trySliceDir, unitDir } from '../../systemd/unit-names.js';
 
 export interface ExitReport {
   exitCode: number;
@@ -19,20 +20,13 @@ export function parseOomKills(text: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** systemd's slice nesting: "a-b-c.slice" lives at a.slice/a-b.slice/a-b-c.slice. */
-export function expandSlice(slice: string): string {
-  if (!slice.endsWith('.slice') || slice === '-.slice') return '';
-  const parts = slice.slice(0, -'.slice'.length).split('-');
-  return parts.map((_p, i) => `${parts.slice(0, i + 1).join('-')}.slice`).join('/');
-}
-
 /** The cgroup directory (relative to a hierarchy) of a runtime cgroupsPath, for either driver. */
 export function cgroupDir(cgroupsPath: string): string | undefined {
   if (cgroupsPath.startsWith('/')) return cgroupsPath;
   // systemd: "slice:prefix:name" is the scope <prefix>-<name>.scope in that slice.
   const [slice, prefix, name] = cgroupsPath.split(':');
   if (!slice || !prefix || !name) return undefined;
-  return `/${expandSlice(slice)}/${prefix}-${name}.scope`;
+  return trySliceDir(slice) === undefined ? undefined : unitDir(slice, `${prefix}-${name}.scope`);
 }
 
 /** The memory cgroup files that count OOM kills of a container (v1 and v2 layouts). */

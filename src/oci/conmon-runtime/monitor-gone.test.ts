@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorGone } from './monitor-gone.js';
+import { monitorGone, monitorRunning } from './monitor-gone.js';
 import { tempDir } from '../../util/test-temp-dir.js';
 import { deadPid } from '../../util/test-dead-pid.js';
 
@@ -28,6 +28,11 @@ test('a container whose conmon is gone (or was never one) has nobody to report i
   // A pid that is no conmon (ours), or a dead one: gone.
   assert.equal(await monitorGone(bundle(process.pid)), true);
   assert.equal(await monitorGone(bundle(deadPid())), true);
+  // monitorRunning: a live conmon by its pid file only (a create it runs may still be on its way).
+  assert.equal(await monitorRunning(bundle(child.pid!).bundle), true);
+  assert.equal(await monitorRunning(bundle(process.pid).bundle), false);
+  assert.equal(await monitorRunning(bundle(deadPid()).bundle), false);
+  assert.equal(await monitorRunning(dir), false);
 });
 
 test('without a pid file, a recorded container process that is gone says so', async () => {

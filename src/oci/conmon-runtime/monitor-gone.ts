@@ -32,10 +32,17 @@ export function forgetMonitorsExcept(bundles: ReadonlySet<string>): void {
  * by another conmon reads as alive: the safe side (the next start's recovery still reconciles).
  */
 export async function monitorGone(r: { bundle: string; pid: number; createdAtNs: string }): Promise<boolean> {
-  const pid = await conmonPid(r.bundle);
-  if (pid) {
-    const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-    return comm.trim() !== 'conmon';
-  }
+  if (await conmonPid(r.bundle)) return !(await monitorRunning(r.bundle));
   return r.pid > 0 && !(await isContainerProcess(r.pid, r.createdAtNs));
+}
+
+/**
+ * Whether the bundle's conmon (by its pid file) runs. conmon writes that file before it runs the
+ * runtime's `create`: a create whose caller died (a CLI verb killed mid-create) goes on in it, and
+ * the runtime may not know the container yet.
+ */
+export async function monitorRunning(bundle: string): Promise<boolean> {
+  const pid = await conmonPid(bundle);
+  if (!pid) return false;
+  return (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'conmon';
 }

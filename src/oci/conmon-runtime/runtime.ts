@@ -32,6 +32,7 @@ import { globalArgs, hideUnifiedWrapper, runtimeArgv, type RuntimeCommandLine } 
 import { launchConmon } from './conmon-launch.js';
 import { execSync } from './exec-sync.js';
 import { execSession } from './exec-session.js';
+import { writeExecProcess } from './exec-process.js';
 import { attachSession } from './attach.js';
 import { reopenLog, resizeTerminal } from './ctl-fifo.js';
 import { portForward } from './port-forward.js';
@@ -118,6 +119,7 @@ export class ConmonRuntime implements OciRuntime {
       stdin: o.stdin,
       stdinOnce: o.stdinOnce,
       systemdCgroup: this.command.systemdCgroup,
+      podId: o.podId ?? o.id,
     }, this.timeoutMs);
     return { id: o.id, status: 'created', pid, bundle: o.bundle };
   }
@@ -183,12 +185,34 @@ export class ConmonRuntime implements OciRuntime {
     }
   }
 
-  execSync(req: ExecSyncRequest): Promise<ExecSyncResult> {
-    return execSync({ ...req, command: this.command, ...(this.opts.execPidDir ? { pidDir: this.opts.execPidDir } : {}) });
+  async execSync(req: ExecSyncRequest): Promise<ExecSyncResult> {
+    const processFile = await this.execProcessFile(req.id, req.cmd, false);
+    try {
+      return await execSync({ ...req, command: this.command, ...(this.opts.execPidDir ? { pidDir: this.opts.execPidDir } : {}), ...(processFile ? { processFile } : {}) });
+    } finally {
+      if (processFile) await rm(processFile, { force: true });
+    }
   }
 
-  exec(id: string, cmd: string[], streams: SessionStreams): Promise<{ exitCode: number }> {
-    return execSession(this.command, this.opts.execDir ?? join(this.opts.helperDir, 'exec'), id, cmd, streams);
+  async exec(id: string, cmd: string[], streams: SessionStreams): Promise<{ exitCode: number }> {
+    const processFile = await this.execProcessFile(id, cmd, streams.tty);
+    try {
+      return await execSession(this.command, this.opts.execDir ?? join(this.opts.helperDir, 'exec'), id, cmd, streams, processFile);
+    } finally {
+      if (processFile) await rm(processFile, { force: true });
+    }
+  }
+
+  /**
+   * The exec's process file for a handler whose `exec` needs one (crun: ./exec-process.ts), from
+   * the container's bundle. None for a container the runtime does not run: its exec then fails
+   * with the runtime's own words, as for any handler.
+   */
+  private async execProcessFile(id: string, cmd: string[], tty: boolean): Promise<string | undefined> {
+    if (!this.command.execProcessFile) return undefined;
+    const st = await this.state(id).catch(() => undefined);
+    if (!st || st.status !== 'running') return undefined;
+    return writeExecProcess(st.bundle, cmd, tty, join(this.opts.helperDir, 'exec-process'));
   }
 
   attach(c: ContainerRef, streams: SessionStreams): Promise<void> {

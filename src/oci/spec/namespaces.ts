@@ -1,7 +1,8 @@
 // Namespaces: a container joins its pod's network, IPC and UTS namespaces; its PID namespace is
-// its own (CONTAINER), the pod's (POD), the host's (NODE) or another container's (TARGET).
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors/catalog.js';
-import type { OciNamespace, SpecOpt } from './types.js';
+// its own (CONTAINER), the pod's (POD), the host's (NODE) or another container's (TARGET); a
+// user-namespaced pod's containers join its user namespace too.
+import { InvalidArgumentError } from '../../errors/catalog.js';
+import type { OciIdMapping, OciNamespace, SpecOpt } from './types.js';
 
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
 
@@ -16,6 +17,8 @@ export interface NamespaceInput {
   /** A pod without an infra: its pinned IPC and UTS namespace files (used instead of infraPid's). */
   ipcNsPath?: string;
   utsNsPath?: string;
+  /** The pod's pinned user namespace and its mappings (userns_options POD). */
+  userns?: { path: string; uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
   /** PID of the target container's process (pidMode TARGET). */
   targetPid?: number;
   /** Where /proc is for these paths (tests: a fixture). */
@@ -63,6 +66,12 @@ export function withNamespaces(n: NamespaceInput): SpecOpt {
       case 'NODE':
         break;
     }
+    if (n.userns) {
+      // Joined like the pod's other namespaces; the mappings are the ones it has (runc wants them said).
+      out.push({ type: 'user', path: n.userns.path });
+      s.linux.uidMappings = n.userns.uidMappings;
+      s.linux.gidMappings = n.userns.gidMappings;
+    }
     s.linux.namespaces = out;
   };
 }
@@ -72,16 +81,4 @@ export function withCgroupNamespace(on: boolean): SpecOpt {
   return (s) => {
     if (on && !s.linux.namespaces.some((ns) => ns.type === 'cgroup')) s.linux.namespaces.push({ type: 'cgroup' });
   };
-}
-
-/**
- * NamespaceOption.userns_options: NODE (or none) is the host's user namespace; POD (a pod of its
- * own, the kubelet's hostUsers: false) is not implemented yet and Status says so
- * (user_namespaces: false), so it is refused rather than run in the host's namespace; CONTAINER and
- * TARGET are no user namespace modes (containerd: "unsupported user namespace mode").
- */
-export function checkUserNamespace(u: { mode: string | number } | null): void {
-  if (!u || u.mode === 'NODE') return;
-  if (u.mode === 'POD') throw new FailedPreconditionError('user namespaces (userns_options mode POD, hostUsers: false) are not supported by this runtime yet: Status reports user_namespaces false for every handler');
-  throw new InvalidArgumentError(`userns_options mode ${JSON.stringify(u.mode)} is not supported: only NODE or POD`);
 }
