@@ -1,7 +1,7 @@
 // A CRI client in TypeScript, speaking the same wire protocol as crictl and the kubelet.
 // Used by the tests, the benchmarks and the CLI. Requests take the loose (input) message types;
 // responses come back decoded with defaults filled in.
-import { credentials, type Client, type ServiceError, type ClientReadableStream, Metadata } from '@grpc/grpc-js';
+import { credentials, status, type Client, type ServiceError, type ClientReadableStream, Metadata } from '@grpc/grpc-js';
 import { criProto } from '../server/proto.js';
 import type { RuntimeServiceClient, RuntimeServiceDefinition } from '../gen/runtime/v1/RuntimeService.js';
 import type { ImageServiceClient, ImageServiceDefinition } from '../gen/runtime/v1/ImageService.js';
@@ -40,6 +40,7 @@ type AnyMethod = (arg: unknown, meta: Metadata, opts: { deadline: Date }, cb?: (
 export class CriClient {
   readonly runtimeClient: RuntimeServiceClient;
   readonly imageClient: ImageServiceClient;
+  private closed = false;
 
   constructor(readonly socket: string) {
     const proto = criProto().runtime.v1;
@@ -50,6 +51,10 @@ export class CriClient {
   }
 
   private callUnary(client: Client, method: string, req: unknown, o?: CallOptions): Promise<unknown> {
+    // grpc-js throws a code-less "Channel has been shut down" for a call on a closed client. A
+    // caller whose second call of a sequence raced close() (the chaos test closes the client of a
+    // daemon it kills) must see what a kubelet sees when its runtime goes away: UNAVAILABLE.
+    if (this.closed) return Promise.reject(Object.assign(new Error(`14 UNAVAILABLE: ${method}: the client was closed`), { code: status.UNAVAILABLE }));
     const fn = (client as unknown as Record<string, AnyMethod>)[method];
     if (!fn) return Promise.reject(new Error(`no such CRI method ${method}`));
     const deadline = new Date(Date.now() + (o?.timeoutMs ?? 120_000));
@@ -108,6 +113,7 @@ export class CriClient {
   }
 
   close(): void {
+    this.closed = true;
     this.runtimeClient.close();
     this.imageClient.close();
   }

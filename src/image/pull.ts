@@ -75,7 +75,7 @@ export class Puller {
     const svc = this.svc;
     const top = await svc.client.fetchManifest(ref, ref.digest ?? ref.tag ?? 'latest', o.credentials, o.signal);
     // The trust policy decides on the manifest served before any of the image is stored.
-    await enforceTrust(svc.client, svc.config.image.signature_policy, ref, top.digest, { creds: o.credentials, signal: o.signal, endpoint: top.endpoint });
+    await enforceTrust(svc.client, svc.config.image.signature_policy, ref, top, { creds: o.credentials, signal: o.signal, endpoint: top.endpoint });
     const st: PullState = { ref, creds: o.credentials, endpoint: top.endpoint, createdBlobs: [], createdLayers: [], progress: o.progress ?? { bytes: 0 }, observer: o.observer, limits: imageLimits(svc.config.image, input), signal: o.signal };
     st.progress.bytes += top.bytes.length;
     const keys: string[] = [top.digest];

@@ -15,7 +15,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { basicHeader, parseChallenge, TokenCache, type Challenge, type Credentials } from './auth.js';
 import { digestOf } from './content-store.js';
-import { MANIFEST_ACCEPT } from './manifest.js';
+import { MANIFEST_ACCEPT, MEDIA } from './manifest.js';
 import { undici } from './undici-lazy.js';
 import { isInsecureRegistry } from './registry-host.js';
 import { neverConnected, registryTransportError } from './registry-errors.js';
@@ -312,6 +312,28 @@ export class RegistryClient {
         }
         return this.checkManifest(ep, reference, res, bytes);
       }
+    });
+  }
+
+  /**
+   * The OCI referrers API (distribution-spec v1.1, "Listing Referrers"): the image index of the
+   * manifests whose `subject` is `digest`, or undefined when the registry answers 404, which the
+   * spec makes the sign of a registry without the API (the caller then reads the referrers tag);
+   * 400 and 405, which a registry that routes no such endpoint may answer, are taken the same way.
+   */
+  async fetchReferrers(ref: ImageReference, digest: string, creds: Credentials | undefined, signal?: AbortSignal, prefer?: Endpoint): Promise<Buffer | undefined> {
+    return this.tryEndpoints(ref.domain, prefer, async (ep) => {
+      const what = `referrers of ${ref.path}@${digest}`;
+      const res = await this.getRetrying(ep, ref.path, `referrers/${digest}`, creds, { accept: MEDIA.ociIndex }, what, this.budgetFor(ep, signal), signal);
+      if (res.statusCode === 404 || res.statusCode === 400 || res.statusCode === 405) {
+        await res.body.dump();
+        return undefined;
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw new UnavailableError(`registry ${this.baseFor(ep)} answered HTTP ${res.statusCode} for the ${what}`);
+      }
+      return this.readManifest(res, `the ${what} from ${this.baseFor(ep)}`);
     });
   }
 

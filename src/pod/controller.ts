@@ -33,7 +33,7 @@ import { hasAtomicTemps, removeAtomicTemps } from '../store/atomic-file.js';
 import { eachLimit } from '../util/each-limit.js';
 import { fileSig } from '../store/change-stamp.js';
 import { ownCapabilities, ownOomScoreAdj } from '../util/process-facts.js';
-import type { PodContainers, PodHandle, PodRecord } from './types.js';
+import type { PodContainers, PodRecord } from './types.js';
 import { podView, type PodViewShape } from './view.js';
 
 export interface PodControllerOptions {
@@ -293,11 +293,6 @@ export class PodController {
     const rec = findByIdOrPrefix(this.pods.values(), idOrPrefix);
     if (!rec) throw new NotFoundError(`pod sandbox "${idOrPrefix}" not found`);
     return rec;
-  }
-
-  handle(id: string): PodHandle {
-    const record = this.resolve(id);
-    return { record, runtime: this.runtimes.get(record.runtimeHandler) };
   }
 
   /** What containers need to join the pod (undefined for an unknown pod). */

@@ -1,7 +1,6 @@
 // What the rest of the runtime (containers, stats, streaming, CLI) may know about a pod.
 // PodRecord is also the on-disk shape of <root>/pods/<id>/pod.json (the truth; memory is an index).
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
-import type { OciRuntime } from '../oci/runtime.js';
 import type { CniAddRecord, CniPortMapping } from '../network/cni.js';
 import type { PinnedNamespaces } from './pinned-namespaces.js';
 import type { UserNamespaceMappings } from './userns.js';
@@ -71,12 +70,6 @@ export interface PodRecord {
   /** Exit-file dir and attach-socket dir used by the infra's conmon. */
   exitDir: string;
   socketDir: string;
-}
-
-/** A pod as other parts see it: the record plus its runtime driver. */
-export interface PodHandle {
-  record: PodRecord;
-  runtime: OciRuntime;
 }
 
 /** Hooks the container part provides so StopPodSandbox/RemovePodSandbox reach the pod's containers. */

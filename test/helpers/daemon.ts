@@ -68,6 +68,8 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Return once spawned, before Version answers (the caller waits in its own way). */
   noWait?: boolean;
+  /** Options for node itself (`--inspect=127.0.0.1:0` lets a test force a GC: inspector.ts). */
+  nodeArgs?: string[];
 }
 
 export interface DaemonDirs {
@@ -135,7 +137,7 @@ export class TestDaemon {
     const args = ['serve', '--root', dirs.root, '--run-root', dirs.runRoot, '--socket', dirs.socket];
     if (!opts.noConfigFile) args.push('--config', dirs.config);
     args.push(...(opts.extraArgs ?? []));
-    const argv = [...(opts.wrapper ?? []), process.execPath, RKTLET_BIN, ...args];
+    const argv = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), RKTLET_BIN, ...args];
     const spawnedAt = Date.now();
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const d = new TestDaemon(dirs, proc);

@@ -9,8 +9,9 @@
 // The sigstore libraries (@sigstore/verify, @sigstore/bundle) verify sigstore *bundles* against a
 // trusted root (Fulcio, Rekor, timestamp authorities) and have no entry point for this older,
 // tag-based layout, where the whole check is that one signature over that payload.
-import { verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { digestOf } from '../content-store.js';
+import { verifiedByAny } from './key-verify.js';
 import { identityMismatch, type SignedIdentity } from './identity.js';
 import type { ImageReference } from '../reference.js';
 
@@ -37,19 +38,6 @@ interface SimpleSigning {
   critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown }; identity?: { 'docker-reference'?: unknown } };
 }
 
-function verifiedBy(sig: CosignSignature, keys: KeyObject[]): boolean {
-  const raw = Buffer.from(sig.signature, 'base64');
-  if (!raw.length) return false;
-  return keys.some((k) => {
-    try {
-      // Ed25519 signs the message itself; ECDSA and RSA keys sign its SHA-256 (cosign's default).
-      return verify(k.asymmetricKeyType === 'ed25519' ? null : 'sha256', sig.payload, k, raw);
-    } catch {
-      return false;
-    }
-  });
-}
-
 /**
  * Whether `sig` vouches for the manifest `digest` of `ref` with one of `keys`: the signature over
  * the payload checks out first (nothing unsigned is read), then the payload names this digest and
@@ -57,7 +45,7 @@ function verifiedBy(sig: CosignSignature, keys: KeyObject[]): boolean {
  */
 export function signatureRejection(sig: CosignSignature, keys: KeyObject[], digest: string, ref: ImageReference, identity: SignedIdentity): string | undefined {
   if (digestOf(sig.payload) !== sig.layerDigest) return `its payload does not match its digest ${sig.layerDigest}`;
-  if (!verifiedBy(sig, keys)) return `it is not signed by ${keys.length > 1 ? 'any of the trusted keys' : 'the trusted key'}`;
+  if (!verifiedByAny(sig.payload, Buffer.from(sig.signature, 'base64'), keys)) return `it is not signed by ${keys.length > 1 ? 'any of the trusted keys' : 'the trusted key'}`;
   let p: SimpleSigning;
   try {
     p = JSON.parse(sig.payload.toString('utf8')) as SimpleSigning;

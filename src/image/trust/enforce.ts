@@ -2,6 +2,11 @@
 // requirement in it must hold for the manifest the registry served (the top-level one, index or
 // manifest, the digest cosign signs), before anything of the image is stored.
 //
+// A sigstoreSigned requirement holds when one signature by one of its keys binds that digest:
+// either a cosign simple signing signature under the `sha256-<hex>.sig` tag (cosign.ts), or a
+// sigstore bundle attached as an OCI referrer (referrers.ts, bundle-verify.ts), cosign v3's
+// default. Both are read, so that an image signed either way, or re-signed in the new format, passes.
+//
 // A refusal is FAILED_PRECONDITION whose message starts with "SignatureValidationFailed: ", the
 // CRI's well-known error (cri-api pkg/errors ErrSignatureValidationFailed) that the kubelet
 // recognises by that prefix (pkg/kubelet/images: evalCRIPullErr) to report the pod's
@@ -12,9 +17,11 @@
 import { FailedPreconditionError } from '../../errors/catalog.js';
 import { formatReference, type ImageReference } from '../reference.js';
 import type { RegistryClient } from '../registry-client.js';
+import { bundleRejection, type PulledManifest } from './bundle-verify.js';
 import { signatureRejection, signatureTag, type CosignSignature } from './cosign.js';
 import { loadPolicy } from './policy-file.js';
 import type { Policy, Requirement, SigstoreSigned } from './policy.js';
+import { fetchReferrerBundles, type Referrers } from './referrers.js';
 import { scopeCandidates } from './scope.js';
 import { fetchCosignSignatures, type FetchOptions } from './signatures.js';
 
@@ -43,31 +50,63 @@ function keyList(r: SigstoreSigned): string {
   return r.keySources.length > 1 ? `one of the keys ${r.keySources.join(', ')}` : `the key ${r.keySources[0]}`;
 }
 
+/**
+ * The signatures the registry holds for the digest, read as needed: the .sig tag first, the
+ * referrers only when no .sig signature satisfies the requirement, so that an image already signed
+ * the old way costs no more requests, and a registry's odd answer to the referrers API cannot fail it.
+ */
+class Found {
+  private sigs?: CosignSignature[];
+  private refs?: Referrers;
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly ref: ImageReference,
+    private readonly digest: string,
+    private readonly o: FetchOptions,
+  ) {}
+
+  async cosign(): Promise<CosignSignature[]> {
+    return (this.sigs ??= await fetchCosignSignatures(this.client, this.ref, this.digest, this.o));
+  }
+
+  async referrers(): Promise<Referrers> {
+    return (this.refs ??= await fetchReferrerBundles(this.client, this.ref, this.digest, this.o));
+  }
+}
+
 /** Why no signature satisfies `r`, or undefined when one does. */
-function sigstoreRejection(r: SigstoreSigned, sigs: CosignSignature[], ref: ImageReference, digest: string): string | undefined {
-  const want = `requires a sigstore signature of ${digest} by ${keyList(r)}`;
-  if (!sigs.length) return `${want}; the registry has none (no ${signatureTag(digest)} signature manifest)`;
+async function sigstoreRejection(r: SigstoreSigned, f: Found, ref: ImageReference, m: PulledManifest): Promise<string | undefined> {
+  const want = `requires a sigstore signature of ${m.digest} by ${keyList(r)}`;
   const reasons: string[] = [];
+  const sigs = await f.cosign();
   for (const s of sigs) {
-    const why = signatureRejection(s, r.keys, digest, ref, r.signedIdentity);
+    const why = signatureRejection(s, r.keys, m.digest, ref, r.signedIdentity);
     if (why === undefined) return undefined;
     reasons.push(`signature ${s.layerDigest.slice(7, 19)}: ${why}`);
   }
-  return `${want}; ${sigs.length > 1 ? `none of its ${sigs.length} signatures is accepted` : 'its signature is not accepted'} (${reasons.join('; ')})`;
+  const refs = await f.referrers();
+  for (const b of refs.bundles) {
+    const why = 'problem' in b ? b.problem : bundleRejection(b.bytes, r.keys, m, ref, r.signedIdentity);
+    if (why === undefined) return undefined;
+    reasons.push(`bundle ${b.manifestDigest.slice(7, 19)} (from ${refs.source}): ${why}`);
+  }
+  const total = reasons.length;
+  if (!total) return `${want}; the registry has none (no ${signatureTag(m.digest)} signature manifest) and no sigstore bundle among its referrers (asked through ${refs.source})`;
+  return `${want}; ${total > 1 ? `none of its ${total} signatures is accepted` : 'its signature is not accepted'} (${reasons.join('; ')})`;
 }
 
 /**
  * Throws (FAILED_PRECONDITION, SignatureValidationFailed) unless the policy in `file` accepts the
- * manifest `digest` of `ref`.
+ * manifest `m` of `ref` (its digest and the bytes the registry served for it).
  */
-export async function enforceTrust(client: RegistryClient, file: string, ref: ImageReference, digest: string, o: FetchOptions): Promise<Decision> {
+export async function enforceTrust(client: RegistryClient, file: string, ref: ImageReference, m: PulledManifest, o: FetchOptions): Promise<Decision> {
   const d = decide(await loadPolicy(file), ref);
-  let sigs: CosignSignature[] | undefined;
+  const found = new Found(client, ref, m.digest, o);
   for (const r of d.requirements) {
     if (r.type === 'insecureAcceptAnything') continue;
     if (r.type === 'reject') throw refused(ref, file, d.scope, 'the scope rejects every image ("reject")');
-    sigs ??= await fetchCosignSignatures(client, ref, digest, o);
-    const why = sigstoreRejection(r, sigs, ref, digest);
+    const why = await sigstoreRejection(r, found, ref, m);
     if (why !== undefined) throw refused(ref, file, d.scope, why);
   }
   return d;
