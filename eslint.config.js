@@ -16,4 +16,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // An ES import of node:http loads Node's bundled undici into the daemon: src/util/node-http.ts.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        ...['node:http', 'http'].map((name) => ({ name, allowTypeImports: true, message: 'use src/util/node-http.ts (an ES import of node:http loads undici)' })),
+      ],
+    },
+  },
 );
