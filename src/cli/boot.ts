@@ -7,6 +7,8 @@
 // any other user, runs without it.
 import module from 'node:module';
 import { privateCacheDir } from '../util/private-dir.js';
+import { commandWord } from './command-word.js';
+import { daemonArgv } from './daemon-node-flags.js';
 
 export { privateCacheDir };
 
@@ -33,6 +35,11 @@ export async function boot(): Promise<void> {
   if (old) {
     process.stderr.write(`${old}\n`);
     process.exit(1);
+  }
+  if (commandWord(process.argv.slice(2)) === 'serve') {
+    // The daemon's V8 options, set at start as V8 needs them (daemon-node-flags.ts): same pid.
+    const argv = daemonArgv(process.execPath, process.execArgv, process.argv);
+    if (argv) process.execve?.(process.execPath, argv, process.env);
   }
   enableCompileCache();
   await import('./main.js');
