@@ -46,6 +46,9 @@ export class CriServer {
     this.server = new Server({
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
+      // channelz (grpc-js's introspection service, which rktlet does not serve) would count and
+      // time-stamp every call and message, and keep a trace per server and session.
+      'grpc.enable_channelz': 0,
     });
     this.deps = { engine: () => this.engine, log: opts.log, observers: [], inflight: new Set() };
     const proto = criProto().runtime.v1;
