@@ -17,8 +17,10 @@ export default tseslint.config(
     },
   },
   {
-    // An ES import of node:http loads Node's bundled undici into the daemon: src/util/node-http.ts.
+    // An ES import of node:http loads Node's bundled undici into the daemon (src/util/node-http.ts);
+    // tests run in their own processes.
     files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
