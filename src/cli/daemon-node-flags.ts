@@ -6,8 +6,8 @@
 // --max-semi-space-size=2: V8 grows the young generation to tens of MiB under allocation
 // bursts and RSS keeps the pages it touched. Capped at 2 × 2 MiB, the daemon measured 7 MiB less
 // RSS idle (88.6 against 95.7-96.4 MiB) and 3-12 MiB less after 200 pod lifecycles, with the same
-// daemon CPU over those lifecycles (6.2 s against 6.3-6.4 s); scavenges are more frequent (GC
-// took 0.03-0.05 ms more per Version call in a profile), which is small beside a round trip. 4 and
+// daemon CPU over those lifecycles (6.2 s against 6.3-6.4 s) and per ContainerStatus call;
+// scavenges are more frequent, 0.04 ms more CPU per Version call (0.24 against 0.20 ms). 4 and
 // 8 MiB saved next to nothing idle. The re-execution adds one Node.js start (~60 ms) to the
 // daemon's start. README: "Memory".
 //
