@@ -16,4 +16,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // An ES import of node:http loads Node's bundled undici into the daemon (src/util/node-http.ts);
+    // tests run in their own processes.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        ...['node:http', 'http'].map((name) => ({ name, allowTypeImports: true, message: 'use src/util/node-http.ts (an ES import of node:http loads undici)' })),
+      ],
+    },
+  },
 );

@@ -6,7 +6,6 @@
 // are its spec's common containerEdits plus its own. A device no spec names, a malformed name, or an
 // edit rktlet cannot apply (intelRdt, netDevices) is refused: a container never starts without a
 // device it asked for.
-import { parse as parseYaml } from 'yaml';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors/catalog.js';
@@ -87,7 +86,8 @@ async function loadSpecFile(file: string): Promise<RawSpec> {
   const text = await readFile(file, 'utf8');
   let spec: RawSpec;
   if (file.endsWith('.json')) spec = JSON.parse(text) as RawSpec;
-  else spec = parseYaml(text, { schema: 'core', maxAliasCount: 100 }) as RawSpec;
+  // yaml is loaded at the first YAML spec: most daemons never see a CDI device request.
+  else spec = (await import('yaml')).parse(text, { schema: 'core', maxAliasCount: 100 }) as RawSpec;
   if (!spec || typeof spec !== 'object') throw new Error('not a CDI spec (no mapping at the top)');
   parsed.set(file, { key, spec });
   return spec;

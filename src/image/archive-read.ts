@@ -7,9 +7,9 @@ import { dirname, join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { InvalidArgumentError, isErrno, NotFoundError } from '../errors/catalog.js';
 import { safeComponents } from '../snapshot/unpack.js';
+import { tarStream } from '../snapshot/tar-lazy.js';
 
 export interface ExtractedArchive {
   dir: string;
@@ -40,7 +40,8 @@ export async function extractArchive(file: string, dir: string): Promise<Extract
   }
   const gz = head[0] === 0x1f && head[1] === 0x8b;
   const source: Readable = createReadStream(file);
-  const extract = tar.extract();
+  // tar-stream is loaded here, at the first import, not with the daemon (snapshot/tar-lazy.ts).
+  const extract = (await tarStream()).extract();
   const out: ExtractedArchive = { dir, files: new Set(), links: new Map() };
   const feeding = pipeline(source, gz ? createGunzip() : new PassThrough(), extract as unknown as NodeJS.WritableStream);
   // Observed now so a failure while entries are still being read is never an unhandled rejection.

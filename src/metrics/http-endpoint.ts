@@ -1,6 +1,7 @@
 // The Prometheus endpoint: GET /metrics on metrics.address ("127.0.0.1:9090", "[::1]:9090").
 // Off unless configured; it exposes counts and timings only, never pod specs or ids.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from '../util/node-http.js';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
@@ -20,7 +21,7 @@ export interface MetricsEndpoint {
 
 export async function startMetricsEndpoint(address: string, registry: RuntimeMetrics, log: Logger): Promise<MetricsEndpoint> {
   const { host, port } = parseListenAddress(address);
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;

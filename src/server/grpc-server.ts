@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Engine } from '../engine.js';
 import type { Config } from '../config/schema.js';
 import { criProto } from './proto.js';
-import { runtimeHandlers, imageHandlers } from '../cri/registry.js';
+import { runtimeHandlers, imageHandlers, STATELESS_RPCS } from '../cri/registry.js';
 import { STREAMING_RPCS } from '../cri/handler.js';
 import { unary, serverStream, unimplemented, type CallObserver, type InstrumentDeps } from './instrument.js';
 import { prepareSocketPath, secureSocket } from './unix-socket.js';
@@ -26,7 +26,7 @@ function implement(
     const h = handlers[rpc];
     if (typeof h !== 'function') impl[rpc] = unimplemented(deps, serviceName, rpc, streaming);
     else if (streaming) impl[rpc] = serverStream(deps, rpc, h as Parameters<typeof serverStream>[2]);
-    else impl[rpc] = unary(deps, rpc, h as Parameters<typeof unary>[2]);
+    else impl[rpc] = unary(deps, rpc, h as Parameters<typeof unary>[2], !STATELESS_RPCS.has(rpc));
   }
   return impl;
 }
@@ -46,6 +46,9 @@ export class CriServer {
     this.server = new Server({
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
+      // channelz (grpc-js's introspection service, which rktlet does not serve) would count and
+      // time-stamp every call and message, and keep a trace per server and session.
+      'grpc.enable_channelz': 0,
     });
     this.deps = { engine: () => this.engine, log: opts.log, observers: [], inflight: new Set() };
     const proto = criProto().runtime.v1;

@@ -106,3 +106,13 @@ test('before the engine is ready: UNAVAILABLE', async () => {
   const { err } = await invoke(h, {}).done;
   assert.equal((err as { code: number }).code, GrpcStatus.UNAVAILABLE);
 });
+
+test('a call that reads no pod or container state answers without syncing the stores', async () => {
+  const t = setup('info');
+  const h = unary(t.deps, 'Version', async () => ({ version: '0.1.0' }), false);
+  const { err, res } = await invoke(h, {}).done;
+  assert.equal(err, null);
+  assert.deepEqual(res, { version: '0.1.0' });
+  assert.equal(t.syncs(), 0);
+  assert.deepEqual(t.observed, [['Version', GrpcStatus.OK]]);
+});

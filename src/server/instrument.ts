@@ -90,10 +90,14 @@ function begin(deps: InstrumentDeps, rpc: string, req: unknown, onCancel: (f: ()
 
 const NOT_READY = 'rktlet is recovering its state; try again shortly';
 
+const SYNCED: Promise<void> = Promise.resolve();
+
+/** `readsState`: the handler reads pod or container records, so the stores are synced first. */
 export function unary<Req, Res>(
   deps: InstrumentDeps,
   rpc: string,
   handler: (ctx: CallContext, req: Req) => Promise<Res>,
+  readsState = true,
 ) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     const { ctx, finish } = begin(deps, rpc, call.request, (f) => call.on('cancelled', f));
@@ -103,7 +107,7 @@ export function unary<Req, Res>(
       return;
     }
     // Pods and containers the daemonless CLI changed are seen by the next call.
-    const p = ctx.engine.sync().then(() => handler(ctx, call.request)).then(
+    const p = (readsState ? ctx.engine.sync() : SYNCED).then(() => handler(ctx, call.request)).then(
       (res) => {
         finish(GrpcStatus.OK);
         callback(null, res);

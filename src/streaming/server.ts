@@ -1,8 +1,9 @@
 // The streaming HTTP server inside the daemon. Exec/Attach/PortForward register their validated
 // request and hand out /exec|/attach|/portforward/<token>; the client upgrades that URL to SPDY/3.1
 // (X-Stream-Protocol-Version negotiation) or to a WebSocket (Sec-WebSocket-Protocol).
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, ServerResponse, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { http, https } from '../util/node-http.js';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -66,7 +67,7 @@ function reject(socket: Duplex, code: number, reason: string, message: string, h
 export class StreamingServer {
   private readonly tokens: PersistentTokens;
   /** The subprotocol picked for each WebSocket upgrade (ws asks through handleProtocols). */
-  private readonly picked = new WeakMap<http.IncomingMessage, string>();
+  private readonly picked = new WeakMap<IncomingMessage, string>();
   private wss: WebSocketServer | undefined;
   private readonly sockets = new Set<Duplex>();
   private readonly sessions = new Set<SpdySession>();
@@ -74,7 +75,7 @@ export class StreamingServer {
   private listenPort = 0;
 
   private constructor(
-    private readonly server: http.Server | https.Server,
+    private readonly server: HttpServer | HttpsServer,
     private readonly opts: StreamingServerOptions,
   ) {
     this.tokens = new PersistentTokens(new TokenCache(opts.tokenTtlMs), opts.log, opts.stateDir);
@@ -87,7 +88,7 @@ export class StreamingServer {
     const restored = await s.tokens.load();
     if (restored) opts.log.info({ tokens: restored }, 'streaming URLs of the previous daemon restored');
     server.on('request', (req, res) => s.onRequest(req, res));
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => s.onUpgrade(req, socket, head));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => s.onUpgrade(req, socket, head));
     server.on('connection', (sock: Socket) => {
       s.sockets.add(sock);
       sock.once('close', () => s.sockets.delete(sock));
@@ -137,18 +138,18 @@ export class StreamingServer {
     return { req };
   }
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
     void this.lookup(req.url).then(({ req: sr, status }) => this.answerPlain(res, sr, status));
   }
 
-  private answerPlain(res: http.ServerResponse, sr: StreamingRequest | undefined, status: [number, string, string] | undefined): void {
+  private answerPlain(res: ServerResponse, sr: StreamingRequest | undefined, status: [number, string, string] | undefined): void {
     const [code, , message] = status ?? [400, 'Bad Request', 'unable to upgrade: missing upgrade headers in request'];
     if (sr) this.opts.log.info({ kind: sr.kind }, 'streaming request without an upgrade');
     res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end(`${message}\n`);
   }
 
-  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
     const idle = this.opts.idleTimeoutMs ?? 0;
     const sock = socket as Socket;
@@ -159,7 +160,7 @@ export class StreamingServer {
     void this.lookup(req.url).then(({ req: sr, status }) => this.route(req, socket, head, sr, status));
   }
 
-  private route(req: http.IncomingMessage, socket: Duplex, head: Buffer, sr: StreamingRequest | undefined, status: [number, string, string] | undefined): void {
+  private route(req: IncomingMessage, socket: Duplex, head: Buffer, sr: StreamingRequest | undefined, status: [number, string, string] | undefined): void {
     // The client may have gone while the token was looked up.
     if (socket.destroyed) return;
     if (!sr) {
@@ -175,7 +176,7 @@ export class StreamingServer {
     else reject(socket, 400, 'Bad Request', `unable to upgrade: unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
   }
 
-  private upgradeSpdy(req: http.IncomingMessage, socket: Duplex, head: Buffer, sr: StreamingRequest, log: Logger): void {
+  private upgradeSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, sr: StreamingRequest, log: Logger): void {
     const supported = sr.kind === 'portforward' ? SPDY_PORTFORWARD_PROTOCOLS : SPDY_REMOTECOMMAND_PROTOCOLS;
     const asked = headerList(req.headers[HEADER_PROTOCOL_VERSION.toLowerCase()]);
     // No header: the oldest protocol, as kubelet falls back for old clients.
@@ -204,7 +205,7 @@ export class StreamingServer {
     });
   }
 
-  private upgradeWebSocket(req: http.IncomingMessage, socket: Duplex, head: Buffer, sr: StreamingRequest, log: Logger): void {
+  private upgradeWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, sr: StreamingRequest, log: Logger): void {
     const supported = sr.kind === 'portforward' ? WS_PORTFORWARD_PROTOCOLS : WS_REMOTECOMMAND_PROTOCOLS;
     const asked = headerList(req.headers['sec-websocket-protocol']);
     const protocol = asked.length ? negotiate(asked, supported) : '';
@@ -241,7 +242,7 @@ export class StreamingServer {
 
   private acceptWebSocket(
     m: typeof import('ws'),
-    req: http.IncomingMessage,
+    req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
     sr: StreamingRequest,

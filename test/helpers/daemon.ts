@@ -64,12 +64,12 @@ export interface DaemonOptions {
   extraArgs?: string[];
   /** A command line the daemon runs under (`setpriv --bounding-set=-sys_admin …`). */
   wrapper?: string[];
-  /** Options for node itself (`--inspect=127.0.0.1:0` lets a test force a GC: inspector.ts). */
-  nodeArgs?: string[];
   /** Added to the daemon's environment (NOTIFY_SOCKET…). */
   env?: NodeJS.ProcessEnv;
   /** Return once spawned, before Version answers (the caller waits in its own way). */
   noWait?: boolean;
+  /** Options for node itself (`--inspect=127.0.0.1:0` lets a test force a GC: inspector.ts). */
+  nodeArgs?: string[];
 }
 
 export interface DaemonDirs {
