@@ -7,13 +7,14 @@
 // QEMU's memory. Skipped ONLY when QEMU or a guest kernel is not installed (said loudly).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon } from '../helpers/daemon.js';
 import { sharedBusyboxRegistry } from '../helpers/registry.js';
 import { leftovers } from '../helpers/leftovers.js';
+import { collect, SpdyPortForward } from '../helpers/spdy-client.js';
 
 const QEMU = '/usr/bin/qemu-system-x86_64';
 const kernels = existsSync('/boot') ? readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')) : [];
@@ -114,9 +115,11 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
     sandbox_config: podConfig('vm1'),
   }, { timeoutMs: 120_000 })).container_id;
   const quit = (await d.client.runtime('CreateContainer', { pod_sandbox_id: pod, config: ctrConfig('quit', 'echo bye; exit 3'), sandbox_config: podConfig('vm1') })).container_id;
+  const tick = (await d.client.runtime('CreateContainer', { pod_sandbox_id: pod, config: ctrConfig('tick', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done'), sandbox_config: podConfig('vm1') })).container_id;
   assert.equal((await d.client.runtime('ContainerStatus', { container_id: web })).status!.state, 'CONTAINER_CREATED');
   await d.client.runtime('StartContainer', { container_id: web }, { timeoutMs: 120_000 });
   await d.client.runtime('StartContainer', { container_id: quit }, { timeoutMs: 120_000 });
+  await d.client.runtime('StartContainer', { container_id: tick }, { timeoutMs: 120_000 });
   const webStatus = (await d.client.runtime('ContainerStatus', { container_id: web })).status!;
   assert.equal(webStatus.state, 'CONTAINER_RUNNING', `${webStatus.exit_code}: ${readFileSync(webStatus.log_path, 'utf8')}`);
 
@@ -138,6 +141,23 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
 
   // The pod IP answers from the host: the guest holds it, through the tap in the pod's netns.
   assert.equal(await waitFor('HTTP from the pod IP', () => httpGet(ip, 8080)), 'vm-ok\n');
+  // And port-forward through the daemon's streaming server reaches the same server.
+  const pf = await SpdyPortForward.open((await d.client.runtime('PortForward', { pod_sandbox_id: pod, port: [] })).url);
+  const c = await pf.connect(8080);
+  c.data.write('GET /index.html HTTP/1.0\r\n\r\n');
+  assert.match((await collect(c.data)).toString(), /200 OK[\s\S]*vm-ok/);
+  await pf.close();
+
+  // A rotated log: the kubelet renames it and asks for a reopen; the next lines go to the new file.
+  const tickLog = (await d.client.runtime('ContainerStatus', { container_id: tick })).status!.log_path;
+  await waitFor('tick lines', async () => (readFileSync(tickLog, 'utf8').includes('stdout F tick') ? true : undefined));
+  renameSync(tickLog, `${tickLog}.1`);
+  await d.client.runtime('ReopenContainerLog', { container_id: tick });
+  assert.match(await waitFor('a line in the reopened log', async () => (/stdout F tick \d+/.test(readFileSync(tickLog, 'utf8')) ? readFileSync(tickLog, 'utf8') : undefined)), /^\S+ stdout F tick \d+$/m);
+
+  // The stats calls the kubelet makes all the time answer for vm containers too.
+  await d.client.runtime('ListContainerStats', {});
+  await d.client.runtime('ListPodSandboxStats', {});
 
   // ExecSync runs in the container, in the guest: its own PID namespace (httpd is PID 1), a QEMU CPU.
   const ex = await d.client.runtime('ExecSync', { container_id: web, cmd: ['sh', '-c', 'echo $((6*7)); cat /proc/1/comm; grep -m1 "model name" /proc/cpuinfo; echo oops >&2; exit 5'], timeout: 60 }, { timeoutMs: 90_000 });
@@ -176,6 +196,7 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
   assert.ok(!existsSync(`/proc/${qemuPid}`) || readFileSync(`/proc/${qemuPid}/stat`, 'utf8').includes(') Z'), 'StopPodSandbox stops the VM');
   await d.client.runtime('RemoveContainer', { container_id: web });
   await d.client.runtime('RemoveContainer', { container_id: quit });
+  await d.client.runtime('RemoveContainer', { container_id: tick });
   await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: pod }, { timeoutMs: 60_000 });
   const vmDir = join(d.dirs.runRoot, 'vm', 'pods');
   assert.deepEqual(existsSync(vmDir) ? readdirSync(vmDir) : [], [], 'no VM directory left');

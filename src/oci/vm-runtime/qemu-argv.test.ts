@@ -34,6 +34,11 @@ test('the VM: microvm under TCG, detached with a pid file, the share over 9p, th
   assert.deepEqual(a.slice(-2), ['-m', '512'], 'the handler may override our -m');
 });
 
+test('the handler\'s -accel replaces TCG (QEMU would try TCG first otherwise)', () => {
+  const a = qemuArgv({ ...input, extraArgs: ['-accel', 'kvm'] });
+  assert.deepEqual(a.filter((x, i) => a[i - 1] === '-accel'), ['kvm']);
+});
+
 test('no TSC frequency known: no tsc_early_khz', () => {
   const a = qemuArgv({ ...input, tscKhz: 0 });
   assert.doesNotMatch(a.join(' '), /tsc_early_khz/);

@@ -37,7 +37,9 @@ export function qemuArgv(i: QemuInput): string[] {
     i.qemu,
     '-name', vmName(i.podId),
     '-machine', 'microvm',
-    '-accel', 'tcg',
+    // QEMU tries every -accel in order: the handler's own (`-accel kvm` where /dev/kvm can run a
+    // guest, which it cannot on these hosts: "failed to set MSR 0x10a") replaces TCG.
+    ...(i.extraArgs.some((a) => a === '-accel' || a === '-enable-kvm') ? [] : ['-accel', 'tcg']),
     '-m', String(i.memoryMiB),
     '-smp', String(i.cpus),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
