@@ -200,6 +200,8 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
   await d.client.runtime('RemovePodSandbox', { pod_sandbox_id: pod }, { timeoutMs: 60_000 });
   const vmDir = join(d.dirs.runRoot, 'vm', 'pods');
   assert.deepEqual(existsSync(vmDir) ? readdirSync(vmDir) : [], [], 'no VM directory left');
+  const index = join(d.dirs.runRoot, 'vm', 'containers');
+  assert.deepEqual(existsSync(index) ? readdirSync(index) : [], [], 'no container index left');
   assert.deepEqual(leftovers(d, pods), []);
 });
 
