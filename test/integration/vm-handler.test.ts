@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon } from '../helpers/daemon.js';
 import { sharedBusyboxRegistry } from '../helpers/registry.js';
 import { leftovers } from '../helpers/leftovers.js';
-import { collect, SpdyPortForward } from '../helpers/spdy-client.js';
+import { collect, spdyExec, SpdyPortForward, SpdyRemoteCommand } from '../helpers/spdy-client.js';
 
 const QEMU = '/usr/bin/qemu-system-x86_64';
 const kernels = existsSync('/boot') ? readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')) : [];
@@ -154,6 +154,16 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
   renameSync(tickLog, `${tickLog}.1`);
   await d.client.runtime('ReopenContainerLog', { container_id: tick });
   assert.match(await waitFor('a line in the reopened log', async () => (/stdout F tick \d+/.test(readFileSync(tickLog, 'utf8')) ? readFileSync(tickLog, 'utf8') : undefined)), /^\S+ stdout F tick \d+$/m);
+
+  // Attach gives the container's output as it comes (decoded from its log: no stdin, no terminal).
+  const att = await SpdyRemoteCommand.open((await d.client.runtime('Attach', { container_id: tick, stdout: true, stderr: true })).url);
+  let attached = '';
+  att.stdout!.on('data', (b: Buffer) => (attached += b.toString()));
+  await waitFor('attached output', async () => (/^tick \d+\n/m.test(attached) ? true : undefined), 30_000);
+  void att.conn.session.close();
+  // An interactive exec is refused through the session's error stream, naming what is missing.
+  const ie = await spdyExec((await d.client.runtime('Exec', { container_id: web, cmd: ['true'], stdout: true, stderr: true })).url);
+  assert.match(JSON.stringify(ie.status), /no interactive exec/);
 
   // The stats calls the kubelet makes all the time answer for vm containers too.
   await d.client.runtime('ListContainerStats', {});

@@ -19,7 +19,8 @@ import { pathExists } from '../../util/path-exists.js';
 import { randomHex } from '../../util/random-hex.js';
 import { bridge } from '../../util/socket-bridge.js';
 import type { ContainerRef, CreateOptions, ExecSyncRequest, ExecSyncResult, OciRuntime, OciState } from '../runtime.js';
-import type { TerminalSize } from '../session-streams.js';
+import type { SessionStreams, TerminalSize } from '../session-streams.js';
+import { followLog } from './attach-log.js';
 import type { OciSpec } from '../spec/types.js';
 import { carriedMounts, execScript, innerScript } from './container-scripts.js';
 import { sendRequest, waitForFile } from './mailbox.js';
@@ -239,8 +240,13 @@ export class VmRuntime implements OciRuntime {
     return Promise.reject(new UnimplementedError(`runtime handler "${this.name}" (a VM per pod) has no interactive exec yet (its agent relays no stdin or terminal): use ExecSync`));
   }
 
-  attach(): Promise<void> {
-    return Promise.reject(new UnimplementedError(`runtime handler "${this.name}" (a VM per pod) has no attach yet (its agent relays no stdin or terminal): read the container's log`));
+  /** The container's output from its CRI log (./attach-log.ts): it has no stdin or terminal to attach to. */
+  async attach(c: ContainerRef, streams: SessionStreams): Promise<void> {
+    const ix = await this.index(c.id);
+    if (!ix) throw new NotFoundError(`container ${c.id} does not exist in runtime ${this.name}`);
+    const dir = this.ctrDir(ix.podId, c.id);
+    if (!(await pathExists(join(dir, 'pid'))) || (await pathExists(join(dir, 'exit')))) throw new FailedPreconditionError(`container ${c.id} is not running`);
+    await followLog(join(dir, 'log'), join(dir, 'exit'), streams);
   }
 
   /** Its containers never have a terminal (refused at create): nothing to resize. */
