@@ -161,8 +161,11 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
   att.stdout!.on('data', (b: Buffer) => (attached += b.toString()));
   await waitFor('attached output', async () => (/^tick \d+\n/m.test(attached) ? true : undefined), 30_000);
   void att.conn.session.close();
-  // An interactive exec is refused through the session's error stream, naming what is missing.
-  const ie = await spdyExec((await d.client.runtime('Exec', { container_id: web, cmd: ['true'], stdout: true, stderr: true })).url);
+  // A streaming exec without stdin (kubectl exec POD -- CMD): its output as it comes, its exit code.
+  const se = await spdyExec((await d.client.runtime('Exec', { container_id: web, cmd: ['sh', '-c', 'echo streamed; echo to-err >&2; exit 7'], stdout: true, stderr: true })).url);
+  assert.deepEqual([se.stdout.toString(), se.stderr.toString(), se.exitCode], ['streamed\n', 'to-err\n', 7]);
+  // With stdin it is refused through the session's error stream, naming what is missing.
+  const ie = await spdyExec((await d.client.runtime('Exec', { container_id: web, cmd: ['cat'], stdin: true, stdout: true, stderr: true })).url, 'x');
   assert.match(JSON.stringify(ie.status), /no interactive exec/);
 
   // The stats calls the kubelet makes all the time answer for vm containers too.

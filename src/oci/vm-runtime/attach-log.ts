@@ -3,8 +3,8 @@
 // container exits or the client goes. Output only: a vm container never has stdin or a terminal
 // (refused at create), so there is nothing to send the other way. As conmon's attach, it starts
 // at the end: what was written before the attach is in the log.
-import { open, stat } from 'node:fs/promises';
 import { pathExists } from '../../util/path-exists.js';
+import { FileFollower } from './file-follow.js';
 import type { SessionStreams } from '../session-streams.js';
 
 const LINE = /^\S+ (stdout|stderr) ([PF]) (.*)$/s;
@@ -17,26 +17,15 @@ export function decodeLogLine(line: string): { stream: 'stdout' | 'stderr'; text
 }
 
 export async function followLog(logFile: string, exitFile: string, streams: SessionStreams, pollMs = 100): Promise<void> {
-  let offset = (await stat(logFile).catch(() => undefined))?.size ?? 0;
+  const f = new FileFollower(logFile);
+  await f.skipToEnd();
   let carry = '';
   const drain = async (): Promise<void> => {
-    const size = (await stat(logFile).catch(() => undefined))?.size ?? 0;
-    if (size < offset) offset = 0; // replaced by a reopen: the new file from its start
-    if (size === offset) return;
-    const fh = await open(logFile, 'r');
-    try {
-      const buf = Buffer.alloc(size - offset);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      offset += bytesRead;
-      const lines = (carry + buf.subarray(0, bytesRead).toString()).split('\n');
-      carry = lines.pop() ?? '';
-      for (const l of lines) {
-        const r = decodeLogLine(l);
-        if (!r) continue;
-        (r.stream === 'stderr' && streams.stderr ? streams.stderr : streams.stdout)?.write(r.text);
-      }
-    } finally {
-      await fh.close();
+    const lines = (carry + (await f.read()).toString()).split('\n');
+    carry = lines.pop() ?? '';
+    for (const l of lines) {
+      const r = decodeLogLine(l);
+      if (r) (r.stream === 'stderr' && streams.stderr ? streams.stderr : streams.stdout)?.write(r.text);
     }
   };
   while (!streams.signal.aborted) {

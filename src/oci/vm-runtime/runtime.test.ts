@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { FailedPreconditionError, UnimplementedError } from '../../errors/catalog.js';
 import { VmRuntime, signalName } from './runtime.js';
@@ -95,6 +96,8 @@ test('delete removes the container\'s share dir, its exit symlink and index; a p
 });
 
 test('what the agent cannot do yet is refused, naming it', async () => {
-  await assert.rejects(rt.exec(), (e: Error) => e instanceof UnimplementedError && /interactive exec/.test(e.message));
+  const streams = { tty: false, stdin: new PassThrough(), signal: new AbortController().signal };
+  await assert.rejects(rt.exec('c1', ['sh'], streams), (e: Error) => e instanceof UnimplementedError && /interactive exec.*stdin or terminal/.test(e.message));
+  await assert.rejects(rt.exec('c1', ['sh'], { tty: true, signal: streams.signal }), UnimplementedError);
   await assert.rejects(rt.update(), UnimplementedError);
 });

@@ -21,6 +21,7 @@ import { bridge } from '../../util/socket-bridge.js';
 import type { ContainerRef, CreateOptions, ExecSyncRequest, ExecSyncResult, OciRuntime, OciState } from '../runtime.js';
 import type { SessionStreams, TerminalSize } from '../session-streams.js';
 import { followLog } from './attach-log.js';
+import { FileFollower } from './file-follow.js';
 import type { OciSpec } from '../spec/types.js';
 import { carriedMounts, execScript, innerScript } from './container-scripts.js';
 import { sendRequest, waitForFile } from './mailbox.js';
@@ -206,38 +207,77 @@ export class VmRuntime implements OciRuntime {
     return Promise.reject(new UnimplementedError(`runtime handler "${this.name}" (a VM per pod) cannot change a running container's resources yet (its agent has no update request)`));
   }
 
-  async execSync(req: ExecSyncRequest): Promise<ExecSyncResult> {
-    const ix = await this.index(req.id);
-    if (!ix) throw new NotFoundError(`container ${req.id} does not exist in runtime ${this.name}`);
-    const dir = this.ctrDir(ix.podId, req.id);
-    if (!(await pathExists(join(dir, 'pid'))) || (await pathExists(join(dir, 'exit')))) throw new FailedPreconditionError(`container ${req.id} is not running`);
+  /** Hands an exec to the agent: its directory in the share, where out, err and code appear. */
+  private async startExec(id: string, cmd: string[]): Promise<{ x: string; share: string; eid: string; podId: string; v: VmRecord }> {
+    const ix = await this.index(id);
+    if (!ix) throw new NotFoundError(`container ${id} does not exist in runtime ${this.name}`);
+    const dir = this.ctrDir(ix.podId, id);
+    if (!(await pathExists(join(dir, 'pid'))) || (await pathExists(join(dir, 'exit')))) throw new FailedPreconditionError(`container ${id} is not running`);
     const v = await this.runningVm(ix.podId);
     const spec = JSON.parse(await readFile(join(ix.bundle, 'config.json'), 'utf8')) as OciSpec;
     const share = shareDir(this.opts.vmRoot, ix.podId);
     const eid = randomHex(8);
     const x = join(share, 'x', eid);
     await mkdir(x, { recursive: true });
+    await writeFile(join(x, 'run.sh'), execScript(spec, `${guestDir(id)}/pid`, cmd), { mode: 0o600 });
+    await sendRequest(share, `exec ${eid} ${id}`);
+    return { x, share, eid, podId: ix.podId, v };
+  }
+
+  /** The agent may still write after a kill: the directory goes once it is done, or with the pod. */
+  private async endExec(x: string): Promise<void> {
+    if (await pathExists(join(x, 'code'))) await rm(x, { recursive: true, force: true });
+  }
+
+  async execSync(req: ExecSyncRequest): Promise<ExecSyncResult> {
+    const { x, share, eid, podId, v } = await this.startExec(req.id, req.cmd);
     try {
-      await writeFile(join(x, 'run.sh'), execScript(spec, `${guestDir(req.id)}/pid`, req.cmd), { mode: 0o600 });
-      await sendRequest(share, `exec ${eid} ${req.id}`);
       const end = await waitForFile([join(x, 'code')], { timeoutMs: req.timeoutMs, ...(req.signal ? { signal: req.signal } : {}), alive: () => vmAlive(v) });
       if (end !== 'found') {
         await sendRequest(share, `killx ${eid}`).catch(() => undefined);
         if (end === 'timeout') throw new DeadlineExceededError(`command ${JSON.stringify(req.cmd)} timed out after ${req.timeoutMs} ms`);
         if (end === 'aborted') throw new CancelledError('exec cancelled');
-        throw new FailedPreconditionError(`the VM of pod ${ix.podId} stopped during the exec`);
+        throw new FailedPreconditionError(`the VM of pod ${podId} stopped during the exec`);
       }
       const cap = (b: Buffer): Buffer => (b.length > req.maxOutputBytes ? b.subarray(0, req.maxOutputBytes) : b);
       const [out, err, code] = await Promise.all([readFile(join(x, 'out')), readFile(join(x, 'err')), readFile(join(x, 'code'), 'utf8')]);
       return { stdout: cap(out), stderr: cap(err), exitCode: Number.parseInt(code.trim(), 10) || 0 };
     } finally {
-      // The agent may still write after a timeout: removed once it is done, or by the pod's removal.
-      if (await pathExists(join(x, 'code'))) await rm(x, { recursive: true, force: true });
+      await this.endExec(x);
     }
   }
 
-  exec(): Promise<{ exitCode: number }> {
-    return Promise.reject(new UnimplementedError(`runtime handler "${this.name}" (a VM per pod) has no interactive exec yet (its agent relays no stdin or terminal): use ExecSync`));
+  /**
+   * A streaming exec without stdin or terminal (`kubectl exec POD -- CMD`): its output is followed
+   * from the files the agent writes, as it comes. With stdin or a terminal it is refused.
+   */
+  async exec(id: string, cmd: string[], streams: SessionStreams): Promise<{ exitCode: number }> {
+    if (streams.tty || streams.stdin) {
+      throw new UnimplementedError(`runtime handler "${this.name}" (a VM per pod) has no interactive exec yet (its agent relays no stdin or terminal): exec without -i/-t, or use ExecSync`);
+    }
+    const { x, share, eid, podId, v } = await this.startExec(id, cmd);
+    const out = new FileFollower(join(x, 'out'));
+    const err = new FileFollower(join(x, 'err'));
+    const drain = async (): Promise<void> => {
+      const [o, e] = await Promise.all([out.read(), err.read()]);
+      if (o.length) streams.stdout?.write(o);
+      if (e.length) (streams.stderr ?? streams.stdout)?.write(e);
+    };
+    try {
+      for (let i = 0; ; i++) {
+        const done = await pathExists(join(x, 'code'));
+        await drain();
+        if (done) return { exitCode: Number.parseInt(await readFile(join(x, 'code'), 'utf8'), 10) || 0 };
+        if (streams.signal.aborted) {
+          await sendRequest(share, `killx ${eid}`).catch(() => undefined);
+          throw new CancelledError('exec cancelled: the client went away');
+        }
+        if (i % 20 === 19 && !(await vmAlive(v))) throw new FailedPreconditionError(`the VM of pod ${podId} stopped during the exec`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await this.endExec(x);
+    }
   }
 
   /** The container's output from its CRI log (./attach-log.ts): it has no stdin or terminal to attach to. */
