@@ -118,6 +118,9 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
   const tick = (await d.client.runtime('CreateContainer', { pod_sandbox_id: pod, config: ctrConfig('tick', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done'), sandbox_config: podConfig('vm1') })).container_id;
   assert.equal((await d.client.runtime('ContainerStatus', { container_id: web })).status!.state, 'CONTAINER_CREATED');
   await d.client.runtime('StartContainer', { container_id: web }, { timeoutMs: 120_000 });
+  // Started means set up: the pod's resolv.conf is mounted the moment StartContainer returns.
+  const dns = await d.client.runtime('ExecSync', { container_id: web, cmd: ['cat', '/etc/resolv.conf'], timeout: 60 }, { timeoutMs: 90_000 });
+  assert.equal(dns.exit_code, 0, dns.stderr.toString());
   await d.client.runtime('StartContainer', { container_id: quit }, { timeoutMs: 120_000 });
   await d.client.runtime('StartContainer', { container_id: tick }, { timeoutMs: 120_000 });
   const webStatus = (await d.client.runtime('ContainerStatus', { container_id: web })).status!;

@@ -43,6 +43,8 @@ test('inner.sh: its own cgroup with the limits, proc of its PID namespace, the m
   assert.match(t, /mount -t proc .* proc "\$R\/proc"/);
   assert.match(t, /mount --bind '\/share\/c\/c1\/m\/0' "\$R"'\/etc\/hosts' && mount -o remount,bind,ro/);
   assert.match(t, /hostname 'pod1'/);
+  assert.match(t, /^: > '\/share\/c\/c1\/started'$/m);
+  assert.ok(t.indexOf('/started') > t.lastIndexOf('mount '), 'started once every mount is made');
   const last = t.trim().split('\n').pop()!;
   assert.equal(last, `exec /bin/env -i 'PATH=/bin' 'A=b c' /bin/nsenter -r"$R" -w"$R"'/work dir' -S 1000 -G 100 -- 'sh' '-c' 'echo '\\''hi there'\\'''`);
   execFileSync('sh', ['-n', '-c', t]); // valid shell

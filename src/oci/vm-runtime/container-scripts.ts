@@ -65,6 +65,9 @@ export function innerScript(spec: OciSpec, id: string, dir: string, mounts: Carr
   }
   if (spec.hostname) lines.push(`hostname ${shq(spec.hostname)}`);
   const cwd = spec.process.cwd || '/';
+  // StartContainer returns once this is written: its mounts are in place for an exec, and a stop
+  // signal reaches the process rather than this shell (PID 1 of its namespace without handlers).
+  lines.push(`: > ${shq(`${dir}/started`)}`);
   lines.push('set +e');
   lines.push(`exec /bin/env -i ${envArgs(spec)} /bin/nsenter -r"$R" -w"$R"${shq(cwd)}${userArgs(spec)} -- ${spec.process.args.map(shq).join(' ')}`);
   return lines.join('\n') + '\n';

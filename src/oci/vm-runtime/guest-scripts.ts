@@ -19,6 +19,7 @@
 //   c/<ctr>/m/<n>               the host sources of its bind mounts (files and directories)
 //   c/<ctr>/inner.sh            written by the host: mounts, cgroup, then exec of the process
 //   c/<ctr>/pid, c/<ctr>/exit   written by the agent: the process's guest pid, then its exit code
+//   c/<ctr>/started             written by inner.sh just before it execs the process
 //   x/<exec>/run.sh             written by the host; x/<exec>/{out,err,code} by the agent
 
 /** PID 1 of the guest: mounts, modules, the share, then the agent. */

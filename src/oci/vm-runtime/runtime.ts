@@ -140,7 +140,8 @@ export class VmRuntime implements OciRuntime {
     if (await pathExists(join(dir, 'pid'))) return;
     const v = await this.runningVm(ix.podId);
     await sendRequest(shareDir(this.opts.vmRoot, ix.podId), `start ${id}`);
-    const end = await waitForFile([join(dir, 'pid'), join(dir, 'exit')], { timeoutMs: this.opts.timeoutMs, alive: () => vmAlive(v) });
+    // Until inner.sh is about to exec the process (./container-scripts.ts), not merely forked.
+    const end = await waitForFile([join(dir, 'started'), join(dir, 'exit')], { timeoutMs: this.opts.timeoutMs, alive: () => vmAlive(v) });
     if (end === 'gone') throw new FailedPreconditionError(`the VM of pod ${ix.podId} stopped while container ${id} was starting`);
     if (end !== 'found') throw new InternalError(`the VM agent did not start container ${id} within ${this.opts.timeoutMs / 1000} s (runtime.runtime_timeout_seconds)`);
   }
