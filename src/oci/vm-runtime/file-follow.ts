@@ -1,6 +1,6 @@
 // Reading a file that another side (the guest, through the 9p share) is still appending to: the
 // bytes added since the last read, from a remembered offset.
-import { open } from 'node:fs/promises';
+import { constants, open } from 'node:fs/promises';
 
 export class FileFollower {
   private offset = 0;
@@ -13,7 +13,7 @@ export class FileFollower {
   }
 
   private async size(): Promise<number> {
-    const fh = await open(this.file, 'r').catch(() => undefined);
+    const fh = await open(this.file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
     if (!fh) return 0;
     try {
       return (await fh.stat()).size;
@@ -24,7 +24,7 @@ export class FileFollower {
 
   /** New bytes (empty when none); a file that shrank (replaced) is read again from its start. */
   async read(): Promise<Buffer> {
-    const fh = await open(this.file, 'r').catch(() => undefined);
+    const fh = await open(this.file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
     if (!fh) return Buffer.alloc(0);
     try {
       const size = (await fh.stat()).size;

@@ -6,6 +6,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists } from '../../util/path-exists.js';
 import { randomHex } from '../../util/random-hex.js';
+import { assertPlainDirs } from './share-guard.js';
 
 let seq = 0;
 
@@ -13,7 +14,8 @@ let seq = 0;
 export async function sendRequest(share: string, line: string): Promise<void> {
   const name = `${Date.now().toString().padStart(15, '0')}-${(seq++ % 1e6).toString().padStart(6, '0')}-${randomHex(4)}`;
   const tmp = join(share, `.req-${name}`);
-  await writeFile(tmp, line + '\n', { mode: 0o600 });
+  await assertPlainDirs(share, join(share, 'req'));
+  await writeFile(tmp, line + '\n', { mode: 0o600, flag: 'wx' });
   await rename(tmp, join(share, 'req', name));
 }
 

@@ -21,6 +21,7 @@ import { bridge } from '../../util/socket-bridge.js';
 import type { ContainerRef, CreateOptions, ExecSyncRequest, ExecSyncResult, OciRuntime, OciState } from '../runtime.js';
 import type { SessionStreams, TerminalSize } from '../session-streams.js';
 import { followLog } from './attach-log.js';
+import { assertPlainDirs, readGuestFile } from './share-guard.js';
 import { FileFollower } from './file-follow.js';
 import type { OciSpec } from '../spec/types.js';
 import { carriedMounts, execScript, innerScript } from './container-scripts.js';
@@ -98,10 +99,12 @@ export class VmRuntime implements OciRuntime {
     await mkdir(dirname(this.indexFile(o.id)), { recursive: true, mode: 0o700 });
     await writeJsonAtomic(this.indexFile(o.id), { podId, bundle: o.bundle } satisfies ContainerIndex);
     const dir = this.ctrDir(podId, o.id);
+    await assertPlainDirs(shareDir(this.opts.vmRoot, podId), dir);
     await mkdir(join(dir, 'rootfs'), { recursive: true });
     await mkdir(join(dir, 'm'), { recursive: true });
+    await assertPlainDirs(shareDir(this.opts.vmRoot, podId), join(dir, 'm'));
     await bindMount(spec.root.path, join(dir, 'rootfs'), !!spec.root.readonly);
-    await writeFile(join(dir, 'log'), '');
+    await writeFile(join(dir, 'log'), '', { flag: 'wx' }); // O_EXCL: never through a guest's symlink
     if (o.logPath) {
       await mkdir(dirname(o.logPath), { recursive: true });
       await (await open(o.logPath, 'a', 0o640)).close();
@@ -113,10 +116,10 @@ export class VmRuntime implements OciRuntime {
       const st = await stat(m.source).catch(() => undefined);
       if (!st) throw new NotFoundError(`mount source ${m.source} (for ${m.destination}) does not exist`);
       if (st.isDirectory()) await mkdir(target);
-      else await writeFile(target, '');
+      else await writeFile(target, '', { flag: 'wx' });
       await bindMount(m.source, target, m.readonly);
     }
-    await writeFile(join(dir, 'inner.sh'), innerScript(spec, o.id, guestDir(o.id), mounts), { mode: 0o600 });
+    await writeFile(join(dir, 'inner.sh'), innerScript(spec, o.id, guestDir(o.id), mounts), { mode: 0o600, flag: 'wx' });
     await mkdir(o.exitDir, { recursive: true, mode: 0o700 });
     await rm(join(o.exitDir, o.id), { force: true });
     await symlink(join(dir, 'exit'), join(o.exitDir, o.id));
@@ -159,7 +162,9 @@ export class VmRuntime implements OciRuntime {
     const started = await pathExists(join(dir, 'pid'));
     if (!v || !(await vmAlive(v)) || !started) {
       // Never started, or its VM is gone: nothing runs; the exit is the signal's, as a shell reports it.
-      await writeFile(join(dir, 'exit.tmp'), `${128 + signalNumber(signal)}\n`);
+      await assertPlainDirs(shareDir(this.opts.vmRoot, ix.podId), dir);
+      await rm(join(dir, 'exit.tmp'), { force: true });
+      await writeFile(join(dir, 'exit.tmp'), `${128 + signalNumber(signal)}\n`, { flag: 'wx' });
       await rename(join(dir, 'exit.tmp'), join(dir, 'exit'));
       return;
     }
@@ -183,6 +188,7 @@ export class VmRuntime implements OciRuntime {
       const v = await readVm(this.opts.vmRoot, ix.podId);
       if (v) await waitForFile([join(dir, 'exit')], { timeoutMs: 10_000, alive: () => vmAlive(v) });
     }
+    await assertPlainDirs(shareDir(this.opts.vmRoot, ix.podId), dir);
     await removeShareDir(dir);
     await rm(join(this.opts.exitDir, id), { force: true });
     await rm(this.indexFile(id), { force: true });
@@ -219,8 +225,9 @@ export class VmRuntime implements OciRuntime {
     const share = shareDir(this.opts.vmRoot, ix.podId);
     const eid = randomHex(8);
     const x = join(share, 'x', eid);
+    await assertPlainDirs(share, x);
     await mkdir(x, { recursive: true });
-    await writeFile(join(x, 'run.sh'), execScript(spec, `${guestDir(id)}/pid`, cmd), { mode: 0o600 });
+    await writeFile(join(x, 'run.sh'), execScript(spec, `${guestDir(id)}/pid`, cmd), { mode: 0o600, flag: 'wx' });
     await sendRequest(share, `exec ${eid} ${id}`);
     return { x, share, eid, podId: ix.podId, v };
   }
@@ -241,8 +248,8 @@ export class VmRuntime implements OciRuntime {
         throw new FailedPreconditionError(`the VM of pod ${podId} stopped during the exec`);
       }
       const cap = (b: Buffer): Buffer => (b.length > req.maxOutputBytes ? b.subarray(0, req.maxOutputBytes) : b);
-      const [out, err, code] = await Promise.all([readFile(join(x, 'out')), readFile(join(x, 'err')), readFile(join(x, 'code'), 'utf8')]);
-      return { stdout: cap(out), stderr: cap(err), exitCode: Number.parseInt(code.trim(), 10) || 0 };
+      const [out, err, code] = await Promise.all([readGuestFile(join(x, 'out')), readGuestFile(join(x, 'err')), readGuestFile(join(x, 'code'))]);
+      return { stdout: cap(out), stderr: cap(err), exitCode: Number.parseInt(code.toString().trim(), 10) || 0 };
     } finally {
       await this.endExec(x);
     }
@@ -268,7 +275,7 @@ export class VmRuntime implements OciRuntime {
       for (let i = 0; ; i++) {
         const done = await pathExists(join(x, 'code'));
         await drain();
-        if (done) return { exitCode: Number.parseInt(await readFile(join(x, 'code'), 'utf8'), 10) || 0 };
+        if (done) return { exitCode: Number.parseInt((await readGuestFile(join(x, 'code'))).toString(), 10) || 0 };
         if (streams.signal.aborted) {
           await sendRequest(share, `killx ${eid}`).catch(() => undefined);
           throw new CancelledError('exec cancelled: the client went away');
