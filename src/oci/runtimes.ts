@@ -12,11 +12,11 @@ import type { Logger } from '../log/logger.js';
 import { ConmonRuntime } from './conmon-runtime/runtime.js';
 import { handlerRoot } from './handler-root.js';
 import { VmRuntime } from './vm-runtime/runtime.js';
+import type { OciRuntime } from './runtime.js';
+import { hideUnifiedCgroup, isCrun } from './unified-cgroup.js';
 
 /** Guest memory of a pod's VM (QEMU's -m; the handler's args may say `-m N` to override it). */
 const VM_MEMORY_MIB = 256;
-import type { OciRuntime } from './runtime.js';
-import { hideUnifiedCgroup, isCrun } from './unified-cgroup.js';
 
 export class RuntimeSet {
   private readonly byName = new Map<string, OciRuntime>();
