@@ -171,9 +171,15 @@ test('a vm pod: busybox logs, exit code, exec-sync in the guest, pod IP from the
   const ie = await spdyExec((await d.client.runtime('Exec', { container_id: web, cmd: ['cat'], stdin: true, stdout: true, stderr: true })).url, 'x');
   assert.match(JSON.stringify(ie.status), /no interactive exec/);
 
-  // The stats calls the kubelet makes all the time answer for vm containers too.
+  // The stats calls the kubelet makes all the time answer for vm containers too; the pod's figures
+  // are the whole VM's: QEMU runs in the pod's cgroup (where runc would put the infra).
   await d.client.runtime('ListContainerStats', {});
   await d.client.runtime('ListPodSandboxStats', {});
+  assert.match(readFileSync(`/proc/${qemuPid}/cgroup`, 'utf8'), new RegExp(`:memory:/rktlet/pod-${pod}/${pod}$`, 'm'));
+  const ps = (await d.client.runtime('PodSandboxStats', { pod_sandbox_id: pod })).stats!;
+  const mib = Number(ps.linux?.memory?.working_set_bytes?.value ?? 0) / 2 ** 20;
+  assert.ok(mib > 64, `the pod's working set counts the VM: ${mib} MiB`);
+  assert.ok(Number(ps.linux?.cpu?.usage_core_nano_seconds?.value ?? 0) > 1e9, 'the VM\'s boot took CPU seconds, counted in the pod');
 
   // ExecSync runs in the container, in the guest: its own PID namespace (httpd is PID 1), a QEMU CPU.
   const ex = await d.client.runtime('ExecSync', { container_id: web, cmd: ['sh', '-c', 'echo $((6*7)); cat /proc/1/comm; grep -m1 "model name" /proc/cpuinfo; echo oops >&2; exit 5'], timeout: 60 }, { timeoutMs: 90_000 });

@@ -10,6 +10,7 @@ import { readJsonIfExists, writeJsonAtomic } from '../../store/atomic-file.js';
 import { guestImage } from './guest-image.js';
 import { qemuArgv, tscKhzOf, vmName } from './qemu-argv.js';
 import { plugTap, TAP, vmEnv } from './vm-network.js';
+import { JOIN_AND_EXEC, makeVmCgroups, removeVmCgroups } from './vm-cgroup.js';
 
 export interface VmRecord {
   podId: string;
@@ -20,6 +21,8 @@ export interface VmRecord {
   ip: string;
   /** Milliseconds from the QEMU launch to the agent's ready file. */
   bootMs: number;
+  /** QEMU's host cgroup directories (./vm-cgroup.ts), removed with the VM. */
+  cgroupDirs?: string[];
 }
 
 export interface VmHost {
@@ -52,7 +55,15 @@ async function startTimeOf(pid: number): Promise<string | undefined> {
 }
 
 export async function readVm(vmRoot: string, podId: string): Promise<VmRecord | undefined> {
-  return readJsonIfExists<VmRecord>(join(podDir(vmRoot, podId), 'vm.json'));
+  const v = await readJsonIfExists<VmRecord>(join(podDir(vmRoot, podId), 'vm.json'));
+  if (v && !v.pid) {
+    // Recorded before the launch (a daemon killed during it): QEMU's own pid file, if it is ours.
+    const pid = Number((await readFile(join(podDir(vmRoot, podId), 'qemu.pid'), 'utf8').catch(() => '')).trim());
+    const cmdline = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+    const startTime = cmdline.includes(vmName(podId)) ? await startTimeOf(pid) : undefined;
+    if (startTime) Object.assign(v, { pid, startTime });
+  }
+  return v;
 }
 
 /** The VM's QEMU still runs (the same process: pid and start time). */
@@ -67,7 +78,7 @@ async function consoleTail(dir: string): Promise<string> {
 }
 
 /** Boots the pod's VM in its network namespace; resolves once the guest agent is ready. */
-export async function bootVm(h: VmHost, podId: string, netnsPath: string, hostname: string): Promise<VmRecord> {
+export async function bootVm(h: VmHost, podId: string, netnsPath: string, hostname: string, cgroupsPath: string): Promise<VmRecord> {
   if (!netnsPath) throw new FailedPreconditionError('the vm runtime handler needs a pod network namespace: a VM cannot share the host network (namespace_options.network NODE)');
   const dir = podDir(h.vmRoot, podId);
   const share = join(dir, 'share');
@@ -91,15 +102,17 @@ export async function bootVm(h: VmHost, podId: string, netnsPath: string, hostna
     consoleLog: join(dir, 'console.log'),
     extraArgs: h.extraArgs,
   });
+  const cg = await makeVmCgroups(cgroupsPath);
+  await writeJsonAtomic(join(dir, 'vm.json'), { podId, pid: 0, startTime: '', netnsPath, ip: net.ip, bootMs: 0, cgroupDirs: cg.dirs } satisfies VmRecord);
   const t0 = Date.now();
   try {
-    await runCommand('nsenter', [`--net=${netnsPath}`, ...argv], { timeoutMs: 60_000 });
+    await runCommand('sh', ['-c', JOIN_AND_EXEC, 'sh', ...cg.procs, '--', 'nsenter', `--net=${netnsPath}`, ...argv], { timeoutMs: 60_000 });
   } catch (err) {
     throw new FailedPreconditionError(`QEMU could not start the pod's VM: ${complaintOf(err)}`, { cause: err });
   }
   const pid = Number((await readFile(join(dir, 'qemu.pid'), 'utf8')).trim());
   const startTime = (await startTimeOf(pid)) ?? '';
-  const rec: VmRecord = { podId, pid, startTime, netnsPath, ip: net.ip, bootMs: 0 };
+  const rec: VmRecord = { podId, pid, startTime, netnsPath, ip: net.ip, bootMs: 0, cgroupDirs: cg.dirs };
   await writeJsonAtomic(join(dir, 'vm.json'), rec);
   while (!(await pathExists(join(share, 'ready')))) {
     if (!(await vmAlive(rec))) throw new InternalError(`the pod's VM stopped while booting: ${await consoleTail(dir)}`);
@@ -123,4 +136,9 @@ export async function stopVm(v: VmRecord, waitMs: number): Promise<void> {
   }
   const until = Date.now() + waitMs;
   while (Date.now() < until && (await vmAlive(v))) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** What is left of a stopped VM on the host outside its directory: its cgroups. */
+export async function removeVmLeftovers(v: VmRecord): Promise<void> {
+  if (!(await vmAlive(v))) await removeVmCgroups(v.cgroupDirs ?? []);
 }

@@ -26,7 +26,7 @@ import { FileFollower } from './file-follow.js';
 import type { OciSpec } from '../spec/types.js';
 import { carriedMounts, execScript, innerScript } from './container-scripts.js';
 import { sendRequest, waitForFile } from './mailbox.js';
-import { bootVm, podDir, readVm, shareDir, stopVm, vmAlive, type VmHost, type VmRecord } from './pod-vm.js';
+import { bootVm, podDir, readVm, removeVmLeftovers, shareDir, stopVm, vmAlive, type VmHost, type VmRecord } from './pod-vm.js';
 import { bindMount, removeShareDir, unmountUnder } from './share-mounts.js';
 import { unplugTap } from './vm-network.js';
 
@@ -128,7 +128,7 @@ export class VmRuntime implements OciRuntime {
 
   private async createVm(o: CreateOptions, spec: OciSpec): Promise<OciState> {
     const netns = spec.linux.namespaces.find((n) => n.type === 'network')?.path ?? '';
-    const v = await bootVm(this.opts, o.id, netns, spec.hostname ?? '');
+    const v = await bootVm(this.opts, o.id, netns, spec.hostname ?? '', spec.linux.cgroupsPath ?? '');
     return { id: o.id, status: 'running', pid: v.pid, bundle: o.bundle };
   }
 
@@ -178,6 +178,7 @@ export class VmRuntime implements OciRuntime {
       if (v) {
         await stopVm(v, this.opts.timeoutMs);
         await unplugTap(v.netnsPath);
+        await removeVmLeftovers(v);
       }
       if (await pathExists(podDir(this.opts.vmRoot, id))) await removeShareDir(podDir(this.opts.vmRoot, id));
       return;
