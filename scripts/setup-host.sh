@@ -17,6 +17,7 @@ PACKAGES=(
   python3-pyflakes                      # npm run lint checks those helpers
   systemd                               # not run as init: systemd-analyze verify checks contrib/systemd/rktlet.service, systemd-escape and systemd-run check unit names and options
   golang-go golang-github-docker-spdystream-dev  # streaming tests: a real Go SPDY client
+  qemu-system-x86 linux-image-amd64 xz-utils  # the vm handler: QEMU (TCG or KVM), the guest's kernel (9p and virtio modules), xz to unpack its vmlinux
 )
 [ $# -gt 0 ] && PACKAGES+=("$@")
 

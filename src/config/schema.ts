@@ -16,14 +16,14 @@ const GiB = 1024 * MiB;
 export const runtimeHandlerSchema = z.strictObject({
   /**
    * oci: runc/crun containers (src/oci/conmon-runtime/); host: privileged host-namespace pods run
-   * chrooted by the same runtime (src/oci/host-isolation.ts); vm: not implemented yet, refused by src/oci/runtimes.ts.
+   * chrooted by the same runtime (src/oci/host-isolation.ts); vm: a QEMU VM per pod (src/oci/vm-runtime/), `path` the QEMU binary.
    */
   type: z.enum(['oci', 'host', 'vm']).default('oci'),
-  /** Path of the OCI runtime binary. */
+  /** Path of the OCI runtime binary (type vm: of qemu-system-x86_64). */
   path: absPath,
   /** The runtime's own state dir (`--root`); empty: <run_root>/oci/<handler> (src/oci/handler-root.ts). */
   root: optionalAbsPath.default(''),
-  /** Extra arguments placed before the runtime's subcommand. */
+  /** Extra arguments placed before the runtime's subcommand (type vm: appended to QEMU's command line). */
   args: z.array(z.string()).default([]),
   /** Unmount /sys/fs/cgroup/unified in the runtime's mount namespace; auto: when crun meets a hybrid v1 host (src/oci/unified-cgroup.ts). */
   hide_unified_cgroup: z.union([z.boolean(), z.literal('auto')]).default('auto'),

@@ -9,10 +9,9 @@
 //                    attach socket, log reopen) lives there and nowhere else (CRI-O's
 //                    internal/oci runtime_oci.go). `type = "host"` handlers use it too: host
 //                    isolation is an admission rule (./host-isolation.ts), not another runtime.
-//   vm (not yet)     `runtime.handlers.<name>.type = "vm"`: a VM-isolated runtime (a shim that
-//                    boots a VM per pod, as containerd's runtime v2 shims and CRI-O's runtime_vm.go
-//                    do) would be a second implementation of this same interface, constructed by
-//                    the registry for `type = "vm"`. Until then the registry refuses such a handler.
+//   vm-runtime/      `runtime.handlers.<name>.type = "vm"`: one QEMU VM per pod (the pod's infra
+//                    create boots it) and its containers run by an agent inside it, as Kata does
+//                    behind containerd's runtime v2 shims, here without a shim process per pod.
 import type { Duplex } from 'node:stream';
 import type { SessionStreams, TerminalSize } from './session-streams.js';
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig } from '../config/load.js';
-import { ConfigError, InvalidArgumentError, UnimplementedError } from '../errors/catalog.js';
+import { InvalidArgumentError } from '../errors/catalog.js';
+import { VmRuntime } from './vm-runtime/runtime.js';
 import { RuntimeSet } from './runtimes.js';
 import { ConmonRuntime } from './conmon-runtime/runtime.js';
 import { hideUnifiedCgroup } from './unified-cgroup.js';
@@ -20,16 +21,16 @@ test('oci handlers get the conmon runtime; the empty name is the default handler
   assert.throws(() => set.get('nope'), (e: Error) => e instanceof InvalidArgumentError && /no runtime for "nope" is configured \(configured handlers: runc, crun, host\)/.test(e.message));
 });
 
-test('a vm handler is never run as an OCI runtime: refused at use, with what to do', () => {
-  const set = new RuntimeSet(defaultConfig({ runtime: { handlers: kata } }));
+test('a vm handler gets the VM runtime (QEMU from its path), never the OCI one; it may be the default', () => {
+  const set = new RuntimeSet(defaultConfig({ run_root: '/run/rs', root: '/var/lib/rs', runtime: { default_handler: 'kata', handlers: kata } }));
   assert.deepEqual(set.names(), ['runc', 'crun', 'kata']);
-  assert.throws(() => set.get('kata'), (e: Error) => e instanceof UnimplementedError && /"kata" has type "vm", which this rktlet does not implement yet.*type "oci"/.test(e.message));
+  const vm = set.get('kata');
+  assert.ok(vm instanceof VmRuntime);
+  assert.equal(set.get('').name, 'kata');
+  assert.equal((vm as VmRuntime).opts.qemu, '/usr/bin/kata-runtime');
+  assert.equal((vm as VmRuntime).opts.vmRoot, '/run/rs/vm');
+  assert.equal((vm as VmRuntime).opts.exitDir, '/run/rs/exits', 'the container part reads exits there');
   assert.ok(set.get('runc') instanceof ConmonRuntime, 'the other handlers still work');
-});
-
-test('a vm default handler stops start-up: nothing could run', () => {
-  const config = defaultConfig({ runtime: { default_handler: 'kata', handlers: kata } });
-  assert.throws(() => new RuntimeSet(config), (e: Error) => e instanceof ConfigError && /runtime\.default_handler/.test(`${(e as ConfigError).key} ${e.message}`) && /"kata" has type "vm"/.test(e.message));
 });
 
 test('a host handler is the conmon runtime with its own state root; forced wrapper settings are kept', () => {

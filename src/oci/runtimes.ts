@@ -2,33 +2,27 @@
 // handler → implementation), built here and nowhere else. Everything that runs a container's
 // processes asks it for the handler's runtime.
 //
-// `type = "oci"` handlers get the conmon implementation (./conmon-runtime/). `type = "vm"` is where
-// a VM-isolated implementation of the same interface plugs in (a case in implementationOf); there is
-// none yet, so such a handler is refused: at start-up when it is the default handler (nothing could
-// run), otherwise when a pod asks for it. It is never run as an OCI runtime by mistake.
+// `type = "oci"` and `"host"` handlers get the conmon implementation (./conmon-runtime/); `type =
+// "vm"` handlers the VM-per-pod implementation (./vm-runtime/), whose `path` is the QEMU binary.
 // An unknown handler is refused with the list of the ones this node offers.
 import { join } from 'node:path';
 import type { Config, RuntimeHandlerConfig } from '../config/schema.js';
-import { ConfigError, InvalidArgumentError, UnimplementedError } from '../errors/catalog.js';
+import { InvalidArgumentError } from '../errors/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { ConmonRuntime } from './conmon-runtime/runtime.js';
 import { handlerRoot } from './handler-root.js';
+import { VmRuntime } from './vm-runtime/runtime.js';
 import type { OciRuntime } from './runtime.js';
 import { hideUnifiedCgroup, isCrun } from './unified-cgroup.js';
 
-/** Why a `vm` handler cannot be used (the same words at start-up and at use). */
-function vmRefusal(name: string): string {
-  return `runtime handler "${name}" has type "vm", which this rktlet does not implement yet (it has no VM runtime); use a handler of type "oci"`;
-}
+/** Guest memory of a pod's VM (QEMU's -m; the handler's args may say `-m N` to override it). */
+const VM_MEMORY_MIB = 256;
 
 export class RuntimeSet {
-  private readonly byName = new Map<string, OciRuntime | { refused: string }>();
+  private readonly byName = new Map<string, OciRuntime>();
 
   constructor(readonly config: Config, log?: Logger) {
-    const rt = config.runtime;
-    const def = rt.handlers[rt.default_handler];
-    if (def?.type === 'vm') throw new ConfigError('runtime.default_handler', vmRefusal(rt.default_handler));
-    for (const [name, h] of Object.entries(rt.handlers)) this.byName.set(name, implementationOf(config, name, h, log));
+    for (const [name, h] of Object.entries(config.runtime.handlers)) this.byName.set(name, implementationOf(config, name, h, log));
   }
 
   /** The handler name a request resolves to: the empty name means the default handler. */
@@ -37,8 +31,7 @@ export class RuntimeSet {
   }
 
   /**
-   * The runtime of a handler; InvalidArgument naming the known handlers when it is not configured,
-   * Unimplemented for a handler whose type has no implementation (vm).
+   * The runtime of a handler; InvalidArgument naming the known handlers when it is not configured.
    */
   get(handler: string): OciRuntime {
     const name = this.resolveName(handler);
@@ -47,7 +40,6 @@ export class RuntimeSet {
       // containerd's words, plus what this node does offer.
       throw new InvalidArgumentError(`no runtime for "${name}" is configured (configured handlers: ${[...this.byName.keys()].join(', ') || 'none'})`);
     }
-    if ('refused' in r) throw new UnimplementedError(r.refused);
     return r;
   }
 
@@ -57,10 +49,20 @@ export class RuntimeSet {
 }
 
 /** The implementation for a handler's type. */
-function implementationOf(config: Config, name: string, h: RuntimeHandlerConfig, log: Logger | undefined): OciRuntime | { refused: string } {
+function implementationOf(config: Config, name: string, h: RuntimeHandlerConfig, log: Logger | undefined): OciRuntime {
   switch (h.type) {
     case 'vm':
-      return { refused: vmRefusal(name) };
+      return new VmRuntime({
+        name,
+        qemu: h.path,
+        extraArgs: h.args,
+        memoryMiB: VM_MEMORY_MIB,
+        vmRoot: join(config.run_root, 'vm'),
+        cacheDir: join(config.root, 'vm-cache'),
+        exitDir: join(config.run_root, 'exits'), // the container part's (src/container/paths.ts), where conmon writes too
+        timeoutMs: config.runtime.runtime_timeout_seconds * 1000,
+        bootTimeoutMs: config.runtime.runtime_timeout_seconds * 1000,
+      });
     case 'oci':
     case 'host': // the same runtime; what makes it "host" is the pod it accepts (./host-isolation.ts)
       return new ConmonRuntime({

@@ -24,6 +24,7 @@ import type { RunPodDeps } from './run-pod-deps.js';
 import { applySysctls, pinNamespaces, pinnedPaths, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { hostHosts, hostName, hostResolvConf } from './host-facts.js';
 import { checkHostPod, isHostHandler } from '../oci/host-isolation.js';
+import { checkVmPod, isVmHandler } from '../oci/vm-isolation.js';
 
 /** The configured pause image, pulled when it is not stored yet. */
 async function pauseImage(deps: RunPodDeps, ref: string) {
@@ -55,6 +56,7 @@ export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output
   // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.
   const handlerName = deps.runtimes.get(req.runtime_handler).name;
   if (isHostHandler(cfg, handlerName)) checkHostPod(handlerName, settings);
+  if (isVmHandler(cfg, handlerName)) checkVmPod(handlerName, settings);
   const seccomp = await loadSeccomp(settings.seccomp, cfg.runtime.seccomp_profile);
   if (settings.userns) await checkUsernsPossible(deps, handlerName, settings.namespaces);
   const id = newPodId();
@@ -112,7 +114,8 @@ export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output
       rb.add('index', async () => deps.unindex(id));
 
       // Without an infra, the IPC/UTS namespaces are pinned while the network is set up.
-      const infra = needsInfra(cfg, settings.namespaces);
+      // A vm pod's infra is its VM (src/oci/vm-runtime/).
+      const infra = needsInfra(cfg, settings.namespaces) || isVmHandler(cfg, handlerName);
       const want = { ipc: !hostIpc, ...(hostNet ? {} : { hostname: rec.hostname }), ...(settings.userns ? { userns: settings.userns } : {}) };
       if (settings.userns) rec.userns = settings.userns;
       let pinning: Promise<PinnedNamespaces> | undefined;
