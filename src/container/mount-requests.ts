@@ -14,7 +14,7 @@
 //   (go-selinux's Relabel is a no-op then). rktlet sets no SELinux labels at all, so on a host with
 //   SELinux enabled the request is refused instead of left unlabelled;
 // - uidMappings/gidMappings (ID-mapped volume mounts) come only with user namespaces; rktlet idmaps
-//   a user-namespaced pod's image layers but not its volumes yet: refused, as CRI-O refuses them when its OCI runtime cannot ("idmap mounts
+//   a user-namespaced pod's layers and volumes with the pod's own mappings, not with per-mount ones: refused, as CRI-O refuses them when its OCI runtime cannot ("idmap mounts
 //   specified but OCI runtime does not support them").
 // Codes: a request that contradicts itself is INVALID_ARGUMENT; one this node cannot do is
 // FAILED_PRECONDITION (neither runtime has a code of its own for these: both answer UNKNOWN).

@@ -1,15 +1,16 @@
 // User namespaces through the gRPC socket (issue 18, part 2): a pod asking for userns_options mode
 // POD with the kubelet's mappings runs busybox as the mapped ids on the host, root inside, with the
-// image's files owned by their own ids (idmapped layers); exec, logs, stats and port-forward work; Status reports the
+// image's files owned by their own ids (idmapped layers); exec, attach, logs, stats and port-forward work, volumes are idmapped; Status reports the
 // feature for the handlers whose probe proved it; what cannot work is refused with a message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { containerEnv, createContainer, grpcError, readLog, status, waitExited, type ContainerEnv } from '../helpers/container-env.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { collect, SpdyPortForward } from '../helpers/spdy-client.js';
+import { collect, SpdyPortForward, SpdyRemoteCommand } from '../helpers/spdy-client.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const INVALID_ARGUMENT = 3;
@@ -113,6 +114,44 @@ for (const handler of ['crun']) {
     assert.match(out[6]!, /eth0/, 'the pod network is there');
   });
 }
+
+test('crun: a volume (host bind mount) is idmapped with the pod mappings: host root files are root inside, not nobody; what root writes is host root', async () => {
+  const vol = mkdtempSync(join(tmpdir(), 'userns-vol-'));
+  try {
+    chmodSync(vol, 0o755);
+    writeFileSync(join(vol, 'rootfile'), 'x');
+    writeFileSync(join(vol, 'userfile'), 'y');
+    chownSync(join(vol, 'userfile'), 1000, 1000);
+    const podId = await usernsPod('crun');
+    const { id } = await createContainer(env, podId, { command: ['sleep', '300'], mounts: [{ container_path: '/vol', host_path: vol, readonly: false }], linux: { security_context: userns } });
+    await env.d.client.runtime('StartContainer', { container_id: id });
+    const ex = await env.d.client.runtime('ExecSync', { container_id: id, cmd: ['sh', '-c', 'stat -c %u:%g /vol /vol/rootfile /vol/userfile && touch /vol/made'], timeout: '20' });
+    assert.equal(ex.exit_code, 0, ex.stderr.toString());
+    assert.equal(ex.stdout.toString(), '0:0\n0:0\n1000:1000\n');
+    const made = statSync(join(vol, 'made'));
+    assert.deepEqual([made.uid, made.gid], [0, 0], "the pod's root writes as host root through the idmapped volume");
+    await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: podId });
+    await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: podId });
+  } finally {
+    rmSync(vol, { recursive: true, force: true });
+  }
+});
+
+test('crun: attach to a container of a userns pod: stdin reaches it, its stdout comes back', async () => {
+  const podId = await usernsPod('crun');
+  const { id } = await createContainer(env, podId, { command: ['sh', '-c', 'read l; echo "got:$l uid=$(id -u)"; exec sleep 300'], stdin: true, linux: { security_context: userns } });
+  await env.d.client.runtime('StartContainer', { container_id: id });
+  const url = (await env.d.client.runtime('Attach', { container_id: id, stdin: true, stdout: true, stderr: true, tty: false })).url;
+  const rc = await SpdyRemoteCommand.open(url, { stdin: true });
+  let seen = '';
+  rc.stdout?.on('data', (b: Buffer) => (seen += b.toString()));
+  rc.stdin?.write('hello\n');
+  for (let i = 0; i < 200 && !/got:hello/.test(seen); i++) await sleep(50);
+  void rc.conn.session.close();
+  assert.match(seen, /got:hello uid=0/);
+  await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: podId });
+  await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: podId });
+});
 
 test('the pod keeps its user namespace across a daemon restart; PodSandboxStatus echoes the mappings', async () => {
   const podId = await usernsPod('crun');

@@ -4,7 +4,8 @@ import type { OciImageConfig } from '../../image/types.js';
 import { baseSpec, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './defaults.js';
 import { withAnnotations, type CriMetadata } from './annotations.js';
 import { withDevices, type HostDevice } from './devices.js';
-import { withMounts, type BindMount, type PodFiles } from './mounts.js';
+import { cleanDest, withMounts, type BindMount, type PodFiles } from './mounts.js';
+import { withIdmappedVolumes } from './idmapped-volumes.js';
 import { withCgroupNamespace, withNamespaces, type NamespaceInput } from './namespaces.js';
 import type { EnvVar } from './env-values.js';
 import { mergeArgs, withCwd, withEnv, withProcessArgs, withTerminal } from './process.js';
@@ -96,6 +97,7 @@ export function containerSpecOpts(i: ContainerSpecInput): SpecOpt[] {
     withUser(i.user),
     withMounts(i.podFiles, i.mounts, sec.readonlyRootfs),
     withNamespaces(i.namespaces),
+    ...(i.namespaces.userns ? [withIdmappedVolumes(i.mounts.map((m) => cleanDest(m.containerPath)), i.namespaces.userns.uidMappings, i.namespaces.userns.gidMappings)] : []),
     withCgroupNamespace(i.host.cgroupV2),
     withResources(i.resources, i.host),
     withCgroupsPath(i.cgroupsPath),

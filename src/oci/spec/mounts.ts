@@ -42,7 +42,7 @@ export function propagationToCri(p: Propagation): string {
   return p === 'rslave' ? 'PROPAGATION_HOST_TO_CONTAINER' : p === 'rshared' ? 'PROPAGATION_BIDIRECTIONAL' : 'PROPAGATION_PRIVATE';
 }
 
-function cleanDest(p: string): string {
+export function cleanDest(p: string): string {
   if (!p.startsWith('/')) throw new InvalidArgumentError(`mount container path "${p}" must be absolute`);
   return posix.normalize(p).replace(/(.)\/$/, '$1');
 }

@@ -39,6 +39,9 @@ export interface OciMount {
   type?: string;
   source?: string;
   options?: string[];
+  /** Runtime-spec 1.1 idmapped mount (with the `idmap` option). */
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
 }
 
 export interface OciDevice {
