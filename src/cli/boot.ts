@@ -7,8 +7,6 @@
 // any other user, runs without it.
 import module from 'node:module';
 import { privateCacheDir } from '../util/private-dir.js';
-import { commandWord } from './command-word.js';
-import { daemonArgv, DAEMON_V8_FLAGS } from './daemon-node-flags.js';
 
 export { privateCacheDir };
 
@@ -35,16 +33,6 @@ export async function boot(): Promise<void> {
   if (old) {
     process.stderr.write(`${old}\n`);
     process.exit(1);
-  }
-  if (commandWord(process.argv.slice(2)) === 'serve') {
-    // The daemon's V8 options, set at start as V8 needs them (daemon-node-flags.ts): same pid.
-    const argv = daemonArgv(process.execPath, process.execArgv, process.argv);
-    try {
-      if (argv) process.execve?.(process.execPath, argv, process.env);
-    } catch (err) {
-      // Refused (Node's permission model): the daemon runs as it is, only with more memory.
-      process.stderr.write(`rktlet: running without the daemon's V8 options (${DAEMON_V8_FLAGS.join(' ')}): ${err instanceof Error ? err.message : String(err)}\n`);
-    }
   }
   enableCompileCache();
   await import('./main.js');
