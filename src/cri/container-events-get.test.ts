@@ -98,3 +98,16 @@ test('a cancelled call ends its stream even while a send is blocked', async () =
   await s;
   assert.equal(subscriberCount(engine), 0);
 });
+
+test('a stream whose handler starts after shutdown began ends at once (it would hold the grace period)', async () => {
+  const engine = { events: new EventBus() } as unknown as Engine;
+  closeEventStreams(engine);
+  const sent: Res[] = [];
+  const late = getContainerEvents(fakeCtx(engine), {}, async (r) => {
+    sent.push(r);
+  });
+  const outcome = await Promise.race([late.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still open'), 200))]);
+  assert.equal(outcome, 'ended');
+  assert.equal(subscriberCount(engine), 0);
+  assert.deepEqual(sent, []);
+});

@@ -69,9 +69,14 @@ export class EventQueue<T> {
 
 // Open streams per engine, so shutdown can end them instead of waiting out its grace period.
 const open = new WeakMap<Engine, Set<EventQueue<ContainerEvent>>>();
+// Engines shutting down: a call accepted before the shutdown whose handler starts after it (it
+// was still in the store sync every call does first) ends at once too. A clean-clone run saw
+// one such stream hold the daemon for its whole 10 s grace period.
+const closing = new WeakSet<Engine>();
 
-/** Ends every GetContainerEvents stream of this engine (daemon shutdown). */
+/** Ends every GetContainerEvents stream of this engine, and any opened later (daemon shutdown). */
 export function closeEventStreams(engine: Engine): void {
+  closing.add(engine);
   for (const q of open.get(engine) ?? []) q.close();
 }
 
@@ -99,6 +104,7 @@ export async function getContainerEvents(
   _req: RuntimeReq<'GetContainerEvents'>,
   send: (res: EventRes) => Promise<void>,
 ): Promise<void> {
+  if (closing.has(ctx.engine)) return;
   const queue = new EventQueue<ContainerEvent>(QUEUE_CAPACITY);
   let streams = open.get(ctx.engine);
   if (!streams) open.set(ctx.engine, (streams = new Set()));
