@@ -148,6 +148,14 @@ export const configSchema = z.strictObject({
       shm_size_bytes: z.number().int().positive().default(64 * 1024 * 1024),
       /** cgroup parent when the pod names none. */
       default_cgroup_parent: z.string().default('/rktlet'),
+      /**
+       * containerd 2.x's defaults for pods with their own network namespace (a pod's own sysctl
+       * wins): net.ipv4.ip_unprivileged_port_start=0, so any process binds ports below 1024 in the
+       * pod's namespace (root in a user-namespaced pod cannot otherwise), and
+       * net.ipv4.ping_group_range="0 2147483647", ping without CAP_NET_RAW.
+       */
+      enable_unprivileged_ports: z.boolean().default(true),
+      enable_unprivileged_icmp: z.boolean().default(true),
     })
     .prefault({}),
 

@@ -16,6 +16,7 @@ import { infraSpec, INFRA_OOM_SCORE_ADJ } from './infra-spec.js';
 import { clampOomScoreAdj } from '../oci/spec/resources.js';
 import { processStartTime } from './infra-liveness.js';
 import { loadSeccomp, podNameKey, podSettings } from './pod-request.js';
+import { withUnprivilegedDefaults } from './sysctls.js';
 import { Rollback } from '../util/rollback.js';
 import { mountShm, unmountShm } from './shm.js';
 import type { PodRecord } from './types.js';
@@ -50,7 +51,8 @@ export function newPodId(): string {
 
 export async function runPod(deps: RunPodDeps, req: RunPodSandboxRequest__Output): Promise<string> {
   const cfg = deps.config;
-  const settings = podSettings(req.config, [cfg.root, cfg.run_root]);
+  const parsed = podSettings(req.config, [cfg.root, cfg.run_root]);
+  const settings = { ...parsed, sysctls: withUnprivilegedDefaults(parsed.sysctls, parsed.namespaces, cfg.pod) };
   const config = req.config!;
   const meta = config.metadata!;
   // Refused here, before anything exists: a pod without an infra would otherwise only fail at its first container.

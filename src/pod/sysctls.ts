@@ -32,3 +32,26 @@ export function podSysctls(sysctls: Record<string, string>, ns: PodNamespaces): 
   }
   return out;
 }
+
+/** What the `pod.enable_unprivileged_ports` / `pod.enable_unprivileged_icmp` keys turn on. */
+export interface UnprivilegedDefaults {
+  enable_unprivileged_ports: boolean;
+  enable_unprivileged_icmp: boolean;
+}
+
+/**
+ * The pod's sysctls with containerd 2.x's defaults added for a pod with its own network namespace:
+ * `net.ipv4.ip_unprivileged_port_start=0` (any process may bind a port below 1024 in the pod's
+ * own network namespace: docker does the same since 20.10) and `net.ipv4.ping_group_range` open to
+ * every group (ping without CAP_NET_RAW). Without the first, root in a user-namespaced pod cannot
+ * bind port 80: the network namespace belongs to the host's user namespace, so its capabilities
+ * do not reach it (nginx failed with `bind() to 0.0.0.0:80 failed (13: Permission denied)`).
+ * A value the pod sets itself wins; a host-network pod gets none.
+ */
+export function withUnprivilegedDefaults(sysctls: Record<string, string>, ns: PodNamespaces, o: UnprivilegedDefaults): Record<string, string> {
+  if (ns.network === 'NODE') return sysctls;
+  const out = { ...sysctls };
+  if (o.enable_unprivileged_ports) out['net.ipv4.ip_unprivileged_port_start'] ??= '0';
+  if (o.enable_unprivileged_icmp) out['net.ipv4.ping_group_range'] ??= '0 2147483647';
+  return out;
+}

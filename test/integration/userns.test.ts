@@ -137,6 +137,27 @@ test('crun: a volume (host bind mount) is idmapped with the pod mappings: host r
   }
 });
 
+test('crun: root in a userns pod serves on port 80 (the pod gets ip_unprivileged_port_start=0, as containerd 2 does), reached at the pod IP', async () => {
+  // The pod's network namespace belongs to the host's user namespace: root in the pod holds no
+  // capability over it, so without the sysctl a web server's bind to port 80 fails with EACCES
+  // (nginx: "bind() to 0.0.0.0:80 failed (13: Permission denied)").
+  const podId = await usernsPod('crun');
+  const { id } = await createContainer(env, podId, { command: ['sh', '-c', 'mkdir -p /www && echo userns-web > /www/index.html && exec httpd -f -p 80 -h /www'], linux: { security_context: userns } });
+  await env.d.client.runtime('StartContainer', { container_id: id });
+  const ip = (await env.d.client.runtime('PodSandboxStatus', { pod_sandbox_id: podId })).status!.network!.ip;
+  let body = '';
+  for (let i = 0; i < 100 && !body.includes('userns-web'); i++) {
+    body = spawnSync('curl', ['-s', '-m', '2', `http://${ip}:80/`], { encoding: 'utf8' }).stdout;
+    if (!body.includes('userns-web')) await sleep(100);
+  }
+  const st = (await status(env, id)).status!;
+  assert.equal(body.trim(), 'userns-web', `httpd answered on the pod IP (state ${st.state}, exit ${st.exit_code}: ${readLog(st.log_path).map((l) => l.text).join(' | ')})`);
+  const ex = await env.d.client.runtime('ExecSync', { container_id: id, cmd: ['sh', '-c', 'id -u; cat /proc/sys/net/ipv4/ip_unprivileged_port_start'], timeout: '20' });
+  assert.equal(ex.stdout.toString(), '0\n0\n');
+  await env.d.client.runtime('StopPodSandbox', { pod_sandbox_id: podId });
+  await env.d.client.runtime('RemovePodSandbox', { pod_sandbox_id: podId });
+});
+
 test('crun: attach to a container of a userns pod: stdin reaches it, its stdout comes back', async () => {
   const podId = await usernsPod('crun');
   const { id } = await createContainer(env, podId, { command: ['sh', '-c', 'read l; echo "got:$l uid=$(id -u)"; exec sleep 300'], stdin: true, linux: { security_context: userns } });
