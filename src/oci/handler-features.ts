@@ -56,14 +56,20 @@ export function mountOptionsAt(mountinfo: string, point: string): string[] | und
   return found;
 }
 
+/** What both probe bundles share: an empty executable to "run" (never started), a read-only root. */
+const PROBE_BASE = {
+  ociVersion: '1.0.2',
+  process: { args: ['/probe'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/'], noNewPrivileges: true },
+  root: { path: 'rootfs', readonly: true },
+};
+const PROBE_PROC = { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] };
+
 /** The probe's bundle: an empty executable to "run" (never started), a read-only root, one rro bind. */
 export function probeSpec(source: string): Record<string, unknown> {
   return {
-    ociVersion: '1.0.2',
-    process: { args: ['/probe'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/'], noNewPrivileges: true },
-    root: { path: 'rootfs', readonly: true },
+    ...PROBE_BASE,
     mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      PROBE_PROC,
       { destination: '/vol', type: 'bind', source, options: ['rbind', 'rprivate', 'rro'] },
     ],
     linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }], maskedPaths: [], readonlyPaths: [] },
@@ -133,11 +139,9 @@ export const USERNS_PROBE_HOST_ID = 3_999_000_000;
 export function usernsProbeSpec(usernsPath: string): Record<string, unknown> {
   const map = [{ containerID: 0, hostID: USERNS_PROBE_HOST_ID, size: 65536 }];
   return {
-    ociVersion: '1.0.2',
-    process: { args: ['/probe'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/'], noNewPrivileges: true },
-    root: { path: 'rootfs', readonly: true },
+    ...PROBE_BASE,
     mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      PROBE_PROC,
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     ],
     linux: {

@@ -86,6 +86,29 @@ export class Crictl {
 }
 
 /**
+ * The local port a `crictl port-forward POD 0:REMOTE` listens on: port 0 lets the kernel pick a
+ * free one, and crictl says which ("Forwarding from 127.0.0.1:N -> REMOTE"). `output()` is all it
+ * printed so far (for a failure's message and later checks).
+ */
+export async function forwardedPort(pf: ChildProcess, remote: number, timeoutMs = 15_000): Promise<{ port: number; output: () => string }> {
+  let out = '';
+  pf.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "Forwarding from" line:\n${out}`)), timeoutMs);
+    pf.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = new RegExp(`Forwarding from 127\\.0\\.0\\.1:(\\d+) -> ${remote}`).exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    pf.once('exit', (code) => reject(new Error(`port-forward exited with ${code}:\n${out}`)));
+  });
+  return { port, output: () => out };
+}
+
+/**
  * crictl's tables (Go tabwriter, columns aligned with spaces) as one record per row, keyed by the
  * header's column names. Cells are cut at the header's column starts, so cells with single spaces
  * ("2 seconds ago") stay whole. Screen-clearing escapes (stats) are dropped.

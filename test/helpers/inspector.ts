@@ -15,13 +15,19 @@ export function inspectorUrl(stderr: string): string {
   return m[1]!;
 }
 
-/** Runs CDP methods in order on one connection and returns their results. */
-async function cdp(url: string, methods: string[]): Promise<unknown[]> {
+/** A WebSocket to the inspector, once open. */
+async function openInspector(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error(`cannot reach the inspector at ${url}`));
   });
+  return ws;
+}
+
+/** Runs CDP methods in order on one connection and returns their results. */
+async function cdp(url: string, methods: string[]): Promise<unknown[]> {
+  const ws = await openInspector(url);
   try {
     const out: unknown[] = [];
     for (const [i, method] of methods.entries()) {
@@ -50,11 +56,7 @@ export async function heapAfterGc(url: string): Promise<number> {
 
 /** The URLs of every script the process has loaded (node:… built-ins, file:// modules). */
 export async function loadedScripts(url: string): Promise<string[]> {
-  const ws = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onerror = () => reject(new Error(`cannot reach the inspector at ${url}`));
-  });
+  const ws = await openInspector(url);
   try {
     const urls: string[] = [];
     // Debugger.enable reports each loaded script (scriptParsed) before its own answer.

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon } from '../helpers/daemon.js';
 import { startRegistry, pushBusybox, imageConfigToml, type Registry } from '../helpers/registry.js';
-import { Crictl, findCrictl, humanSize, parseTable, type Json } from '../helpers/crictl.js';
+import { Crictl, findCrictl, forwardedPort, humanSize, parseTable, type Json } from '../helpers/crictl.js';
 import { runOnPty } from '../helpers/pty-session.js';
 import type { BuiltImage } from '../fixtures/oci-image.js';
 
@@ -383,21 +383,7 @@ describe('crictl end to end', { skip }, () => {
   test('port-forward to a port the container listens on', async () => {
     const pf = crictl.start(['port-forward', ids.pod, '0:8080']);
     try {
-      let out = '';
-      pf.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "Forwarding from" line:\n${out}`)), 10_000);
-        pf.stdout!.on('data', (b: Buffer) => {
-          out += b.toString();
-          // Port 0: the kernel picked a free local port; crictl says which.
-          const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        });
-        pf.once('exit', (code) => reject(new Error(`port-forward exited with ${code}:\n${out}`)));
-      });
+      const { port, output } = await forwardedPort(pf, 8080, 10_000);
       for (let i = 0; i < 2; i++) {
         const got = await new Promise<string>((resolve, reject) => {
           const sock = net.connect(port, '127.0.0.1');
@@ -409,7 +395,7 @@ describe('crictl end to end', { skip }, () => {
         });
         assert.equal(got, 'hi\n', `connection ${i + 1}`);
       }
-      assert.match(out, new RegExp(`Handling connection for ${port}`));
+      assert.match(output(), new RegExp(`Handling connection for ${port}`));
     } finally {
       pf.kill('SIGKILL');
     }

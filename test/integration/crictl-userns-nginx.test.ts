@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon } from '../helpers/daemon.js';
-import { Crictl, findCrictl, type Json } from '../helpers/crictl.js';
+import { Crictl, findCrictl, forwardedPort, type Json } from '../helpers/crictl.js';
 import { packageRoot } from '../../src/util/package-info.js';
 
 const run = promisify(execFile);
@@ -86,20 +86,7 @@ describe('nginx in a user-namespaced pod through crictl', { skip }, () => {
     // port-forward to nginx's port 80, and the request in its access log (crictl logs).
     const pf = crictl.start(['port-forward', podId, '0:80']);
     try {
-      let out = '';
-      pf.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "Forwarding from" line:\n${out}`)), 15_000);
-        pf.stdout!.on('data', (b: Buffer) => {
-          out += b.toString();
-          const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 80/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        });
-        pf.once('exit', (code) => reject(new Error(`port-forward exited with ${code}:\n${out}`)));
-      });
+      const { port } = await forwardedPort(pf, 80);
       const page = await (await fetch(`http://127.0.0.1:${port}/`, { headers: { 'user-agent': 'rktlet-userns-test' } })).text();
       assert.match(page, /Welcome to nginx/);
     } finally {
